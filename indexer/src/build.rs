@@ -1,0 +1,79 @@
+//! `indexer build`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use livesearch::build::{build, BuildOptions};
+use livesearch::dictionaries::Dictionaries;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Catalog directory (anchors.jsonl, products.jsonl, videos.jsonl, queries.tsv).
+    #[arg(long)]
+    input: PathBuf,
+    /// Folder holding the generations and CURRENT.
+    #[arg(long)]
+    index_root: PathBuf,
+    /// Dictionary folder (*.dict, stopwords.txt, blocklist.txt); the
+    /// dictionaries compiled into this binary by default.
+    #[arg(long)]
+    dictionaries: Option<PathBuf>,
+    /// Analysis threads; all cores by default.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Largest share of rejected records any one file may have.
+    #[arg(long, default_value_t = 0.01)]
+    max_reject_ratio: f64,
+    /// Complete generations to keep, the current one included.
+    #[arg(long, default_value_t = 3)]
+    keep: usize,
+    /// Indexing memory of the tantivy writer in MiB.
+    #[arg(long, default_value_t = 512)]
+    writer_memory_mib: usize,
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut options = BuildOptions::new(&args.input, &args.index_root)
+        .max_reject_ratio(args.max_reject_ratio)?
+        .keep(args.keep)?;
+    if let Some(threads) = args.threads {
+        options = options.threads(threads)?;
+    }
+    options = options.writer_memory_bytes(args.writer_memory_mib << 20)?;
+    if let Some(dir) = &args.dictionaries {
+        let dictionaries = Dictionaries::from_dir(dir)
+            .with_context(|| format!("loading dictionaries from {}", dir.display()))?;
+        options = options.dictionaries(dictionaries);
+    }
+    let progress = crate::progress::for_stderr();
+    let summary = build(&options, progress.as_ref())?;
+    let manifest = &summary.manifest;
+    println!("published generation {}", manifest.generation);
+    println!("  folder      {}", summary.generation_dir.display());
+    if let Some(previous) = &summary.previous_generation {
+        println!("  replaces    {previous}");
+    }
+    for (doc_type, count) in &manifest.documents {
+        println!("  {doc_type:<11} {count}");
+    }
+    println!("  rejects     {} (see rejects.jsonl)", manifest.rejects);
+    for input in &manifest.inputs {
+        let unknown: usize = input.unknown_fields.values().sum();
+        println!(
+            "  {:<15} {} records, {} rejected, {} blank lines, {} unknown fields",
+            input.file, input.records, input.rejected, input.blank_lines, unknown
+        );
+    }
+    println!(
+        "  time        {:.2} s, {:.0} documents/s",
+        summary.elapsed.as_secs_f64(),
+        summary.documents_per_second()
+    );
+    for removed in &summary.removed_generations {
+        println!("  removed old generation {removed}");
+    }
+    for cleaned in &summary.cleaned_partial_builds {
+        println!("  cleaned up partial build {cleaned}");
+    }
+    Ok(())
+}

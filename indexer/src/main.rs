@@ -1,0 +1,64 @@
+//! `indexer`: the nightly batch job. `main` parses arguments, runs one
+//! subcommand and turns its error into a message and an exit code.
+
+mod build;
+mod eval_analyzer;
+mod progress;
+mod rollback;
+mod status;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "indexer",
+    version,
+    about = "Builds and manages search index generations"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate a catalog, analyse it and publish a new generation.
+    Build(build::Args),
+    /// Print the current generation and its manifest.
+    Status(status::Args),
+    /// Point CURRENT back at the previous complete generation.
+    Rollback(rollback::Args),
+    /// Measure how many labelled brand and product entities come out of the
+    /// index analyzer whole, with jieba's default dictionary and with ours.
+    EvalAnalyzer(eval_analyzer::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let result = match cli.command {
+        Command::Build(args) => build::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Rollback(args) => rollback::run(args),
+        Command::EvalAnalyzer(args) => eval_analyzer::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,397 @@
+//! Chinese analysis: jieba segmentation over normalised text, as tantivy
+//! tokenizers.
+//!
+//! Two modes share one segmentation:
+//! - [`AnalyzerMode::Query`] keeps queries precise: jieba's words (dictionary
+//!   words whole), Latin and digit runs split apart so `iphone15` and
+//!   `iphone 15` meet, stopwords and punctuation dropped.
+//! - [`AnalyzerMode::Index`] adds, at the same position, the dictionary words
+//!   found inside longer words (连帽卫衣 also yields 连帽 and 卫衣), so a query
+//!   for a short word finds titles that wrote it inside a longer one.
+//!
+//! Positions count the precise words, so the sub-words of a word share its
+//! position and phrase queries over query-mode tokens keep working.
+//!
+//! [`register_analyzers`] is the one place that registers them; the indexer
+//! and the query server both call it.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+
+use crate::dictionaries::Dictionaries;
+use crate::text::{is_han, is_token_char, Normalized};
+
+/// Bumped whenever a change to this module changes the tokens produced for
+/// some text; generations built by another version are refused by the server.
+pub const ANALYZER_VERSION: &str = "zh-jieba-1";
+
+/// Tokenizer name of the index-mode analyzer in tantivy's registry.
+pub const INDEX_TOKENIZER: &str = "zh_index";
+/// Tokenizer name of the query-mode analyzer in tantivy's registry.
+pub const QUERY_TOKENIZER: &str = "zh_query";
+
+/// Which tokens the analyzer emits; see the module documentation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnalyzerMode {
+    Index,
+    Query,
+}
+
+/// Jieba with the project's dictionaries plus stopwords. Cheap to clone: the
+/// dictionary is loaded once and shared behind an `Arc`, because tantivy
+/// clones a tokenizer every time it fetches one.
+#[derive(Clone)]
+pub struct Analyzer {
+    shared: Arc<SharedAnalyzer>,
+}
+
+struct SharedAnalyzer {
+    jieba: Jieba,
+    stopwords: HashSet<String>,
+    dictionary_checksum: String,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("dictionary_checksum", &self.shared.dictionary_checksum)
+            .finish()
+    }
+}
+
+/// A token with whether it is a precise word or a sub-word of one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzedToken {
+    pub token: Token,
+    pub is_subword: bool,
+}
+
+impl Analyzer {
+    /// Loads jieba's default dictionary and adds every user dictionary entry.
+    /// Entries are given at least the frequency jieba needs to keep them
+    /// whole, so a listed brand such as 美特斯邦威 is never split.
+    pub fn new(dictionaries: &Dictionaries) -> Self {
+        let mut jieba = Jieba::new();
+        for entry in dictionaries.entries() {
+            let needed = jieba.suggest_freq(&entry.word);
+            let freq = entry.freq.unwrap_or(0).max(needed);
+            jieba.add_word(&entry.word, Some(freq), entry.tag.as_deref());
+        }
+        Analyzer {
+            shared: Arc::new(SharedAnalyzer {
+                jieba,
+                stopwords: dictionaries.stopwords().clone(),
+                dictionary_checksum: dictionaries.checksum(),
+            }),
+        }
+    }
+
+    /// The checksum of the dictionaries this analyzer was built from.
+    pub fn dictionary_checksum(&self) -> &str {
+        &self.shared.dictionary_checksum
+    }
+
+    /// Whether `word` (normalised) is in jieba's dictionary.
+    pub fn is_dictionary_word(&self, word: &str) -> bool {
+        self.shared.jieba.has_word(word)
+    }
+
+    /// Whether `word` (normalised) is a stopword.
+    pub fn is_stopword(&self, word: &str) -> bool {
+        self.shared.stopwords.contains(word)
+    }
+
+    /// Analyses `text`, appending tokens (offsets into `text`) to `out`.
+    pub fn analyze_into(&self, text: &str, mode: AnalyzerMode, out: &mut Vec<Token>) {
+        self.analyze_each(text, mode, |token, _| out.push(token));
+    }
+
+    /// Analyses `text` in index mode, telling precise words from sub-words, so
+    /// one segmentation feeds both the sub-word and the whole-word fields.
+    pub fn analyze_tagged(&self, text: &str) -> Vec<AnalyzedToken> {
+        let mut tokens = Vec::new();
+        self.analyze_each(text, AnalyzerMode::Index, |token, is_subword| {
+            tokens.push(AnalyzedToken { token, is_subword })
+        });
+        tokens
+    }
+
+    /// The token texts of `text`, for tests and diagnostics.
+    pub fn token_texts(&self, text: &str, mode: AnalyzerMode) -> Vec<String> {
+        let mut tokens = Vec::new();
+        self.analyze_into(text, mode, &mut tokens);
+        tokens.into_iter().map(|token| token.text).collect()
+    }
+
+    /// Precise jieba words of normalised `text` (stopwords and punctuation
+    /// kept out, Latin and digit runs split): the units suggestion phrases
+    /// are built from.
+    pub fn words(&self, text: &str) -> Vec<String> {
+        self.token_texts(text, AnalyzerMode::Query)
+    }
+
+    fn analyze_each(&self, text: &str, mode: AnalyzerMode, mut emit: impl FnMut(Token, bool)) {
+        let normalized = Normalized::new(text);
+        let folded = normalized.as_str();
+        let jieba = &self.shared.jieba;
+        let mut position = 0usize;
+        let make_token = |folded_from: usize, folded_to: usize, position: usize| Token {
+            offset_from: normalized.original_offset(folded_from),
+            offset_to: normalized.original_offset(folded_to),
+            position,
+            text: folded[folded_from..folded_to].to_string(),
+            position_length: 1,
+        };
+        let words = jieba.cut(folded, true);
+        let mut index = 0;
+        while index < words.len() {
+            let word = &words[index];
+            index += 1;
+            if !word.word.chars().any(is_token_char) {
+                continue;
+            }
+            if !word.word.chars().any(is_han) {
+                for (run_from, run_to) in alphanumeric_runs(word.word) {
+                    let run = &word.word[run_from..run_to];
+                    if self.is_stopword(run) {
+                        continue;
+                    }
+                    let from = word.byte_start + run_from;
+                    emit(make_token(from, from + run.len(), position), false);
+                    position += 1;
+                }
+                continue;
+            }
+            if self.is_stopword(word.word) {
+                continue;
+            }
+            // Join a product head character jieba left alone to the word
+            // before it (熨烫|机 → 熨烫机, 表演|服 → 表演服): shop titles build
+            // product nouns this way far more often than dictionaries list them.
+            let mut word_end = word.byte_end;
+            let mut head_end = None;
+            if let Some(next) = words.get(index) {
+                let next_is_head_char = next.end - next.start == 1
+                    && next.word.chars().next().is_some_and(is_product_head_char);
+                if next_is_head_char
+                    && word.end - word.start >= 2
+                    && next.byte_start == word.byte_end
+                {
+                    head_end = Some(word.byte_end);
+                    word_end = next.byte_end;
+                    index += 1;
+                }
+            }
+            let span = &folded[word.byte_start..word_end];
+            if mode == AnalyzerMode::Index {
+                let mut subwords: Vec<(usize, usize)> = Vec::new();
+                let char_offsets: Vec<usize> = span
+                    .char_indices()
+                    .map(|(offset, _)| offset)
+                    .chain(std::iter::once(span.len()))
+                    .collect();
+                let char_count = char_offsets.len() - 1;
+                for gram_len in [2usize, 3] {
+                    if char_count <= gram_len {
+                        continue;
+                    }
+                    for first in 0..=char_count - gram_len {
+                        let gram = (char_offsets[first], char_offsets[first + gram_len]);
+                        if jieba.has_word(&span[gram.0..gram.1]) {
+                            subwords.push(gram);
+                        }
+                    }
+                }
+                if let Some(head_end) = head_end {
+                    let head_len = head_end - word.byte_start;
+                    subwords.push((0, head_len));
+                    subwords.push((head_len, span.len()));
+                }
+                subwords.sort_unstable();
+                subwords.dedup();
+                for (from, to) in subwords {
+                    if !self.is_stopword(&span[from..to]) {
+                        let from = word.byte_start + from;
+                        emit(make_token(from, word.byte_start + to, position), true);
+                    }
+                }
+            }
+            emit(make_token(word.byte_start, word_end, position), false);
+            position += 1;
+        }
+    }
+}
+
+/// Characters that end product nouns (机, 器, 包, 裤, ...): joined to the
+/// word before them when jieba leaves them alone.
+fn is_product_head_char(c: char) -> bool {
+    const HEADS: &str = "机器仪包袋衣裤鞋服被枕垫贴柜镜秤灯扇带杯架盒箱锅壶棒绳罩套膜霜液乳膏裙衫帽巾袜靴椅桌床毯帘盆桶瓶碗盘勺刀剪夹扣链梳刷笔球拍杆竿伞篮筐钩炉灶铛";
+    HEADS.contains(c)
+}
+
+/// Byte ranges of the maximal runs of letters or of digits in a non-Han
+/// word; a `.` between digits stays inside the number (15.6寸).
+fn alphanumeric_runs(word: &str) -> Vec<(usize, usize)> {
+    #[derive(PartialEq, Clone, Copy)]
+    enum Class {
+        Letter,
+        Digit,
+    }
+    let class_of = |c: char| {
+        if c.is_numeric() {
+            Some(Class::Digit)
+        } else if c.is_alphanumeric() {
+            Some(Class::Letter)
+        } else {
+            None
+        }
+    };
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    let mut runs = Vec::new();
+    let mut current: Option<(usize, Class)> = None;
+    for (index, &(offset, c)) in chars.iter().enumerate() {
+        let mut class = class_of(c);
+        if c == '.' {
+            let digit_before = index > 0 && chars[index - 1].1.is_ascii_digit();
+            let digit_after = chars
+                .get(index + 1)
+                .is_some_and(|(_, next)| next.is_ascii_digit());
+            if digit_before && digit_after {
+                class = Some(Class::Digit);
+            }
+        }
+        match (current, class) {
+            (Some((_, running)), Some(class)) if running == class => {}
+            (Some((start, _)), next) => {
+                runs.push((start, offset));
+                current = next.map(|class| (offset, class));
+            }
+            (None, next) => current = next.map(|class| (offset, class)),
+        }
+    }
+    if let Some((start, _)) = current {
+        runs.push((start, word.len()));
+    }
+    runs
+}
+
+/// An [`Analyzer`] in one mode, as a tantivy tokenizer.
+#[derive(Clone)]
+pub struct JiebaTokenizer {
+    analyzer: Analyzer,
+    mode: AnalyzerMode,
+    tokens: Vec<Token>,
+}
+
+impl JiebaTokenizer {
+    pub fn new(analyzer: Analyzer, mode: AnalyzerMode) -> Self {
+        JiebaTokenizer {
+            analyzer,
+            mode,
+            tokens: Vec::new(),
+        }
+    }
+}
+
+/// Walks the tokens an analyzer produced into the tokenizer's buffer.
+pub struct JiebaTokenStream<'a> {
+    tokens: &'a mut [Token],
+    next_index: usize,
+}
+
+impl Tokenizer for JiebaTokenizer {
+    type TokenStream<'a> = JiebaTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> JiebaTokenStream<'a> {
+        self.tokens.clear();
+        self.analyzer
+            .analyze_into(text, self.mode, &mut self.tokens);
+        JiebaTokenStream {
+            tokens: &mut self.tokens,
+            next_index: 0,
+        }
+    }
+}
+
+impl TokenStream for JiebaTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        if self.next_index >= self.tokens.len() {
+            return false;
+        }
+        self.next_index += 1;
+        true
+    }
+
+    fn token(&self) -> &Token {
+        &self.tokens[self.next_index - 1]
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next_index - 1]
+    }
+}
+
+/// Registers every analyzer the schema names in `index`'s tokenizer manager.
+/// The indexer and the query server both call this, so they cannot drift.
+pub fn register_analyzers(index: &tantivy::Index, analyzer: &Analyzer) {
+    let tokenizers = index.tokenizers();
+    tokenizers.register(
+        INDEX_TOKENIZER,
+        JiebaTokenizer::new(analyzer.clone(), AnalyzerMode::Index),
+    );
+    tokenizers.register(
+        QUERY_TOKENIZER,
+        JiebaTokenizer::new(analyzer.clone(), AnalyzerMode::Query),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn analyzer() -> &'static Analyzer {
+        static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+        ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
+    }
+
+    #[test]
+    fn latin_and_digits_meet_across_spellings() {
+        let query = |text| analyzer().token_texts(text, AnalyzerMode::Query);
+        assert_eq!(query("iPhone15"), ["iphone", "15"]);
+        assert_eq!(query("ＩＰＨＯＮＥ１５"), ["iphone", "15"]);
+        assert_eq!(query("iphone 15"), ["iphone", "15"]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_original_text() {
+        let text = "ＩＰＨＯＮＥ１５ 手机壳";
+        let mut tokens = Vec::new();
+        analyzer().analyze_into(text, AnalyzerMode::Index, &mut tokens);
+        assert!(!tokens.is_empty());
+        for token in tokens {
+            let slice = &text[token.offset_from..token.offset_to];
+            assert_eq!(crate::text::normalize(slice), token.text);
+        }
+    }
+
+    #[test]
+    fn subwords_share_the_position_of_their_word() {
+        let tokens = analyzer().analyze_tagged("连帽卫衣");
+        let whole = tokens.iter().find(|t| t.token.text == "连帽卫衣").unwrap();
+        let part = tokens.iter().find(|t| t.token.text == "卫衣").unwrap();
+        assert!(!whole.is_subword);
+        assert!(part.is_subword);
+        assert_eq!(whole.token.position, part.token.position);
+    }
+
+    #[test]
+    fn decimals_stay_whole() {
+        assert_eq!(alphanumeric_runs("15.6"), [(0, 4)]);
+        assert_eq!(alphanumeric_runs("x200"), [(0, 1), (1, 4)]);
+        assert_eq!(alphanumeric_runs("wes-5.4"), [(0, 3), (4, 7)]);
+    }
+}

@@ -1,0 +1,534 @@
+//! The batch build: catalog → validation → analysis (rayon) → tantivy index
+//! → a synced generation → `CURRENT`.
+//!
+//! A build that fails for any reason publishes nothing: its partial folder is
+//! removed (or, if the process died, removed by the next build) and `CURRENT`
+//! keeps naming the generation it named before.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+use tantivy::schema::OwnedValue;
+use tantivy::tokenizer::PreTokenizedString;
+use tantivy::{Index, IndexWriter, TantivyDocument};
+
+use crate::analysis::{register_analyzers, Analyzer, ANALYZER_VERSION};
+use crate::catalog::{read_catalog, Anchor, Catalog, Reject, VideoKind};
+use crate::dictionaries::Dictionaries;
+use crate::error::{Error, Result};
+use crate::generation::{
+    fail_point, new_generation_id, now_rfc3339, sync_tree, IndexRoot, Manifest, INDEX_DIR,
+    MANIFEST_FILE, MANIFEST_FORMAT_VERSION, REJECTS_FILE,
+};
+use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
+
+/// Documents analysed per parallel batch before they go to the writer: big
+/// enough to keep every core busy, small enough to bound memory.
+const ANALYSIS_BATCH: usize = 4_096;
+/// Failed builds whose reports are kept under `failed/`.
+const FAILED_REPORTS_KEPT: usize = 5;
+
+/// Options of one build, checked when set.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    input: PathBuf,
+    index_root: PathBuf,
+    dictionaries: Option<Dictionaries>,
+    threads: usize,
+    max_reject_ratio: f64,
+    keep: usize,
+    writer_memory_bytes: usize,
+}
+
+impl BuildOptions {
+    pub fn new(input: impl Into<PathBuf>, index_root: impl Into<PathBuf>) -> Self {
+        BuildOptions {
+            input: input.into(),
+            index_root: index_root.into(),
+            dictionaries: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            max_reject_ratio: 0.01,
+            keep: 3,
+            writer_memory_bytes: 512 << 20,
+        }
+    }
+
+    /// Dictionaries to analyse with; the embedded ones by default.
+    pub fn dictionaries(mut self, dictionaries: Dictionaries) -> Self {
+        self.dictionaries = Some(dictionaries);
+        self
+    }
+
+    pub fn threads(mut self, threads: usize) -> Result<Self> {
+        if threads == 0 {
+            return Err(invalid("--threads", "must be at least 1"));
+        }
+        self.threads = threads;
+        Ok(self)
+    }
+
+    pub fn max_reject_ratio(mut self, ratio: f64) -> Result<Self> {
+        if !(0.0..=1.0).contains(&ratio) {
+            return Err(invalid("--max-reject-ratio", "must be between 0 and 1"));
+        }
+        self.max_reject_ratio = ratio;
+        Ok(self)
+    }
+
+    pub fn keep(mut self, keep: usize) -> Result<Self> {
+        if keep == 0 {
+            return Err(invalid(
+                "--keep",
+                "must keep at least the current generation (1)",
+            ));
+        }
+        self.keep = keep;
+        Ok(self)
+    }
+
+    /// Total indexing memory of the tantivy writer, split between its threads.
+    pub fn writer_memory_bytes(mut self, bytes: usize) -> Result<Self> {
+        const MINIMUM_PER_THREAD: usize = 15 << 20;
+        if bytes < MINIMUM_PER_THREAD * self.threads {
+            return Err(invalid(
+                "--writer-memory",
+                "must be at least 15 MiB per thread",
+            ));
+        }
+        self.writer_memory_bytes = bytes;
+        Ok(self)
+    }
+}
+
+fn invalid(option: &str, reason: &str) -> Error {
+    Error::InvalidOption {
+        option: option.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Receives progress of a build; the CLI shows it as a bar or log lines.
+pub trait Progress: Sync {
+    /// A phase starts; `total` units of work (0 when unknown).
+    fn start_phase(&self, name: &str, total: u64);
+    fn advance(&self, done: u64);
+    fn finish_phase(&self);
+}
+
+/// Ignores progress, for tests and library callers.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start_phase(&self, _name: &str, _total: u64) {}
+    fn advance(&self, _done: u64) {}
+    fn finish_phase(&self) {}
+}
+
+/// What a successful build did.
+#[derive(Debug, Clone)]
+pub struct BuildSummary {
+    pub manifest: Manifest,
+    pub generation_dir: PathBuf,
+    pub previous_generation: Option<String>,
+    pub removed_generations: Vec<String>,
+    pub cleaned_partial_builds: Vec<String>,
+    pub elapsed: Duration,
+}
+
+impl BuildSummary {
+    pub fn documents_per_second(&self) -> f64 {
+        self.manifest.total_documents() as f64 / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// Runs one build. On error nothing is published.
+pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .thread_name(|index| format!("analysis-{index}"))
+        .build()
+        .map_err(|error| invalid("--threads", &error.to_string()))?;
+    pool.install(|| build_in_pool(options, progress))
+}
+
+fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary> {
+    let started = Instant::now();
+    let root = IndexRoot::new(&options.index_root);
+    let lock = root.lock()?;
+    root.create_dirs()?;
+    let cleaned_partial_builds = root.clean_staging(&lock)?;
+    let previous_generation = root.current()?;
+    let generation = new_generation_id();
+    let mut timings_ms = BTreeMap::new();
+
+    progress.start_phase("reading catalog", 0);
+    let phase = Instant::now();
+    let catalog = read_catalog(&options.input)?;
+    record_phase(&mut timings_ms, "read_catalog", phase);
+    progress.finish_phase();
+
+    if let Some(report) = catalog.first_file_over_reject_ratio(options.max_reject_ratio) {
+        let failed_dir = root.failed_dir().join(&generation);
+        let rejects_path = failed_dir.join(REJECTS_FILE);
+        std::fs::create_dir_all(&failed_dir).map_err(Error::io(&failed_dir))?;
+        write_rejects(&rejects_path, &catalog.rejects)?;
+        let report_path = failed_dir.join("report.json");
+        let report_json = serde_json::to_vec_pretty(&catalog.files).unwrap_or_default();
+        std::fs::write(&report_path, report_json).map_err(Error::io(&report_path))?;
+        root.retain_failed(FAILED_REPORTS_KEPT)?;
+        return Err(Error::RejectRatioExceeded {
+            file: report.file.clone(),
+            rejects_path,
+            rejected: report.rejected,
+            total: report.records,
+            ratio: report.reject_ratio(),
+            max_ratio: options.max_reject_ratio,
+        });
+    }
+
+    let staged_dir = root.staging_dir().join(&generation);
+    let written = write_generation(
+        options,
+        &catalog,
+        &generation,
+        &staged_dir,
+        timings_ms,
+        progress,
+    );
+    let manifest = match written {
+        Ok(manifest) => manifest,
+        Err(error) => {
+            // Best effort: a folder that cannot be removed now is removed by the next build.
+            let _ = std::fs::remove_dir_all(&staged_dir);
+            return Err(error);
+        }
+    };
+
+    root.publish(&generation, &lock)?;
+    let removed_generations = root.retain(options.keep, &lock)?;
+    Ok(BuildSummary {
+        generation_dir: root.generation_dir(&generation),
+        manifest,
+        previous_generation,
+        removed_generations,
+        cleaned_partial_builds,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn record_phase(timings_ms: &mut BTreeMap<String, u64>, name: &str, started: Instant) {
+    timings_ms.insert(name.to_string(), started.elapsed().as_millis() as u64);
+}
+
+/// Writes the whole generation into `dir` and syncs it; returns its manifest.
+fn write_generation(
+    options: &BuildOptions,
+    catalog: &Catalog,
+    generation: &str,
+    dir: &Path,
+    mut timings_ms: BTreeMap<String, u64>,
+    progress: &dyn Progress,
+) -> Result<Manifest> {
+    let dictionaries = options
+        .dictionaries
+        .clone()
+        .unwrap_or_else(Dictionaries::embedded);
+    let analyzer = Analyzer::new(&dictionaries);
+
+    let index_dir = dir.join(INDEX_DIR);
+    std::fs::create_dir_all(&index_dir).map_err(Error::io(&index_dir))?;
+
+    let phase = Instant::now();
+    let documents = index_catalog(options, catalog, &analyzer, &index_dir, progress)?;
+    record_phase(&mut timings_ms, "analyze_and_index", phase);
+
+    let phase = Instant::now();
+    write_rejects(&dir.join(REJECTS_FILE), &catalog.rejects)?;
+    record_phase(&mut timings_ms, "write_rejects", phase);
+
+    let phase = Instant::now();
+    let files = sync_tree(dir)?;
+    record_phase(&mut timings_ms, "sync", phase);
+
+    let manifest = Manifest {
+        format_version: MANIFEST_FORMAT_VERSION,
+        generation: generation.to_string(),
+        created_at: now_rfc3339(),
+        analyzer_version: ANALYZER_VERSION.to_string(),
+        schema_version: SCHEMA_VERSION,
+        dictionary_checksum: analyzer.dictionary_checksum().to_string(),
+        blocklist_checksum: dictionaries.blocklist_checksum(),
+        documents,
+        rejects: catalog.rejects.len(),
+        inputs: catalog.files.clone(),
+        timings_ms,
+        suggestion_candidates: 0,
+        files,
+    };
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|error| Error::Encoding {
+        what: "manifest".to_string(),
+        reason: error.to_string(),
+    })?;
+    write_synced(&manifest_path, &manifest_json)?;
+    crate::generation::sync_dir(dir)?;
+    Ok(manifest)
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = std::fs::File::create(path).map_err(Error::io(path))?;
+    file.write_all(bytes).map_err(Error::io(path))?;
+    file.sync_all().map_err(Error::io(path))
+}
+
+fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
+    let file = std::fs::File::create(path).map_err(Error::io(path))?;
+    let mut writer = BufWriter::new(file);
+    for reject in rejects {
+        serde_json::to_writer(&mut writer, reject).map_err(|error| Error::Io {
+            path: path.to_path_buf(),
+            source: error.into(),
+        })?;
+        writer.write_all(b"\n").map_err(Error::io(path))?;
+    }
+    let file = writer.into_inner().map_err(|error| Error::Io {
+        path: path.to_path_buf(),
+        source: error.into_error(),
+    })?;
+    file.sync_all().map_err(Error::io(path))
+}
+
+/// One catalog record to index, borrowed from the catalog.
+enum Record<'a> {
+    Product(&'a crate::catalog::Product),
+    Video(&'a crate::catalog::Video),
+    Anchor(&'a Anchor),
+}
+
+impl Record<'_> {
+    fn doc_type(&self) -> DocType {
+        match self {
+            Record::Product(_) => DocType::Product,
+            Record::Video(video) if video.kind == VideoKind::Live => DocType::Live,
+            Record::Video(_) => DocType::Video,
+            Record::Anchor(_) => DocType::Anchor,
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Record::Product(product) => &product.product_id,
+            Record::Video(video) => &video.video_id,
+            Record::Anchor(anchor) => &anchor.anchor_id,
+        }
+    }
+}
+
+/// Analyses every record in parallel and writes the tantivy index; returns
+/// document counts by type.
+fn index_catalog(
+    options: &BuildOptions,
+    catalog: &Catalog,
+    analyzer: &Analyzer,
+    index_dir: &Path,
+    progress: &dyn Progress,
+) -> Result<BTreeMap<String, u64>> {
+    let fields = CatalogSchema::new();
+    let index = Index::create_in_dir(index_dir, fields.schema.clone())?;
+    register_analyzers(&index, analyzer);
+    let writer_threads = options.threads.clamp(1, 8);
+    let mut writer: IndexWriter<TantivyDocument> =
+        index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
+
+    let records: Vec<Record<'_>> = catalog
+        .products
+        .iter()
+        .map(Record::Product)
+        .chain(catalog.videos.iter().map(Record::Video))
+        .chain(catalog.anchors.iter().map(Record::Anchor))
+        .collect();
+    let id_ranks = rank_ids(&records);
+    let anchors = catalog.anchor_by_id();
+    let builder = DocumentBuilder {
+        fields: &fields,
+        analyzer,
+        anchors: &anchors,
+    };
+
+    progress.start_phase("analysing and indexing", records.len() as u64);
+    let mut documents: BTreeMap<String, u64> = DocType::ALL
+        .iter()
+        .map(|doc_type| (doc_type.as_str().to_string(), 0))
+        .collect();
+    for (batch_index, batch) in records.chunks(ANALYSIS_BATCH).enumerate() {
+        let first = batch_index * ANALYSIS_BATCH;
+        let batch_documents: Vec<TantivyDocument> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
+            .collect();
+        if batch_index == 1 {
+            fail_point("during_analysis");
+        }
+        for (record, document) in batch.iter().zip(batch_documents) {
+            writer.add_document(document)?;
+            *documents
+                .entry(record.doc_type().as_str().to_string())
+                .or_default() += 1;
+        }
+        progress.advance(batch.len() as u64);
+    }
+    progress.finish_phase();
+
+    progress.start_phase("committing index", 0);
+    fail_point("during_commit");
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    progress.finish_phase();
+    Ok(documents)
+}
+
+/// Rank of each record's (id, type) among all records, so ties in ranking
+/// can be broken by id the same way in every segment.
+fn rank_ids(records: &[Record<'_>]) -> Vec<u64> {
+    let mut order: Vec<usize> = (0..records.len()).collect();
+    order.par_sort_unstable_by(|&left, &right| {
+        let left = &records[left];
+        let right = &records[right];
+        (left.id(), left.doc_type()).cmp(&(right.id(), right.doc_type()))
+    });
+    let mut ranks = vec![0u64; records.len()];
+    for (rank, record_index) in order.into_iter().enumerate() {
+        ranks[record_index] = rank as u64;
+    }
+    ranks
+}
+
+struct DocumentBuilder<'a> {
+    fields: &'a CatalogSchema,
+    analyzer: &'a Analyzer,
+    anchors: &'a HashMap<&'a str, &'a Anchor>,
+}
+
+impl DocumentBuilder<'_> {
+    fn document(&self, record: &Record<'_>, id_rank: u64) -> TantivyDocument {
+        let fields = self.fields;
+        let doc_type = record.doc_type();
+        let mut document = TantivyDocument::default();
+        document.add_text(fields.doc_type, doc_type.as_str());
+        document.add_u64(fields.doc_type_code, doc_type.code());
+        document.add_text(fields.id, record.id());
+        document.add_u64(fields.id_rank, id_rank);
+        match record {
+            Record::Product(product) => {
+                self.add_title(&mut document, &product.title);
+                if let Some(brand) = &product.brand {
+                    self.add_analyzed(&mut document, fields.brand, brand);
+                    document.add_text(fields.brand_text, brand);
+                }
+                if let Some(category) = &product.category {
+                    self.add_analyzed(&mut document, fields.category, category);
+                    document.add_text(fields.category_text, category);
+                }
+                let product_anchors: Vec<&Anchor> = product
+                    .anchor_ids
+                    .iter()
+                    .filter_map(|id| self.anchors.get(id.as_str()).copied())
+                    .collect();
+                for anchor in &product_anchors {
+                    self.add_analyzed(&mut document, fields.anchor_name, &anchor.name);
+                }
+                if let Some(primary) = product_anchors.first() {
+                    document.add_text(fields.anchor_id, &primary.anchor_id);
+                    document.add_text(fields.anchor_name_text, &primary.name);
+                }
+                let followers = product_anchors.iter().map(|anchor| anchor.followers).max();
+                document.add_u64(fields.followers, followers.unwrap_or(0));
+                document.add_u64(fields.sales, product.sales);
+                document.add_u64(fields.likes, 0);
+                document.add_u64(fields.views, 0);
+                if let Some(price) = product.price_cents {
+                    document.add_u64(fields.price_cents, price);
+                }
+                document.add_i64(fields.published_at, 0);
+            }
+            Record::Video(video) => {
+                self.add_title(&mut document, &video.caption);
+                let anchor = self.anchors.get(video.anchor_id.as_str());
+                if let Some(anchor) = anchor {
+                    self.add_analyzed(&mut document, fields.anchor_name, &anchor.name);
+                    document.add_text(fields.anchor_name_text, &anchor.name);
+                }
+                document.add_text(fields.anchor_id, &video.anchor_id);
+                document.add_u64(
+                    fields.followers,
+                    anchor.map_or(0, |anchor| anchor.followers),
+                );
+                document.add_u64(fields.sales, 0);
+                document.add_u64(fields.likes, video.likes);
+                document.add_u64(fields.views, video.views);
+                document.add_i64(fields.published_at, video.published_at.unwrap_or(0));
+            }
+            Record::Anchor(anchor) => {
+                self.add_title(&mut document, &anchor.name);
+                self.add_analyzed(&mut document, fields.anchor_name, &anchor.name);
+                document.add_text(fields.anchor_name_text, &anchor.name);
+                document.add_text(fields.anchor_id, &anchor.anchor_id);
+                document.add_u64(fields.followers, anchor.followers);
+                document.add_u64(fields.sales, 0);
+                document.add_u64(fields.likes, 0);
+                document.add_u64(fields.views, 0);
+                document.add_i64(fields.published_at, 0);
+            }
+        }
+        document
+    }
+
+    /// The title feeds two fields from one segmentation: every token into
+    /// `title`, the precise words only into `title_words`.
+    fn add_title(&self, document: &mut TantivyDocument, title: &str) {
+        document.add_text(self.fields.title_text, title);
+        let tagged = self.analyzer.analyze_tagged(title);
+        let words = tagged
+            .iter()
+            .filter(|token| !token.is_subword)
+            .map(|token| token.token.clone())
+            .collect();
+        let all = tagged.into_iter().map(|token| token.token).collect();
+        document.add_field_value(
+            self.fields.title,
+            &OwnedValue::PreTokStr(PreTokenizedString {
+                text: title.to_string(),
+                tokens: all,
+            }),
+        );
+        document.add_field_value(
+            self.fields.title_words,
+            &OwnedValue::PreTokStr(PreTokenizedString {
+                text: title.to_string(),
+                tokens: words,
+            }),
+        );
+    }
+
+    fn add_analyzed(
+        &self,
+        document: &mut TantivyDocument,
+        field: tantivy::schema::Field,
+        text: &str,
+    ) {
+        let mut tokens = Vec::new();
+        self.analyzer
+            .analyze_into(text, crate::analysis::AnalyzerMode::Index, &mut tokens);
+        document.add_field_value(
+            field,
+            &OwnedValue::PreTokStr(PreTokenizedString {
+                text: text.to_string(),
+                tokens,
+            }),
+        );
+    }
+}

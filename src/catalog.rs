@@ -1,0 +1,709 @@
+//! The catalog: JSON Lines files of anchors, products and videos, plus an
+//! optional search log, read and validated record by record.
+//!
+//! Nothing is dropped silently: every line is either accepted, counted as
+//! blank, or turned into a [`Reject`] naming the file, the 1-based line, the
+//! reason and the raw line.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+
+pub const ANCHORS_FILE: &str = "anchors.jsonl";
+pub const PRODUCTS_FILE: &str = "products.jsonl";
+pub const VIDEOS_FILE: &str = "videos.jsonl";
+pub const QUERIES_FILE: &str = "queries.tsv";
+
+/// Longest title or caption accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub anchor_id: String,
+    pub name: String,
+    pub followers: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    pub product_id: String,
+    pub title: String,
+    pub brand: Option<String>,
+    pub category: Option<String>,
+    pub price_cents: Option<u64>,
+    pub sales: u64,
+    pub anchor_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VideoKind {
+    ShortVideo,
+    Live,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Video {
+    pub video_id: String,
+    pub kind: VideoKind,
+    pub caption: String,
+    pub anchor_id: String,
+    pub likes: u64,
+    pub views: u64,
+    pub product_ids: Vec<String>,
+    /// Seconds since the Unix epoch.
+    pub published_at: Option<i64>,
+}
+
+/// One line of the search log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoggedQuery {
+    pub query: String,
+    pub count: u64,
+}
+
+/// A line that was not accepted, with why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reject {
+    pub file: String,
+    pub line: usize,
+    pub reason: String,
+    /// The line as read; invalid UTF-8 is replaced (see `raw_hex`).
+    pub raw: String,
+    /// The exact bytes in hex, only when the line was not valid UTF-8.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw_hex: Option<String>,
+}
+
+/// What reading one file found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileReport {
+    pub file: String,
+    pub sha256: String,
+    pub bytes: u64,
+    /// Non-blank lines.
+    pub records: usize,
+    pub accepted: usize,
+    pub rejected: usize,
+    pub blank_lines: usize,
+    /// Fields the format does not know, with how many records carried each.
+    pub unknown_fields: BTreeMap<String, usize>,
+}
+
+impl FileReport {
+    pub fn reject_ratio(&self) -> f64 {
+        if self.records == 0 {
+            return 0.0;
+        }
+        self.rejected as f64 / self.records as f64
+    }
+}
+
+/// The validated catalog with the report and rejects of every file read.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub anchors: Vec<Anchor>,
+    pub products: Vec<Product>,
+    pub videos: Vec<Video>,
+    pub queries: Vec<LoggedQuery>,
+    pub files: Vec<FileReport>,
+    pub rejects: Vec<Reject>,
+}
+
+impl Catalog {
+    /// The first file whose rejects exceed `max_reject_ratio` of its records.
+    pub fn first_file_over_reject_ratio(&self, max_reject_ratio: f64) -> Option<&FileReport> {
+        self.files
+            .iter()
+            .find(|report| report.reject_ratio() > max_reject_ratio)
+    }
+
+    pub fn anchor_by_id(&self) -> HashMap<&str, &Anchor> {
+        self.anchors
+            .iter()
+            .map(|anchor| (anchor.anchor_id.as_str(), anchor))
+            .collect()
+    }
+}
+
+/// Reads and validates the catalog in `dir`. Files are optional but at least
+/// one of products and videos must exist; a file that exists but cannot be
+/// read fails the whole read.
+pub fn read_catalog(dir: &Path) -> Result<Catalog> {
+    if !dir.is_dir() {
+        return Err(Error::Catalog {
+            path: dir.to_path_buf(),
+            reason: "no such directory".to_string(),
+        });
+    }
+    let products_path = dir.join(PRODUCTS_FILE);
+    let videos_path = dir.join(VIDEOS_FILE);
+    if !products_path.exists() && !videos_path.exists() {
+        return Err(Error::Catalog {
+            path: dir.to_path_buf(),
+            reason: format!(
+                "neither {PRODUCTS_FILE} nor {VIDEOS_FILE} exists; at least one is needed"
+            ),
+        });
+    }
+
+    let mut catalog = Catalog::default();
+
+    let anchor_ids: HashSet<String> = match read_file(dir, ANCHORS_FILE)? {
+        None => HashSet::new(),
+        Some(file) => {
+            let parsed = file.parse_records(parse_anchor);
+            let anchors = accept_unique(
+                &file,
+                parsed,
+                |anchor| &anchor.anchor_id,
+                |_| Ok(()),
+                &mut catalog,
+            );
+            let ids = anchors
+                .iter()
+                .map(|anchor| anchor.anchor_id.clone())
+                .collect();
+            catalog.anchors = anchors;
+            ids
+        }
+    };
+
+    let product_ids: HashSet<String> = match read_file(dir, PRODUCTS_FILE)? {
+        None => HashSet::new(),
+        Some(file) => {
+            let parsed = file.parse_records(parse_product);
+            let check_refs = |product: &Product| match product
+                .anchor_ids
+                .iter()
+                .find(|id| !anchor_ids.contains(id.as_str()))
+            {
+                Some(unknown) => Err(format!("unknown anchor `{unknown}` in anchor_ids")),
+                None => Ok(()),
+            };
+            let products = accept_unique(
+                &file,
+                parsed,
+                |product| &product.product_id,
+                check_refs,
+                &mut catalog,
+            );
+            let ids = products
+                .iter()
+                .map(|product| product.product_id.clone())
+                .collect();
+            catalog.products = products;
+            ids
+        }
+    };
+
+    if let Some(file) = read_file(dir, VIDEOS_FILE)? {
+        let parsed = file.parse_records(parse_video);
+        let check_refs = |video: &Video| {
+            if !anchor_ids.contains(video.anchor_id.as_str()) {
+                return Err(format!("unknown anchor `{}` in anchor_id", video.anchor_id));
+            }
+            match video
+                .product_ids
+                .iter()
+                .find(|id| !product_ids.contains(id.as_str()))
+            {
+                Some(unknown) => Err(format!("unknown product `{unknown}` in product_ids")),
+                None => Ok(()),
+            }
+        };
+        catalog.videos = accept_unique(
+            &file,
+            parsed,
+            |video| &video.video_id,
+            check_refs,
+            &mut catalog,
+        );
+    }
+
+    if let Some(file) = read_file(dir, QUERIES_FILE)? {
+        let parsed: Vec<LineOutcome<LoggedQuery>> = file
+            .lines()
+            .par_iter()
+            .map(|line| match std::str::from_utf8(line.bytes) {
+                Err(error) => LineOutcome::Rejected(format!("invalid UTF-8: {error}")),
+                Ok(text) if text.trim().is_empty() => LineOutcome::Blank,
+                Ok(text) => match parse_logged_query(text) {
+                    Ok(query) => LineOutcome::Accepted(query, Vec::new()),
+                    Err(reason) => LineOutcome::Rejected(reason),
+                },
+            })
+            .collect();
+        catalog.queries = accept_unique(&file, parsed, |_| "", |_| Ok(()), &mut catalog);
+    }
+
+    Ok(catalog)
+}
+
+/// A file read into memory.
+struct CatalogFile {
+    name: &'static str,
+    bytes: Vec<u8>,
+}
+
+struct Line<'a> {
+    number: usize,
+    bytes: &'a [u8],
+}
+
+enum LineOutcome<T> {
+    Blank,
+    /// The record and the unknown fields it carried.
+    Accepted(T, Vec<String>),
+    Rejected(String),
+}
+
+fn read_file(dir: &Path, name: &'static str) -> Result<Option<CatalogFile>> {
+    let path = dir.join(name);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(&path).map_err(Error::io(&path))?;
+    Ok(Some(CatalogFile { name, bytes }))
+}
+
+impl CatalogFile {
+    fn lines(&self) -> Vec<Line<'_>> {
+        let mut lines: Vec<Line<'_>> = self
+            .bytes
+            .split(|&byte| byte == b'\n')
+            .enumerate()
+            .map(|(index, bytes)| Line {
+                number: index + 1,
+                bytes: bytes.strip_suffix(b"\r").unwrap_or(bytes),
+            })
+            .collect();
+        // A final newline ends the last line; it does not start an empty one.
+        if self.bytes.ends_with(b"\n") {
+            lines.pop();
+        }
+        lines
+    }
+
+    /// Parses every line as a JSON object in parallel with `parse`.
+    fn parse_records<T: Send>(
+        &self,
+        parse: fn(&Map<String, Value>, &mut Vec<String>) -> std::result::Result<T, String>,
+    ) -> Vec<LineOutcome<T>> {
+        self.lines()
+            .par_iter()
+            .map(|line| {
+                let text = match std::str::from_utf8(line.bytes) {
+                    Ok(text) => text,
+                    Err(error) => return LineOutcome::Rejected(format!("invalid UTF-8: {error}")),
+                };
+                if text.trim().is_empty() {
+                    return LineOutcome::Blank;
+                }
+                let object = match serde_json::from_str::<Value>(text) {
+                    Ok(Value::Object(object)) => object,
+                    Ok(other) => {
+                        return LineOutcome::Rejected(format!(
+                            "expected a JSON object, got {}",
+                            json_type_name(&other)
+                        ))
+                    }
+                    Err(error) => return LineOutcome::Rejected(format!("invalid JSON: {error}")),
+                };
+                let mut unknown_fields = Vec::new();
+                match parse(&object, &mut unknown_fields) {
+                    Ok(record) => LineOutcome::Accepted(record, unknown_fields),
+                    Err(reason) => LineOutcome::Rejected(reason),
+                }
+            })
+            .collect()
+    }
+
+    fn reject(&self, line: &Line<'_>, reason: String) -> Reject {
+        let (raw, raw_hex) = match std::str::from_utf8(line.bytes) {
+            Ok(text) => (text.to_string(), None),
+            Err(_) => (
+                String::from_utf8_lossy(line.bytes).into_owned(),
+                Some(hex::encode(line.bytes)),
+            ),
+        };
+        Reject {
+            file: self.name.to_string(),
+            line: line.number,
+            reason,
+            raw,
+            raw_hex,
+        }
+    }
+}
+
+/// Keeps the first record of each id that passes `check_refs`, turning the
+/// rest into rejects, and adds the file's report to the catalog. An empty id
+/// key (the search log) skips the duplicate check.
+fn accept_unique<T>(
+    file: &CatalogFile,
+    parsed: Vec<LineOutcome<T>>,
+    id_of: impl Fn(&T) -> &str,
+    check_refs: impl Fn(&T) -> std::result::Result<(), String>,
+    catalog: &mut Catalog,
+) -> Vec<T> {
+    let lines = file.lines();
+    let mut report = FileReport {
+        file: file.name.to_string(),
+        sha256: hex::encode(Sha256::digest(&file.bytes)),
+        bytes: file.bytes.len() as u64,
+        ..FileReport::default()
+    };
+    let mut first_line_of_id: HashMap<String, usize> = HashMap::new();
+    let mut accepted = Vec::new();
+    for (line, outcome) in lines.iter().zip(parsed) {
+        let reason = match outcome {
+            LineOutcome::Blank => {
+                report.blank_lines += 1;
+                continue;
+            }
+            LineOutcome::Rejected(reason) => reason,
+            LineOutcome::Accepted(record, unknown_fields) => {
+                let id = id_of(&record);
+                let duplicate_of = if id.is_empty() {
+                    None
+                } else {
+                    first_line_of_id.get(id).copied()
+                };
+                match (duplicate_of, check_refs(&record)) {
+                    (Some(first_line), _) => {
+                        format!("duplicate id `{id}` (first seen on line {first_line})")
+                    }
+                    (None, Err(reason)) => reason,
+                    (None, Ok(())) => {
+                        if !id.is_empty() {
+                            first_line_of_id.insert(id.to_string(), line.number);
+                        }
+                        for field in unknown_fields {
+                            *report.unknown_fields.entry(field).or_default() += 1;
+                        }
+                        report.records += 1;
+                        report.accepted += 1;
+                        accepted.push(record);
+                        continue;
+                    }
+                }
+            }
+        };
+        report.records += 1;
+        report.rejected += 1;
+        catalog.rejects.push(file.reject(line, reason));
+    }
+    catalog.files.push(report);
+    accepted
+}
+
+fn json_type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads fields of one record, remembering which ones were consumed so the
+/// rest can be counted as unknown.
+struct Fields<'a> {
+    object: &'a Map<String, Value>,
+    known: &'static [&'static str],
+}
+
+impl<'a> Fields<'a> {
+    fn new(
+        object: &'a Map<String, Value>,
+        known: &'static [&'static str],
+        unknown: &mut Vec<String>,
+    ) -> Self {
+        unknown.extend(
+            object
+                .keys()
+                .filter(|key| !known.contains(&key.as_str()))
+                .cloned(),
+        );
+        Fields { object, known }
+    }
+
+    fn present(&self, name: &str) -> Option<&'a Value> {
+        debug_assert!(self.known.contains(&name));
+        self.object.get(name).filter(|value| !value.is_null())
+    }
+
+    fn required_string(&self, name: &str) -> std::result::Result<String, String> {
+        match self.optional_string(name)? {
+            Some(text) => Ok(text),
+            None => Err(format!("missing required field `{name}`")),
+        }
+    }
+
+    /// A string that, when present, is not blank.
+    fn optional_string(&self, name: &str) -> std::result::Result<Option<String>, String> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(Value::String(text)) if text.trim().is_empty() => {
+                Err(format!("field `{name}` is empty"))
+            }
+            Some(Value::String(text)) => Ok(Some(text.clone())),
+            Some(other) => Err(format!(
+                "field `{name}` must be a string, got {}",
+                json_type_name(other)
+            )),
+        }
+    }
+
+    fn text(&self, name: &str) -> std::result::Result<String, String> {
+        let text = self.required_string(name)?;
+        let chars = text.chars().count();
+        if chars > MAX_TEXT_CHARS {
+            return Err(format!(
+                "field `{name}` has {chars} characters, over the limit of {MAX_TEXT_CHARS}"
+            ));
+        }
+        Ok(text)
+    }
+
+    fn required_count(&self, name: &str) -> std::result::Result<u64, String> {
+        match self.optional_count(name)? {
+            Some(count) => Ok(count),
+            None => Err(format!("missing required field `{name}`")),
+        }
+    }
+
+    fn optional_count(&self, name: &str) -> std::result::Result<Option<u64>, String> {
+        match self.present(name) {
+            None => Ok(None),
+            Some(Value::Number(number)) => match number.as_u64() {
+                Some(count) => Ok(Some(count)),
+                None => Err(format!(
+                    "field `{name}` must be a non-negative integer, got {number}"
+                )),
+            },
+            Some(other) => Err(format!(
+                "field `{name}` must be a non-negative integer, got {}",
+                json_type_name(other)
+            )),
+        }
+    }
+
+    fn id_list(&self, name: &str) -> std::result::Result<Vec<String>, String> {
+        let Some(value) = self.present(name) else {
+            return Ok(Vec::new());
+        };
+        let Value::Array(items) = value else {
+            return Err(format!(
+                "field `{name}` must be an array of strings, got {}",
+                json_type_name(value)
+            ));
+        };
+        let mut ids = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Value::String(id) if !id.trim().is_empty() => {
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+                _ => return Err(format!("field `{name}` must hold non-empty strings only")),
+            }
+        }
+        Ok(ids)
+    }
+}
+
+fn parse_anchor(
+    object: &Map<String, Value>,
+    unknown: &mut Vec<String>,
+) -> std::result::Result<Anchor, String> {
+    let fields = Fields::new(object, &["anchor_id", "name", "followers"], unknown);
+    Ok(Anchor {
+        anchor_id: fields.required_string("anchor_id")?,
+        name: fields.text("name")?,
+        followers: fields.required_count("followers")?,
+    })
+}
+
+fn parse_product(
+    object: &Map<String, Value>,
+    unknown: &mut Vec<String>,
+) -> std::result::Result<Product, String> {
+    let fields = Fields::new(
+        object,
+        &[
+            "product_id",
+            "title",
+            "brand",
+            "category",
+            "price_cents",
+            "sales",
+            "anchor_ids",
+        ],
+        unknown,
+    );
+    Ok(Product {
+        product_id: fields.required_string("product_id")?,
+        title: fields.text("title")?,
+        brand: fields.optional_string("brand")?,
+        category: fields.optional_string("category")?,
+        price_cents: fields.optional_count("price_cents")?,
+        sales: fields.required_count("sales")?,
+        anchor_ids: fields.id_list("anchor_ids")?,
+    })
+}
+
+fn parse_video(
+    object: &Map<String, Value>,
+    unknown: &mut Vec<String>,
+) -> std::result::Result<Video, String> {
+    let fields = Fields::new(
+        object,
+        &[
+            "video_id",
+            "kind",
+            "caption",
+            "anchor_id",
+            "likes",
+            "views",
+            "product_ids",
+            "published_at",
+        ],
+        unknown,
+    );
+    let video_id = fields.required_string("video_id")?;
+    let kind = match fields.required_string("kind")?.as_str() {
+        "short_video" => VideoKind::ShortVideo,
+        "live" => VideoKind::Live,
+        other => {
+            return Err(format!(
+                "field `kind` must be \"short_video\" or \"live\", got \"{other}\""
+            ))
+        }
+    };
+    let published_at =
+        match fields.optional_string("published_at")? {
+            None => None,
+            Some(text) => Some(parse_rfc3339(&text).map_err(|reason| {
+                format!("field `published_at` is not an RFC 3339 time: {reason}")
+            })?),
+        };
+    Ok(Video {
+        video_id,
+        kind,
+        caption: fields.text("caption")?,
+        anchor_id: fields.required_string("anchor_id")?,
+        likes: fields.optional_count("likes")?.unwrap_or(0),
+        views: fields.optional_count("views")?.unwrap_or(0),
+        product_ids: fields.id_list("product_ids")?,
+        published_at,
+    })
+}
+
+fn parse_rfc3339(text: &str) -> std::result::Result<i64, String> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|moment| moment.unix_timestamp())
+        .map_err(|error| error.to_string())
+}
+
+/// Parses one `query<TAB>count` line of the search log.
+pub fn parse_logged_query(line: &str) -> std::result::Result<LoggedQuery, String> {
+    let Some((query, count)) = line.rsplit_once('\t') else {
+        return Err("expected `query<TAB>count`, found no tab".to_string());
+    };
+    let query = query.trim();
+    if query.is_empty() {
+        return Err("empty query".to_string());
+    }
+    let chars = query.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(format!(
+            "query has {chars} characters, over the limit of {MAX_TEXT_CHARS}"
+        ));
+    }
+    let count = count.trim();
+    match count.parse::<u64>() {
+        Ok(0) => Err("count must be a positive integer, got 0".to_string()),
+        Ok(count) => Ok(LoggedQuery {
+            query: query.to_string(),
+            count,
+        }),
+        Err(_) => Err(format!("count must be a positive integer, got `{count}`")),
+    }
+}
+
+/// Parses one catalog line of the given file kind, for fuzzing and tools:
+/// the same checks as the batch read, minus those across records
+/// (duplicates and references).
+pub fn parse_catalog_line(file: &str, line: &[u8]) -> std::result::Result<(), String> {
+    let text = std::str::from_utf8(line).map_err(|error| format!("invalid UTF-8: {error}"))?;
+    if file == QUERIES_FILE {
+        return parse_logged_query(text).map(|_| ());
+    }
+    let Value::Object(object) = serde_json::from_str::<Value>(text).map_err(|e| e.to_string())?
+    else {
+        return Err("expected a JSON object".to_string());
+    };
+    let mut unknown = Vec::new();
+    match file {
+        ANCHORS_FILE => parse_anchor(&object, &mut unknown).map(|_| ()),
+        PRODUCTS_FILE => parse_product(&object, &mut unknown).map(|_| ()),
+        VIDEOS_FILE => parse_video(&object, &mut unknown).map(|_| ()),
+        other => Err(format!("unknown catalog file `{other}`")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn product_reason(line: &str) -> String {
+        parse_catalog_line(PRODUCTS_FILE, line.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn reasons_name_the_field() {
+        assert!(product_reason(r#"{"product_id":"p1","sales":1}"#).contains("`title`"));
+        assert!(product_reason(r#"{"product_id":"p1","title":" ","sales":1}"#).contains("empty"));
+        assert!(
+            product_reason(r#"{"product_id":"p1","title":"t","sales":-1}"#)
+                .contains("non-negative")
+        );
+        assert!(product_reason(r#"{"product_id":"p1","title":"t","sales":1.5}"#).contains("1.5"));
+        assert!(
+            product_reason(r#"{"product_id":"p1","title":"t","sales":"9"}"#).contains("a string")
+        );
+        assert!(product_reason(r#"[1]"#).contains("object"));
+    }
+
+    #[test]
+    fn search_log_lines() {
+        assert_eq!(
+            parse_logged_query("连衣裙\t12").unwrap(),
+            LoggedQuery {
+                query: "连衣裙".into(),
+                count: 12
+            }
+        );
+        assert!(parse_logged_query("连衣裙").is_err());
+        assert!(parse_logged_query("连衣裙\t0").is_err());
+        assert!(parse_logged_query("\t3").is_err());
+        assert!(parse_logged_query("连衣裙\tx").is_err());
+    }
+
+    #[test]
+    fn published_at_is_rfc3339() {
+        assert_eq!(parse_rfc3339("1970-01-01T08:00:00+08:00").unwrap(), 0);
+        assert!(parse_rfc3339("yesterday").is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! Text normalisation shared by indexing, querying and suggestions.
+//!
+//! Shops and users write the same word many ways: `ＩＰＨＯＮＥ１５`, `iPhone15`,
+//! `iphone 15`. Every path that compares text first folds it with [`normalize`],
+//! so they meet. The fold maps one character to exactly one character, which
+//! keeps byte offsets into the original text computable (see [`Normalized`]).
+
+/// Folds one character: full-width ASCII and the ideographic space to their
+/// half-width forms, then Latin letters to lowercase. Characters whose
+/// lowercase form is several characters are kept as they are so that the
+/// fold stays one-to-one.
+#[inline]
+pub fn fold_char(c: char) -> char {
+    let half_width = match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
+    if half_width.is_ascii() {
+        return half_width.to_ascii_lowercase();
+    }
+    let mut lower = half_width.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(single), None) => single,
+        _ => half_width,
+    }
+}
+
+#[inline]
+fn needs_fold(c: char) -> bool {
+    fold_char(c) != c
+}
+
+/// Text folded by [`fold_char`], with the map back to the original's byte offsets.
+#[derive(Debug, Clone)]
+pub struct Normalized<'a> {
+    original: &'a str,
+    folded: std::borrow::Cow<'a, str>,
+    /// For each byte offset of `folded` that starts a character (and its end),
+    /// the byte offset in `original`; empty when nothing was folded.
+    original_offsets: Vec<u32>,
+}
+
+impl<'a> Normalized<'a> {
+    pub fn new(original: &'a str) -> Self {
+        if !original.chars().any(needs_fold) {
+            return Normalized {
+                original,
+                folded: std::borrow::Cow::Borrowed(original),
+                original_offsets: Vec::new(),
+            };
+        }
+        let mut folded = String::with_capacity(original.len());
+        let mut original_offsets = Vec::with_capacity(original.len() + 1);
+        for (original_offset, c) in original.char_indices() {
+            let folded_char = fold_char(c);
+            let offset = original_offset as u32;
+            for _ in 0..folded_char.len_utf8() {
+                original_offsets.push(offset);
+            }
+            folded.push(folded_char);
+        }
+        original_offsets.push(original.len() as u32);
+        Normalized {
+            original,
+            folded: std::borrow::Cow::Owned(folded),
+            original_offsets,
+        }
+    }
+
+    /// The folded text.
+    pub fn as_str(&self) -> &str {
+        &self.folded
+    }
+
+    /// The text before folding.
+    pub fn original(&self) -> &'a str {
+        self.original
+    }
+
+    /// Maps a byte offset of the folded text that lies on a character boundary
+    /// to the matching byte offset of the original text.
+    pub fn original_offset(&self, folded_offset: usize) -> usize {
+        if self.original_offsets.is_empty() {
+            return folded_offset;
+        }
+        self.original_offsets[folded_offset] as usize
+    }
+}
+
+/// Folds `text` and collapses runs of white space to one space, trimming
+/// both ends: the canonical form of a query or a suggestion candidate.
+pub fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars().map(fold_char) {
+        if c.is_whitespace() || c.is_control() {
+            pending_space = !out.is_empty();
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// CJK unified ideographs (with extension A and compatibility ideographs).
+#[inline]
+pub fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// A character that can be part of a searchable token: a letter, a digit or a
+/// CJK ideograph. Punctuation, symbols and white space separate tokens.
+#[inline]
+pub fn is_token_char(c: char) -> bool {
+    c.is_alphanumeric() || is_han(c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_and_case_fold_together() {
+        assert_eq!(normalize("ＩＰＨＯＮＥ１５"), "iphone15");
+        assert_eq!(normalize("iPhone 15"), "iphone 15");
+        assert_eq!(normalize("  连衣裙\u{3000}\u{3000}夏季 "), "连衣裙 夏季");
+        assert_eq!(normalize("Ａｂｃ！"), "abc!");
+    }
+
+    #[test]
+    fn offsets_map_back_to_the_original() {
+        let original = "买ＩＰＨＯＮＥ15";
+        let normalized = Normalized::new(original);
+        assert_eq!(normalized.as_str(), "买iphone15");
+        let start = normalized.as_str().find("iphone").unwrap();
+        let end = start + "iphone".len();
+        let from = normalized.original_offset(start);
+        let to = normalized.original_offset(end);
+        assert_eq!(&original[from..to], "ＩＰＨＯＮＥ");
+    }
+
+    #[test]
+    fn untouched_text_is_borrowed() {
+        let normalized = Normalized::new("连衣裙 iphone");
+        assert!(matches!(normalized.folded, std::borrow::Cow::Borrowed(_)));
+        assert_eq!(normalized.original_offset(3), 3);
+    }
+
+    #[test]
+    fn multi_char_lowercase_is_kept_one_to_one() {
+        // U+0130 lowercases to two characters; the fold must not change length.
+        assert_eq!(fold_char('\u{0130}'), '\u{0130}');
+    }
+}
