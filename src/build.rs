@@ -370,7 +370,7 @@ fn index_catalog(
             .enumerate()
             .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
             .collect();
-        if batch_index == 1 {
+        if batch_index == 0 {
             fail_point("during_analysis");
         }
         for (record, document) in batch.iter().zip(batch_documents) {

@@ -1,0 +1,166 @@
+//! Builds from the fixtures: manifest, counts, searchability, generations.
+
+use livesearch::analysis::{register_analyzers, Analyzer};
+use livesearch::dictionaries::Dictionaries;
+use livesearch::generation::{IndexRoot, INDEX_DIR};
+use livesearch::schema::CatalogSchema;
+use livesearch::Error;
+use tantivy::collector::Count;
+use tantivy::query::{PhraseQuery, TermQuery};
+use tantivy::schema::IndexRecordOption;
+use tantivy::Term;
+
+use crate::support::{build_into, fixtures_dir, ScratchCatalog};
+
+#[test]
+fn fixtures_build_into_a_complete_published_generation() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let summary = build_into(&fixtures_dir(), root_dir.path()).unwrap();
+    let manifest = &summary.manifest;
+
+    let root = IndexRoot::new(root_dir.path());
+    assert_eq!(
+        root.current().unwrap().as_deref(),
+        Some(manifest.generation.as_str())
+    );
+    assert_eq!(manifest.documents["product"], 360);
+    assert_eq!(manifest.documents["anchor"], 30);
+    assert_eq!(manifest.documents["live"], 24);
+    assert_eq!(manifest.documents["video"], 170);
+    assert_eq!(manifest.rejects, 0);
+    assert_eq!(
+        manifest.dictionary_checksum,
+        Dictionaries::embedded().checksum()
+    );
+    assert_eq!(manifest.inputs.len(), 4);
+    assert!(manifest.inputs.iter().all(|input| input.sha256.len() == 64));
+    assert!(manifest.files.keys().any(|file| file.starts_with("index/")));
+    manifest.verify_files(&summary.generation_dir).unwrap();
+    assert_eq!(root.read_manifest(&manifest.generation).unwrap(), *manifest);
+}
+
+#[test]
+fn the_index_finds_short_words_inside_long_ones_and_phrases() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let summary = build_into(&fixtures_dir(), root_dir.path()).unwrap();
+    let index = tantivy::Index::open_in_dir(summary.generation_dir.join(INDEX_DIR)).unwrap();
+    register_analyzers(&index, &Analyzer::new(&Dictionaries::embedded()));
+    let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+    let searcher = index.reader().unwrap().searcher();
+    let count_term = |field, word: &str| {
+        let query = TermQuery::new(Term::from_field_text(field, word), IndexRecordOption::Basic);
+        searcher.search(&query, &Count).unwrap()
+    };
+    // 卫衣 alone finds the 连帽卫衣 titles too; in the precise field it does not.
+    let whole_or_inside = count_term(fields.title, "卫衣");
+    let hooded = count_term(fields.title_words, "连帽卫衣");
+    let whole_only = count_term(fields.title_words, "卫衣");
+    assert!(hooded > 0);
+    assert!(
+        whole_or_inside >= whole_only + hooded,
+        "{whole_or_inside} {whole_only} {hooded}"
+    );
+    assert!(count_term(fields.title, "美特斯邦威") > 0);
+
+    let phrase = PhraseQuery::new(vec![
+        Term::from_field_text(fields.title, "直播间"),
+        Term::from_field_text(fields.title, "卫衣"),
+    ]);
+    assert!(
+        searcher.search(&phrase, &Count).unwrap() > 0,
+        "phrase 直播间 卫衣 in a live caption"
+    );
+}
+
+#[test]
+fn old_generations_beyond_keep_are_removed_and_rollback_goes_back_one() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = IndexRoot::new(root_dir.path());
+    let mut built = Vec::new();
+    for _ in 0..4 {
+        built.push(
+            build_into(&fixtures_dir(), root_dir.path())
+                .unwrap()
+                .manifest
+                .generation,
+        );
+    }
+    assert_eq!(root.complete_generations().unwrap(), built[1..].to_vec());
+
+    let lock = root.lock().unwrap();
+    let (from, to) = root.rollback(&lock).unwrap();
+    assert_eq!(
+        (from.as_str(), to.as_str()),
+        (built[3].as_str(), built[2].as_str())
+    );
+    assert_eq!(root.current().unwrap().as_deref(), Some(built[2].as_str()));
+    root.rollback(&lock).unwrap();
+    assert!(
+        matches!(root.rollback(&lock), Err(Error::Generation { .. })),
+        "nothing older than the oldest"
+    );
+}
+
+#[test]
+fn a_partial_build_left_in_staging_is_cleaned_by_the_next_build() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let partial = root_dir
+        .path()
+        .join("staging")
+        .join("20260101T000000.000Z-dead");
+    std::fs::create_dir_all(partial.join("index")).unwrap();
+    std::fs::write(partial.join("index").join("half.idx"), b"partial").unwrap();
+    let summary = build_into(&fixtures_dir(), root_dir.path()).unwrap();
+    assert_eq!(
+        summary.cleaned_partial_builds,
+        ["20260101T000000.000Z-dead"]
+    );
+    assert!(!partial.exists());
+}
+
+#[test]
+fn a_feed_over_the_reject_ratio_publishes_nothing() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = IndexRoot::new(root_dir.path());
+    let good = build_into(&fixtures_dir(), root_dir.path())
+        .unwrap()
+        .manifest
+        .generation;
+
+    let catalog = ScratchCatalog::from_fixtures();
+    // 10 bad lines out of 370 products: 2.7%, over the default 1%.
+    for _ in 0..10 {
+        catalog.append("products.jsonl", "{not json\n");
+    }
+    let error = build_into(catalog.path(), root_dir.path()).unwrap_err();
+    let Error::RejectRatioExceeded {
+        file,
+        rejected,
+        rejects_path,
+        ..
+    } = &error
+    else {
+        panic!("unexpected error {error}");
+    };
+    assert_eq!(file, "products.jsonl");
+    assert_eq!(*rejected, 10);
+    assert_eq!(
+        std::fs::read_to_string(rejects_path)
+            .unwrap()
+            .lines()
+            .count(),
+        10
+    );
+    assert!(error.to_string().contains("nothing was published"));
+    assert_eq!(root.current().unwrap(), Some(good.clone()));
+    assert_eq!(root.complete_generations().unwrap(), [good]);
+}
+
+#[test]
+fn a_missing_catalog_publishes_nothing() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let empty = ScratchCatalog::new();
+    let error = build_into(empty.path(), root_dir.path()).unwrap_err();
+    assert!(error.to_string().contains("products.jsonl"), "{error}");
+    assert_eq!(IndexRoot::new(root_dir.path()).current().unwrap(), None);
+}

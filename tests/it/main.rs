@@ -1,0 +1,6 @@
+//! Integration tests of the library core, one binary with named modules.
+
+mod analysis_golden;
+mod build;
+mod support;
+mod validation;
