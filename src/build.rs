@@ -242,7 +242,7 @@ fn write_generation(
     std::fs::create_dir_all(&index_dir).map_err(Error::io(&index_dir))?;
 
     let phase = Instant::now();
-    let documents = index_catalog(options, catalog, &analyzer, &index_dir, progress)?;
+    let documents = index_catalog(options, catalog, &analyzer, &index_dir, &mut timings_ms, progress)?;
     record_phase(&mut timings_ms, "analyze_and_index", phase);
 
     let phase = Instant::now();
@@ -334,6 +334,7 @@ fn index_catalog(
     catalog: &Catalog,
     analyzer: &Analyzer,
     index_dir: &Path,
+    timings_ms: &mut BTreeMap<String, u64>,
     progress: &dyn Progress,
 ) -> Result<BTreeMap<String, u64>> {
     let fields = CatalogSchema::new();
@@ -363,30 +364,40 @@ fn index_catalog(
         .iter()
         .map(|doc_type| (doc_type.as_str().to_string(), 0))
         .collect();
+    let mut analysis_time = Duration::ZERO;
+    let mut add_time = Duration::ZERO;
     for (batch_index, batch) in records.chunks(ANALYSIS_BATCH).enumerate() {
+        let analysis_started = Instant::now();
         let first = batch_index * ANALYSIS_BATCH;
         let batch_documents: Vec<TantivyDocument> = batch
             .par_iter()
             .enumerate()
             .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
             .collect();
+        analysis_time += analysis_started.elapsed();
         if batch_index == 0 {
             fail_point("during_analysis");
         }
+        let add_started = Instant::now();
         for (record, document) in batch.iter().zip(batch_documents) {
             writer.add_document(document)?;
             *documents
                 .entry(record.doc_type().as_str().to_string())
                 .or_default() += 1;
         }
+        add_time += add_started.elapsed();
         progress.advance(batch.len() as u64);
     }
+    timings_ms.insert("analyze".to_string(), analysis_time.as_millis() as u64);
+    timings_ms.insert("index_add".to_string(), add_time.as_millis() as u64);
     progress.finish_phase();
 
     progress.start_phase("committing index", 0);
     fail_point("during_commit");
+    let commit_started = Instant::now();
     writer.commit()?;
     writer.wait_merging_threads()?;
+    record_phase(timings_ms, "commit_and_merge", commit_started);
     progress.finish_phase();
     Ok(documents)
 }

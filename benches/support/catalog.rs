@@ -1,0 +1,233 @@
+//! Deterministic catalog generator shared by the benchmarks and the
+//! `gen_catalog` command: product titles composed from real vocabulary
+//! (title fragments of ../shared/data when present, the fixtures otherwise),
+//! heavy-tailed sales and followers, videos, lives and a search log.
+
+#![allow(dead_code)]
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// xorshift64*: tiny, deterministic, good enough for synthetic data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, bound: usize) -> usize {
+        (self.next_u64() % bound.max(1) as u64) as usize
+    }
+
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Pareto-distributed count in [low, high]: many small, a few huge.
+    pub fn heavy_tail(&mut self, low: f64, high: f64, shape: f64) -> u64 {
+        let value = low / (1.0 - self.unit()).powf(1.0 / shape);
+        value.min(high) as u64
+    }
+
+    /// An index in 0..len, skewed to the front (Zipf-like).
+    pub fn skewed(&mut self, len: usize) -> usize {
+        let x = self.unit();
+        ((x * x * x) * len as f64) as usize % len.max(1)
+    }
+}
+
+/// Words and fragments titles are composed from.
+pub struct Vocabulary {
+    pub brands: Vec<String>,
+    pub fragments: Vec<String>,
+    pub queries: Vec<String>,
+    pub source: String,
+}
+
+pub fn shared_data_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+    dir.is_dir().then_some(dir)
+}
+
+impl Vocabulary {
+    pub fn load() -> Vocabulary {
+        match shared_data_dir() {
+            Some(dir) => Self::from_shared(&dir),
+            None => Self::from_fixtures(),
+        }
+    }
+
+    fn from_shared(dir: &Path) -> Vocabulary {
+        let read = |relative: &str| std::fs::read_to_string(dir.join(relative)).unwrap_or_default();
+        let brands: Vec<String> = read("dictionaries/brands_gazetteer.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|brand| brand.chars().count() >= 2 && brand.chars().any(|c| c as u32 >= 0x4E00))
+            .map(str::to_string)
+            .collect();
+        let mut fragments = Vec::new();
+        for title in read("products/jd_titles.txt").lines() {
+            fragments.extend(split_fragments(title));
+        }
+        for line in read("products/taobao_titles_labeled.tsv").lines() {
+            if let Some((title, _)) = line.split_once('\t') {
+                fragments.extend(split_fragments(title));
+            }
+        }
+        let queries = read("queries/taobao_queries.txt")
+            .lines()
+            .map(str::trim)
+            .filter(|query| !query.is_empty())
+            .map(str::to_string)
+            .collect();
+        Vocabulary {
+            brands,
+            fragments,
+            queries,
+            source: "../shared/data (JD and Taobao titles, brand gazetteer, Taobao queries)".into(),
+        }
+    }
+
+    fn from_fixtures() -> Vocabulary {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut brands = Vec::new();
+        let mut fragments = Vec::new();
+        for line in std::fs::read_to_string(dir.join("products.jsonl")).unwrap_or_default().lines() {
+            let value: serde_json::Value = serde_json::from_str(line).unwrap();
+            if let Some(brand) = value["brand"].as_str() {
+                brands.push(brand.to_string());
+            }
+            fragments.extend(split_fragments(value["title"].as_str().unwrap_or("")));
+        }
+        let queries = std::fs::read_to_string(dir.join("queries.tsv"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_once('\t').map(|(query, _)| query.to_string()))
+            .collect();
+        Vocabulary { brands, fragments, queries, source: "fixtures/".into() }
+    }
+
+    /// A product title: a brand and 3 to 6 fragments, at most 60 characters.
+    pub fn title(&self, rng: &mut Rng) -> String {
+        let mut title = String::new();
+        if !self.brands.is_empty() {
+            title.push_str(&self.brands[rng.skewed(self.brands.len())]);
+        }
+        let fragments = 3 + rng.below(4);
+        for _ in 0..fragments {
+            let fragment = &self.fragments[rng.below(self.fragments.len())];
+            if title.chars().count() + fragment.chars().count() > 60 {
+                break;
+            }
+            if rng.below(4) == 0 {
+                title.push(' ');
+            }
+            title.push_str(fragment);
+        }
+        title
+    }
+}
+
+/// Splits a title on spaces and punctuation into fragments of 2 to 12 characters.
+fn split_fragments(title: &str) -> Vec<String> {
+    title
+        .split(|c: char| c.is_whitespace() || "，,。/|【】[]()（）+*-_:：;；!！?？\"'".contains(c))
+        .map(str::trim)
+        .filter(|fragment| (2..=12).contains(&fragment.chars().count()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Sizes of a generated catalog.
+#[derive(Debug, Clone, Copy)]
+pub struct CatalogSize {
+    pub products: usize,
+    pub anchors: usize,
+    pub videos: usize,
+    pub lives: usize,
+    pub logged_queries: usize,
+}
+
+impl CatalogSize {
+    /// Proportions of a live-commerce catalog for `products` products.
+    pub fn for_products(products: usize) -> Self {
+        CatalogSize {
+            products,
+            anchors: (products / 100).max(10),
+            videos: products / 10,
+            lives: (products / 200).max(1),
+            logged_queries: (products / 10).clamp(100, 100_000),
+        }
+    }
+}
+
+/// Writes a catalog of `size` into `dir`; returns the product titles.
+pub fn write_catalog(dir: &Path, size: CatalogSize, seed: u64, vocabulary: &Vocabulary) -> std::io::Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    let mut rng = Rng::new(seed);
+    let open = |name: &str| -> std::io::Result<BufWriter<std::fs::File>> {
+        Ok(BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join(name))?))
+    };
+
+    let mut anchors = open("anchors.jsonl")?;
+    let mut anchor_names = Vec::with_capacity(size.anchors);
+    for index in 0..size.anchors {
+        let name = format!("{}{}", vocabulary.fragments[rng.below(vocabulary.fragments.len())], index);
+        let followers = rng.heavy_tail(3_000.0, 80_000_000.0, 0.8);
+        let record = serde_json::json!({"anchor_id": format!("a{index}"), "name": name, "followers": followers});
+        writeln!(anchors, "{record}")?;
+        anchor_names.push(name);
+    }
+    anchors.flush()?;
+
+    let mut products = open("products.jsonl")?;
+    let mut titles = Vec::with_capacity(size.products);
+    for index in 0..size.products {
+        let title = vocabulary.title(&mut rng);
+        let record = serde_json::json!({
+            "product_id": format!("p{index}"),
+            "title": title,
+            "sales": rng.heavy_tail(1.0, 5_000_000.0, 0.7),
+            "price_cents": 990 + rng.below(200_000),
+            "anchor_ids": [format!("a{}", rng.skewed(size.anchors))],
+        });
+        writeln!(products, "{record}")?;
+        titles.push(title);
+    }
+    products.flush()?;
+
+    let mut videos = open("videos.jsonl")?;
+    for index in 0..size.videos + size.lives {
+        let is_live = index >= size.videos;
+        let product = rng.below(size.products.max(1));
+        let caption = format!("{} {}", titles[product], vocabulary.fragments[rng.below(vocabulary.fragments.len())]);
+        let views = rng.heavy_tail(100.0, 100_000_000.0, 0.8);
+        let record = serde_json::json!({
+            "video_id": format!("{}{index}", if is_live { "l" } else { "v" }),
+            "kind": if is_live { "live" } else { "short_video" },
+            "caption": caption,
+            "anchor_id": format!("a{}", rng.skewed(size.anchors)),
+            "likes": views / 20,
+            "views": views,
+            "product_ids": [format!("p{product}")],
+        });
+        writeln!(videos, "{record}")?;
+    }
+    videos.flush()?;
+
+    let mut queries = open("queries.tsv")?;
+    for index in 0..size.logged_queries.min(vocabulary.queries.len()) {
+        let query = vocabulary.queries[index].replace('\t', " ");
+        writeln!(queries, "{query}\t{}", rng.heavy_tail(1.0, 1_000_000.0, 0.9).max(1))?;
+    }
+    queries.flush()?;
+    Ok(titles)
+}
