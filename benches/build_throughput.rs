@@ -23,7 +23,10 @@ fn main() {
         println!("build_throughput: set BENCH_PRODUCTS (default 1000000) and BENCH_THREADS (default all cores)");
         return;
     }
-    let products: usize = std::env::var("BENCH_PRODUCTS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let products: usize = std::env::var("BENCH_PRODUCTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
     let threads: usize = std::env::var("BENCH_THREADS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -31,13 +34,22 @@ fn main() {
     let work = tempfile::tempdir().expect("scratch directory");
     let vocabulary = catalog::Vocabulary::load();
     let size = catalog::CatalogSize::for_products(products);
-    let titles = catalog::write_catalog(&work.path().join("catalog"), size, 42, &vocabulary).expect("catalog written");
+    let titles = catalog::write_catalog(&work.path().join("catalog"), size, 42, &vocabulary)
+        .expect("catalog written");
     let title_bytes: usize = titles.iter().map(String::len).sum();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
 
     let jieba = jieba_rs::Jieba::new();
     let started = Instant::now();
-    let floor_tokens: usize = pool.install(|| titles.par_iter().map(|title| jieba.cut_for_search(title, true).len()).sum());
+    let floor_tokens: usize = pool.install(|| {
+        titles
+            .par_iter()
+            .map(|title| jieba.cut_for_search(title, true).len())
+            .sum()
+    });
     let floor = started.elapsed();
     assert!(floor_tokens > titles.len(), "jieba produced too few tokens");
 
@@ -54,9 +66,14 @@ fn main() {
             .sum()
     });
     let analysis = started.elapsed();
-    assert!(our_tokens > titles.len(), "analyzer produced too few tokens");
+    assert!(
+        our_tokens > titles.len(),
+        "analyzer produced too few tokens"
+    );
 
-    let options = BuildOptions::new(work.path().join("catalog"), work.path().join("root")).threads(threads).unwrap();
+    let options = BuildOptions::new(work.path().join("catalog"), work.path().join("root"))
+        .threads(threads)
+        .unwrap();
     let started = Instant::now();
     let summary = build(&options, &NoProgress).expect("build succeeds");
     let whole = started.elapsed();
@@ -65,7 +82,10 @@ fn main() {
     let documents = summary.manifest.total_documents();
     let mb = title_bytes as f64 / 1e6;
     println!("catalog: {size:?}, vocabulary from {}", vocabulary.source);
-    println!("threads: {threads}; product titles: {} ({mb:.1} MB)", titles.len());
+    println!(
+        "threads: {threads}; product titles: {} ({mb:.1} MB)",
+        titles.len()
+    );
     println!("| measure | time (s) | products/s | MB/s of titles | ratio to floor |");
     println!("|---|---|---|---|---|");
     let row = |name: &str, seconds: f64| {
@@ -76,8 +96,20 @@ fn main() {
             seconds / floor.as_secs_f64()
         );
     };
-    row("floor: jieba-rs cut_for_search (titles only)", floor.as_secs_f64());
-    row("our analyzer, index mode (titles only)", analysis.as_secs_f64());
-    row("whole build (all documents, published)", whole.as_secs_f64());
-    println!("documents in the generation: {documents}; build phases (ms): {:?}", summary.manifest.timings_ms);
+    row(
+        "floor: jieba-rs cut_for_search (titles only)",
+        floor.as_secs_f64(),
+    );
+    row(
+        "our analyzer, index mode (titles only)",
+        analysis.as_secs_f64(),
+    );
+    row(
+        "whole build (all documents, published)",
+        whole.as_secs_f64(),
+    );
+    println!(
+        "documents in the generation: {documents}; build phases (ms): {:?}",
+        summary.manifest.timings_ms
+    );
 }

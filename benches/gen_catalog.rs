@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(about = "Writes a deterministic generated catalog (products, anchors, videos, lives, search log)")]
+#[command(
+    about = "Writes a deterministic generated catalog (products, anchors, videos, lives, search log)"
+)]
 struct Args {
     /// Number of products; anchors, videos, lives and logged queries scale with it.
     #[arg(long, default_value_t = 1_000_000)]
@@ -28,6 +30,10 @@ fn main() -> std::io::Result<()> {
     let vocabulary = catalog::Vocabulary::load();
     let size = catalog::CatalogSize::for_products(args.products);
     catalog::write_catalog(&args.out, size, args.seed, &vocabulary)?;
-    println!("wrote {size:?} to {} from {}", args.out.display(), vocabulary.source);
+    println!(
+        "wrote {size:?} to {} from {}",
+        args.out.display(),
+        vocabulary.source
+    );
     Ok(())
 }

@@ -42,7 +42,7 @@ fn main() {
         }
     }
     let mut misses: Vec<_> = misses.into_iter().collect();
-    misses.sort_by(|a, b| b.1 .0.cmp(&a.1 .0));
+    misses.sort_by_key(|(_, (count, _))| std::cmp::Reverse(*count));
     for (entity, (count, split)) in misses.into_iter().take(top) {
         println!("{count:>4} {entity} -> {split}");
     }

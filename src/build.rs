@@ -11,13 +11,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
-use tantivy::schema::OwnedValue;
-use tantivy::tokenizer::PreTokenizedString;
-use tantivy::{Index, IndexWriter, TantivyDocument};
+use tantivy::{Index, IndexWriter};
 
 use crate::analysis::{register_analyzers, Analyzer, ANALYZER_VERSION};
 use crate::catalog::{read_catalog, Anchor, Catalog, Reject, VideoKind};
 use crate::dictionaries::Dictionaries;
+use crate::document::CatalogDocument;
 use crate::error::{Error, Result};
 use crate::generation::{
     fail_point, new_generation_id, now_rfc3339, sync_tree, IndexRoot, Manifest, INDEX_DIR,
@@ -242,7 +241,14 @@ fn write_generation(
     std::fs::create_dir_all(&index_dir).map_err(Error::io(&index_dir))?;
 
     let phase = Instant::now();
-    let documents = index_catalog(options, catalog, &analyzer, &index_dir, &mut timings_ms, progress)?;
+    let documents = index_catalog(
+        options,
+        catalog,
+        &analyzer,
+        &index_dir,
+        &mut timings_ms,
+        progress,
+    )?;
     record_phase(&mut timings_ms, "analyze_and_index", phase);
 
     let phase = Instant::now();
@@ -341,7 +347,7 @@ fn index_catalog(
     let index = Index::create_in_dir(index_dir, fields.schema.clone())?;
     register_analyzers(&index, analyzer);
     let writer_threads = options.threads.clamp(1, 8);
-    let mut writer: IndexWriter<TantivyDocument> =
+    let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
 
     let records: Vec<Record<'_>> = catalog
@@ -369,7 +375,7 @@ fn index_catalog(
     for (batch_index, batch) in records.chunks(ANALYSIS_BATCH).enumerate() {
         let analysis_started = Instant::now();
         let first = batch_index * ANALYSIS_BATCH;
-        let batch_documents: Vec<TantivyDocument> = batch
+        let batch_documents: Vec<CatalogDocument> = batch
             .par_iter()
             .enumerate()
             .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
@@ -425,10 +431,10 @@ struct DocumentBuilder<'a> {
 }
 
 impl DocumentBuilder<'_> {
-    fn document(&self, record: &Record<'_>, id_rank: u64) -> TantivyDocument {
+    fn document(&self, record: &Record<'_>, id_rank: u64) -> CatalogDocument {
         let fields = self.fields;
         let doc_type = record.doc_type();
-        let mut document = TantivyDocument::default();
+        let mut document = CatalogDocument::default();
         document.add_text(fields.doc_type, doc_type.as_str());
         document.add_u64(fields.doc_type_code, doc_type.code());
         document.add_text(fields.id, record.id());
@@ -500,7 +506,7 @@ impl DocumentBuilder<'_> {
 
     /// The title feeds two fields from one segmentation: every token into
     /// `title`, the precise words only into `title_words`.
-    fn add_title(&self, document: &mut TantivyDocument, title: &str) {
+    fn add_title(&self, document: &mut CatalogDocument, title: &str) {
         document.add_text(self.fields.title_text, title);
         let tagged = self.analyzer.analyze_tagged(title);
         let words = tagged
@@ -509,37 +515,19 @@ impl DocumentBuilder<'_> {
             .map(|token| token.token.clone())
             .collect();
         let all = tagged.into_iter().map(|token| token.token).collect();
-        document.add_field_value(
-            self.fields.title,
-            &OwnedValue::PreTokStr(PreTokenizedString {
-                text: title.to_string(),
-                tokens: all,
-            }),
-        );
-        document.add_field_value(
-            self.fields.title_words,
-            &OwnedValue::PreTokStr(PreTokenizedString {
-                text: title.to_string(),
-                tokens: words,
-            }),
-        );
+        document.add_pre_tokenized(self.fields.title, title, all);
+        document.add_pre_tokenized(self.fields.title_words, title, words);
     }
 
     fn add_analyzed(
         &self,
-        document: &mut TantivyDocument,
+        document: &mut CatalogDocument,
         field: tantivy::schema::Field,
         text: &str,
     ) {
         let mut tokens = Vec::new();
         self.analyzer
             .analyze_into(text, crate::analysis::AnalyzerMode::Index, &mut tokens);
-        document.add_field_value(
-            field,
-            &OwnedValue::PreTokStr(PreTokenizedString {
-                text: text.to_string(),
-                tokens,
-            }),
-        );
+        document.add_pre_tokenized(field, text, tokens);
     }
 }

@@ -246,6 +246,9 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
     Ok(catalog)
 }
 
+/// Parses one JSON object into a record, noting the unknown fields it carries.
+type RecordParser<T> = fn(&Map<String, Value>, &mut Vec<String>) -> std::result::Result<T, String>;
+
 /// A file read into memory.
 struct CatalogFile {
     name: &'static str,
@@ -292,10 +295,7 @@ impl CatalogFile {
     }
 
     /// Parses every line as a JSON object in parallel with `parse`.
-    fn parse_records<T: Send>(
-        &self,
-        parse: fn(&Map<String, Value>, &mut Vec<String>) -> std::result::Result<T, String>,
-    ) -> Vec<LineOutcome<T>> {
+    fn parse_records<T: Send>(&self, parse: RecordParser<T>) -> Vec<LineOutcome<T>> {
         self.lines()
             .par_iter()
             .map(|line| {

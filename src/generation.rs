@@ -273,8 +273,7 @@ impl IndexRoot {
         let previous = self
             .complete_generations()?
             .into_iter()
-            .filter(|generation| generation.as_str() < current.as_str())
-            .next_back()
+            .rfind(|generation| generation.as_str() < current.as_str())
             .ok_or_else(|| Error::Generation {
                 generation: current.clone(),
                 reason: "no older complete generation to roll back to".to_string(),

@@ -14,5 +14,6 @@ pub use error::{Error, Result};
 pub mod analysis_eval;
 pub mod build;
 pub mod catalog;
+pub mod document;
 pub mod generation;
 pub mod schema;

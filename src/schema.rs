@@ -91,23 +91,28 @@ impl CatalogSchema {
         // Indexed text is fed pre-tokenized and not stored (a stored
         // pre-tokenized value would keep its tokens in the doc store); the
         // display text goes to a stored-only twin field.
-        let text = |tokenizer: &str| {
+        let text = |tokenizer: &str, record: IndexRecordOption| {
             let indexing = TextFieldIndexing::default()
                 .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+                .set_index_option(record);
             TextOptions::default().set_indexing_options(indexing)
         };
+        let positions = IndexRecordOption::WithFreqsAndPositions;
         let signal = || NumericOptions::default().set_fast().set_stored();
         builder.add_text_field("doc_type", STRING | STORED);
         builder.add_u64_field("doc_type_code", FAST);
         builder.add_text_field("id", STRING | STORED);
         builder.add_u64_field("id_rank", FAST);
-        builder.add_text_field("title", text(INDEX_TOKENIZER));
-        builder.add_text_field("title_words", text(QUERY_TOKENIZER));
-        builder.add_text_field("brand", text(INDEX_TOKENIZER));
-        builder.add_text_field("category", text(INDEX_TOKENIZER));
+        builder.add_text_field("title", text(INDEX_TOKENIZER, positions));
+        // Only scored as a bonus for whole-word matches: no positions needed.
+        builder.add_text_field(
+            "title_words",
+            text(QUERY_TOKENIZER, IndexRecordOption::WithFreqs),
+        );
+        builder.add_text_field("brand", text(INDEX_TOKENIZER, positions));
+        builder.add_text_field("category", text(INDEX_TOKENIZER, positions));
         builder.add_text_field("anchor_id", STRING | STORED);
-        builder.add_text_field("anchor_name", text(INDEX_TOKENIZER));
+        builder.add_text_field("anchor_name", text(INDEX_TOKENIZER, positions));
         builder.add_text_field("title_text", STORED);
         builder.add_text_field("brand_text", STORED);
         builder.add_text_field("category_text", STORED);

@@ -100,7 +100,10 @@ impl Vocabulary {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         let mut brands = Vec::new();
         let mut fragments = Vec::new();
-        for line in std::fs::read_to_string(dir.join("products.jsonl")).unwrap_or_default().lines() {
+        for line in std::fs::read_to_string(dir.join("products.jsonl"))
+            .unwrap_or_default()
+            .lines()
+        {
             let value: serde_json::Value = serde_json::from_str(line).unwrap();
             if let Some(brand) = value["brand"].as_str() {
                 brands.push(brand.to_string());
@@ -112,7 +115,12 @@ impl Vocabulary {
             .lines()
             .filter_map(|line| line.split_once('\t').map(|(query, _)| query.to_string()))
             .collect();
-        Vocabulary { brands, fragments, queries, source: "fixtures/".into() }
+        Vocabulary {
+            brands,
+            fragments,
+            queries,
+            source: "fixtures/".into(),
+        }
     }
 
     /// A product title: a brand and 3 to 6 fragments, at most 60 characters.
@@ -170,17 +178,29 @@ impl CatalogSize {
 }
 
 /// Writes a catalog of `size` into `dir`; returns the product titles.
-pub fn write_catalog(dir: &Path, size: CatalogSize, seed: u64, vocabulary: &Vocabulary) -> std::io::Result<Vec<String>> {
+pub fn write_catalog(
+    dir: &Path,
+    size: CatalogSize,
+    seed: u64,
+    vocabulary: &Vocabulary,
+) -> std::io::Result<Vec<String>> {
     std::fs::create_dir_all(dir)?;
     let mut rng = Rng::new(seed);
     let open = |name: &str| -> std::io::Result<BufWriter<std::fs::File>> {
-        Ok(BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join(name))?))
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(dir.join(name))?,
+        ))
     };
 
     let mut anchors = open("anchors.jsonl")?;
     let mut anchor_names = Vec::with_capacity(size.anchors);
     for index in 0..size.anchors {
-        let name = format!("{}{}", vocabulary.fragments[rng.below(vocabulary.fragments.len())], index);
+        let name = format!(
+            "{}{}",
+            vocabulary.fragments[rng.below(vocabulary.fragments.len())],
+            index
+        );
         let followers = rng.heavy_tail(3_000.0, 80_000_000.0, 0.8);
         let record = serde_json::json!({"anchor_id": format!("a{index}"), "name": name, "followers": followers});
         writeln!(anchors, "{record}")?;
@@ -208,7 +228,11 @@ pub fn write_catalog(dir: &Path, size: CatalogSize, seed: u64, vocabulary: &Voca
     for index in 0..size.videos + size.lives {
         let is_live = index >= size.videos;
         let product = rng.below(size.products.max(1));
-        let caption = format!("{} {}", titles[product], vocabulary.fragments[rng.below(vocabulary.fragments.len())]);
+        let caption = format!(
+            "{} {}",
+            titles[product],
+            vocabulary.fragments[rng.below(vocabulary.fragments.len())]
+        );
         let views = rng.heavy_tail(100.0, 100_000_000.0, 0.8);
         let record = serde_json::json!({
             "video_id": format!("{}{index}", if is_live { "l" } else { "v" }),
@@ -226,7 +250,11 @@ pub fn write_catalog(dir: &Path, size: CatalogSize, seed: u64, vocabulary: &Voca
     let mut queries = open("queries.tsv")?;
     for index in 0..size.logged_queries.min(vocabulary.queries.len()) {
         let query = vocabulary.queries[index].replace('\t', " ");
-        writeln!(queries, "{query}\t{}", rng.heavy_tail(1.0, 1_000_000.0, 0.9).max(1))?;
+        writeln!(
+            queries,
+            "{query}\t{}",
+            rng.heavy_tail(1.0, 1_000_000.0, 0.9).max(1)
+        )?;
     }
     queries.flush()?;
     Ok(titles)

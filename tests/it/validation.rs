@@ -4,7 +4,7 @@
 use livesearch::catalog::Reject;
 use livesearch::generation::REJECTS_FILE;
 
-use crate::support::{build_into, ScratchCatalog};
+use crate::support::ScratchCatalog;
 
 fn good_product(id: usize) -> String {
     format!(
