@@ -17,3 +17,4 @@ pub mod catalog;
 pub mod document;
 pub mod generation;
 pub mod schema;
+pub mod search;

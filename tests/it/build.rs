@@ -164,3 +164,53 @@ fn a_missing_catalog_publishes_nothing() {
     assert!(error.to_string().contains("products.jsonl"), "{error}");
     assert_eq!(IndexRoot::new(root_dir.path()).current().unwrap(), None);
 }
+
+#[test]
+fn fixture_search_ranks_matching_documents_and_filters_by_type() {
+    use livesearch::schema::DocType;
+    use livesearch::search::{open_index, search, RankingConfig, SearchRequest};
+
+    let root_dir = tempfile::tempdir().unwrap();
+    let summary = build_into(&fixtures_dir(), root_dir.path()).unwrap();
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let (index, fields) = open_index(&summary.generation_dir.join(INDEX_DIR), &analyzer).unwrap();
+    let searcher = index.reader().unwrap().searcher();
+    let request = |query: &str, doc_type| SearchRequest {
+        query: query.to_string(),
+        doc_type,
+        limit: 10,
+        offset: 0,
+        explain: false,
+    };
+    let config = RankingConfig::default();
+    let results = search(
+        &searcher,
+        &fields,
+        &analyzer,
+        &config,
+        &request("美特斯邦威 卫衣", None),
+    )
+    .unwrap();
+    assert_eq!(results.tokens, ["美特斯邦威", "卫衣"]);
+    assert!(!results.hits.is_empty());
+    for hit in &results.hits {
+        assert!(hit.title.contains("卫衣"), "{hit:?}");
+    }
+    let scores: Vec<f32> = results.hits.iter().map(|hit| hit.score).collect();
+    assert!(
+        scores.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{scores:?}"
+    );
+
+    let lives = search(
+        &searcher,
+        &fields,
+        &analyzer,
+        &config,
+        &request("直播间", Some(DocType::Live)),
+    )
+    .unwrap();
+    assert!(!lives.hits.is_empty());
+    assert!(lives.hits.iter().all(|hit| hit.doc_type == "live"));
+    assert!(lives.total <= 24);
+}
