@@ -18,3 +18,4 @@ pub mod document;
 pub mod generation;
 pub mod schema;
 pub mod search;
+pub mod serving;

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocId, Index, Score, Searcher, SegmentReader, TantivyDocument, Term};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::analysis::{Analyzer, AnalyzerMode};
 use crate::error::Result;
@@ -319,14 +319,6 @@ fn hit(
     })
 }
 
-/// Opens an index folder with the analyzers registered.
-pub fn open_index(dir: &std::path::Path, analyzer: &Analyzer) -> Result<(Index, CatalogSchema)> {
-    let index = Index::open_in_dir(dir)?;
-    crate::analysis::register_analyzers(&index, analyzer);
-    let fields = CatalogSchema::from_schema(&index.schema())?;
-    Ok((index, fields))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,7 +347,7 @@ mod tests {
     fn search_blends_popularity_and_breaks_ties_by_id() {
         let analyzer = Analyzer::new(&Dictionaries::embedded());
         let fields = CatalogSchema::new();
-        let index = Index::create_in_ram(fields.schema.clone());
+        let index = tantivy::Index::create_in_ram(fields.schema.clone());
         crate::analysis::register_analyzers(&index, &analyzer);
         let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
         let products = [

@@ -168,7 +168,8 @@ fn a_missing_catalog_publishes_nothing() {
 #[test]
 fn fixture_search_ranks_matching_documents_and_filters_by_type() {
     use livesearch::schema::DocType;
-    use livesearch::search::{open_index, search, RankingConfig, SearchRequest};
+    use livesearch::search::{search, RankingConfig, SearchRequest};
+    use livesearch::serving::open_index;
 
     let root_dir = tempfile::tempdir().unwrap();
     let summary = build_into(&fixtures_dir(), root_dir.path()).unwrap();

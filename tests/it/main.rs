@@ -2,5 +2,6 @@
 
 mod analysis_golden;
 mod build;
+mod ranking;
 mod support;
 mod validation;

@@ -1,0 +1,217 @@
+//! Server configuration: defaults, then a TOML file (strict: an unknown key
+//! is an error naming it), then `QS_*` environment variables and flags (see
+//! `main.rs`), validated once on read.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use livesearch::search::RankingConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub server: ServerSettings,
+    pub limits: Limits,
+    pub ranking: RankingConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    /// Requests taking longer are answered 504.
+    pub request_timeout_ms: u64,
+    /// Requests served at once; beyond it the server sheds load with 503.
+    pub max_concurrency: usize,
+    pub max_body_bytes: usize,
+    /// How often CURRENT is checked for a new generation.
+    pub watch_interval_ms: u64,
+    /// When set, `/admin/*` needs `Authorization: Bearer <token>`; else loopback only.
+    #[serde(skip_serializing)]
+    pub admin_token: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub max_query_chars: usize,
+    pub max_limit: usize,
+    pub max_offset: usize,
+    pub max_suggest_query_chars: usize,
+    pub max_suggest_limit: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            request_timeout_ms: 2_000,
+            max_concurrency: 256,
+            max_body_bytes: 16 * 1024,
+            watch_interval_ms: 1_000,
+            admin_token: None,
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_query_chars: 256,
+            max_limit: 100,
+            max_offset: 10_000,
+            max_suggest_query_chars: 64,
+            max_suggest_limit: 20,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("bad config {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("invalid setting {setting}: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+impl ServerConfig {
+    pub fn from_toml_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text).map_err(|error| match error {
+            ConfigError::Parse { message, .. } => ConfigError::Parse {
+                path: path.display().to_string(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
+        let config: ServerConfig = toml::from_str(text).map_err(|error| ConfigError::Parse {
+            path: "<text>".to_string(),
+            message: error.message().to_string(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting: &'static str, reason: &str| {
+            Err(ConfigError::Invalid {
+                setting,
+                reason: reason.to_string(),
+            })
+        };
+        if self.server.max_concurrency == 0 {
+            return invalid("server.max_concurrency", "must be at least 1");
+        }
+        if self.server.request_timeout_ms == 0 {
+            return invalid("server.request_timeout_ms", "must be at least 1");
+        }
+        if self.server.watch_interval_ms < 50 {
+            return invalid("server.watch_interval_ms", "must be at least 50");
+        }
+        if self.limits.max_limit == 0 || self.limits.max_suggest_limit == 0 {
+            return invalid("limits.max_limit", "limits must be at least 1");
+        }
+        if self
+            .server
+            .admin_token
+            .as_deref()
+            .is_some_and(|token| token.len() < 16)
+        {
+            return invalid("server.admin_token", "must be at least 16 characters");
+        }
+        let ranking = &self.ranking;
+        let weights = [
+            ("ranking.*_boost", ranking.title_boost),
+            ("ranking.*_boost", ranking.title_words_boost),
+            ("ranking.*_boost", ranking.brand_boost),
+            ("ranking.*_boost", ranking.anchor_name_boost),
+            ("ranking.*_boost", ranking.category_boost),
+            ("ranking.*_weight", ranking.sales_weight),
+            ("ranking.*_weight", ranking.followers_weight),
+            ("ranking.*_weight", ranking.likes_weight),
+            ("ranking.live_boost", ranking.live_boost),
+        ];
+        for (setting, value) in weights {
+            if !(value.is_finite() && value >= 0.0) {
+                return invalid(
+                    setting,
+                    "weights and boosts must be finite and not negative",
+                );
+            }
+        }
+        for (setting, pivot) in [
+            ("ranking.sales_pivot", ranking.sales_pivot),
+            ("ranking.followers_pivot", ranking.followers_pivot),
+            ("ranking.likes_pivot", ranking.likes_pivot),
+        ] {
+            if !(pivot.is_finite() && pivot > 0.0) {
+                return invalid(setting, "pivots must be positive");
+            }
+        }
+        Ok(())
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.server.request_timeout_ms)
+    }
+
+    pub fn watch_interval(&self) -> Duration {
+        Duration::from_millis(self.server.watch_interval_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        assert_eq!(
+            ServerConfig::from_toml("").unwrap(),
+            ServerConfig::default()
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let message = ServerConfig::from_toml("[ranking]\nsales_wieght = 2.0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("sales_wieght"), "{message}");
+        let message = ServerConfig::from_toml("[sever]\naddr = \"127.0.0.1:1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("sever"), "{message}");
+    }
+
+    #[test]
+    fn values_are_validated() {
+        let message = ServerConfig::from_toml("[ranking]\nsales_pivot = 0.0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("sales_pivot"), "{message}");
+        let config = ServerConfig::from_toml(
+            "[ranking]\nsales_weight = 2.5\n[server]\nmax_concurrency = 8\n",
+        )
+        .unwrap();
+        assert_eq!(config.ranking.sales_weight, 2.5);
+        assert_eq!(config.server.max_concurrency, 8);
+    }
+}

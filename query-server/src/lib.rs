@@ -1,0 +1,12 @@
+//! The query server: HTTP search (and suggestions) over the generation that
+//! `ROOT/CURRENT` names. Handlers stay thin over the `livesearch` core.
+
+pub mod config;
+pub mod error;
+pub mod metrics;
+pub mod params;
+pub mod routes;
+pub mod state;
+
+pub use routes::app;
+pub use state::AppState;

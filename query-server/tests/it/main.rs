@@ -1,0 +1,6 @@
+//! Query server tests: routes through `app(state)` with `oneshot`, and the
+//! real binary on a loopback socket.
+
+mod end_to_end;
+mod routes;
+mod support;

@@ -1,0 +1,292 @@
+//! Route tests through `app(state)`.
+
+use std::net::SocketAddr;
+
+use axum::http::{Method, StatusCode};
+use query_server::config::ServerConfig;
+
+use crate::support::{build_fixtures, call, encode, fixture_state, get, state_for};
+
+fn assert_error(
+    answer: &crate::support::Answer,
+    status: StatusCode,
+    code: &str,
+    parameter: Option<&str>,
+) {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(answer.json["error"]["code"], code, "{}", answer.text);
+    let content_type = answer
+        .headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok());
+    assert_eq!(content_type, Some("application/json"));
+    assert!(answer.json["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    if let Some(parameter) = parameter {
+        assert_eq!(
+            answer.json["error"]["parameter"], parameter,
+            "{}",
+            answer.text
+        );
+    }
+}
+
+#[tokio::test]
+async fn search_answers_with_tokens_hits_and_generation() {
+    let (_root, state) = fixture_state().await;
+    let answer = get(
+        &state,
+        &format!("/v1/search?q={}&limit=5", encode("美特斯邦威卫衣")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let json = &answer.json;
+    assert_eq!(json["query"], "美特斯邦威卫衣");
+    assert_eq!(json["tokens"], serde_json::json!(["美特斯邦威", "卫衣"]));
+    assert_eq!(json["generation"], state.generation().unwrap().id());
+    let hits = json["hits"].as_array().unwrap();
+    assert!(!hits.is_empty() && hits.len() <= 5);
+    for hit in hits {
+        assert!(hit["title"].as_str().unwrap().contains("卫衣"), "{hit}");
+        assert!(hit.get("explain").is_none(), "explain only when asked");
+        assert!(hit["signals"]["sales"].is_u64());
+    }
+}
+
+#[tokio::test]
+async fn explain_gives_components_that_multiply_to_the_score() {
+    let (_root, state) = fixture_state().await;
+    let answer = get(
+        &state,
+        &format!("/v1/search?q={}&explain=true", encode("连衣裙")),
+    )
+    .await;
+    let hit = &answer.json["hits"][0];
+    let text = hit["explain"]["text"].as_f64().unwrap();
+    let multiplier = hit["explain"]["popularity_multiplier"].as_f64().unwrap();
+    let score = hit["score"].as_f64().unwrap();
+    assert!(
+        (text * multiplier - score).abs() < 1e-3 * score.max(1.0),
+        "{hit}"
+    );
+    assert!(hit["explain"]["formula"]
+        .as_str()
+        .unwrap()
+        .contains("sales"));
+}
+
+#[tokio::test]
+async fn type_filter_offset_and_determinism() {
+    let (_root, state) = fixture_state().await;
+    let lives = get(
+        &state,
+        &format!("/v1/search?q={}&type=live&limit=50", encode("直播间")),
+    )
+    .await;
+    let live_hits = lives.json["hits"].as_array().unwrap();
+    assert!(!live_hits.is_empty());
+    assert!(live_hits.iter().all(|hit| hit["type"] == "live"));
+
+    let uri = format!("/v1/search?q={}&limit=10", encode("卫衣"));
+    let first = get(&state, &uri).await.json;
+    let again = get(&state, &uri).await.json;
+    assert_eq!(first["hits"], again["hits"], "same request, same order");
+    let page_two = get(&state, &format!("{uri}&offset=5")).await.json;
+    assert_eq!(
+        first["hits"][5], page_two["hits"][0],
+        "offset pages through the same ranking"
+    );
+    assert_eq!(first["total"], page_two["total"]);
+}
+
+#[tokio::test]
+async fn bad_input_gets_400_naming_the_parameter() {
+    let (_root, state) = fixture_state().await;
+    let long = encode(&"长".repeat(257));
+    let cases: &[(&str, &str)] = &[
+        ("/v1/search", "q"),
+        ("/v1/search?q=", "q"),
+        ("/v1/search?q=+++", "q"),
+        (&format!("/v1/search?q={long}"), "q"),
+        ("/v1/search?q=a&limit=0", "limit"),
+        ("/v1/search?q=a&limit=101", "limit"),
+        ("/v1/search?q=a&limit=ten", "limit"),
+        ("/v1/search?q=a&offset=10001", "offset"),
+        ("/v1/search?q=a&type=shop", "type"),
+        ("/v1/search?q=a&explain=maybe", "explain"),
+        ("/v1/search?q=%ZZ", "q"),
+        ("/v1/search?q=%FF%FE", "q"),
+        ("/v1/search?q=a&limt=3", "limt"),
+    ];
+    for (uri, parameter) in cases {
+        let answer = get(&state, uri).await;
+        assert_error(
+            &answer,
+            StatusCode::BAD_REQUEST,
+            "invalid_parameter",
+            Some(parameter),
+        );
+    }
+    assert_eq!(
+        get(&state, "/v1/search?q=a&offset=10000").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn unknown_routes_wrong_methods_and_no_index_have_the_error_shape() {
+    let (_root, state) = fixture_state().await;
+    assert_error(
+        &get(&state, "/v2/nothing").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let wrong_method = call(&state, Method::DELETE, "/v1/search?q=a", None, None).await;
+    assert_error(
+        &wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        None,
+    );
+
+    let empty_root = tempfile::tempdir().unwrap();
+    let not_ready = state_for(empty_root.path(), ServerConfig::default());
+    assert_error(
+        &get(&not_ready, "/v1/search?q=a").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        None,
+    );
+    assert_error(
+        &get(&not_ready, "/readyz").await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        None,
+    );
+    assert_eq!(get(&not_ready, "/healthz").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn readyz_and_metrics_report_the_generation() {
+    let (_root, state) = fixture_state().await;
+    let ready = get(&state, "/readyz").await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.json["documents"]["product"], 360);
+    get(&state, "/v1/search?q=a&limit=0").await;
+    get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
+    let metrics = get(&state, "/metrics").await.text;
+    assert!(
+        metrics.contains("http_requests_total{route=\"/v1/search\",status=\"200\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("http_request_errors_total{route=\"/v1/search\",status=\"400\"} 1"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("http_request_duration_seconds_bucket{route=\"/v1/search\""));
+    let generation = state.generation().unwrap();
+    assert!(metrics.contains(&format!(
+        "index_generation_info{{generation=\"{}\"}} 1",
+        generation.id()
+    )));
+    assert!(metrics.contains("index_documents{type=\"product\"} 360"));
+}
+
+#[tokio::test]
+async fn admin_is_loopback_only_without_a_token() {
+    let (_root, state) = fixture_state().await;
+    let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let remote: SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    let allowed = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
+    assert_eq!(allowed.json["outcome"], "unchanged");
+    let refused = call(&state, Method::POST, "/admin/reload", Some(remote), None).await;
+    assert_error(&refused, StatusCode::FORBIDDEN, "forbidden", None);
+    let unknown_peer = call(&state, Method::POST, "/admin/reload", None, None).await;
+    assert_error(&unknown_peer, StatusCode::FORBIDDEN, "forbidden", None);
+}
+
+#[tokio::test]
+async fn admin_needs_the_bearer_token_when_one_is_set() {
+    let root = tempfile::tempdir().unwrap();
+    build_fixtures(root.path());
+    let mut config = ServerConfig::default();
+    config.server.admin_token = Some("a-long-admin-token-0123".to_string());
+    let state = state_for(root.path(), config);
+    let remote: SocketAddr = "203.0.113.7:40000".parse().unwrap();
+    let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let no_token = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    assert_error(&no_token, StatusCode::UNAUTHORIZED, "unauthorized", None);
+    let wrong = call(
+        &state,
+        Method::POST,
+        "/admin/reload",
+        Some(remote),
+        Some("a-long-admin-token-0124"),
+    )
+    .await;
+    assert_error(&wrong, StatusCode::UNAUTHORIZED, "unauthorized", None);
+    let right = call(
+        &state,
+        Method::POST,
+        "/admin/reload",
+        Some(remote),
+        Some("a-long-admin-token-0123"),
+    )
+    .await;
+    assert_eq!(right.status, StatusCode::OK, "{}", right.text);
+    assert_eq!(right.json["outcome"], "loaded");
+}
+
+#[tokio::test]
+async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
+    let (root, state) = fixture_state().await;
+    let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
+    let first = state.generation().unwrap().id().to_string();
+    let held = state.generation().unwrap();
+
+    let second = build_fixtures(root.path());
+    let reloaded = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    assert_eq!(reloaded.json["outcome"], "loaded");
+    assert_eq!(reloaded.json["previous"], first.as_str());
+    assert_eq!(
+        get(&state, "/readyz").await.json["generation"],
+        second.as_str()
+    );
+    // A request that started on the old generation can still finish on it.
+    assert_eq!(held.id(), first);
+    assert!(held.searcher().num_docs() > 0);
+
+    // A third generation with a truncated segment file is refused.
+    let third = build_fixtures(root.path());
+    let index_dir = root.path().join("generations").join(&third).join("index");
+    let segment_file = std::fs::read_dir(&index_dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|ext| ext == "idx"))
+        .unwrap();
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&segment_file)
+        .unwrap();
+    file.set_len(3).unwrap();
+    let refused = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert_eq!(refused.json["outcome"], "refused");
+    let ready = get(&state, "/readyz").await.json;
+    assert_eq!(
+        ready["generation"],
+        second.as_str(),
+        "the old generation stays served"
+    );
+    assert_eq!(ready["last_refused"]["generation"], third.as_str());
+    assert!(
+        ready["last_refused"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("bytes"),
+        "{ready}"
+    );
+}

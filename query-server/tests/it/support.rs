@@ -1,0 +1,104 @@
+//! Shared helpers: a fixture generation and requests through the router.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode};
+use livesearch::analysis::Analyzer;
+use livesearch::build::{build, BuildOptions, NoProgress};
+use livesearch::dictionaries::Dictionaries;
+use livesearch::generation::IndexRoot;
+use query_server::config::ServerConfig;
+use query_server::{app, AppState};
+use tower::ServiceExt;
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// Builds the fixtures into `root` and returns the generation id.
+pub fn build_fixtures(root: &Path) -> String {
+    build_catalog(&fixtures_dir(), root)
+}
+
+pub fn build_catalog(catalog: &Path, root: &Path) -> String {
+    let options = BuildOptions::new(catalog, root)
+        .threads(2)
+        .unwrap()
+        .writer_memory_bytes(64 << 20)
+        .unwrap();
+    build(&options, &NoProgress).unwrap().manifest.generation
+}
+
+pub fn state_for(root: &Path, config: ServerConfig) -> AppState {
+    AppState::new(
+        config,
+        Analyzer::new(&Dictionaries::embedded()),
+        IndexRoot::new(root),
+    )
+}
+
+/// A state serving the fixtures from a fresh root (kept alive by the returned dir).
+pub async fn fixture_state() -> (tempfile::TempDir, AppState) {
+    let root = tempfile::tempdir().unwrap();
+    build_fixtures(root.path());
+    let state = state_for(root.path(), ServerConfig::default());
+    state.reload(true).await;
+    (root, state)
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub json: serde_json::Value,
+    pub text: String,
+}
+
+pub async fn call(
+    state: &AppState,
+    method: Method,
+    uri: &str,
+    peer: Option<SocketAddr>,
+    token: Option<&str>,
+) -> Answer {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let mut request = request.body(Body::empty()).unwrap();
+    if let Some(peer) = peer {
+        request.extensions_mut().insert(ConnectInfo(peer));
+    }
+    let response = app(state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 24)
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Answer {
+        status,
+        headers,
+        json,
+        text,
+    }
+}
+
+pub async fn get(state: &AppState, uri: &str) -> Answer {
+    call(state, Method::GET, uri, None, None).await
+}
+
+/// Percent-encodes a query value.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
