@@ -23,6 +23,8 @@ use crate::generation::{
     MANIFEST_FILE, MANIFEST_FORMAT_VERSION, REJECTS_FILE,
 };
 use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
+use crate::suggest::index::write_suggest_index;
+use crate::suggest::{mine_candidates, SuggestConfig};
 
 /// Documents analysed per parallel batch before they go to the writer: big
 /// enough to keep every core busy, small enough to bound memory.
@@ -40,6 +42,7 @@ pub struct BuildOptions {
     max_reject_ratio: f64,
     keep: usize,
     writer_memory_bytes: usize,
+    suggest: SuggestConfig,
 }
 
 impl BuildOptions {
@@ -52,6 +55,7 @@ impl BuildOptions {
             max_reject_ratio: 0.01,
             keep: 3,
             writer_memory_bytes: 512 << 20,
+            suggest: SuggestConfig::default(),
         }
     }
 
@@ -85,6 +89,36 @@ impl BuildOptions {
             ));
         }
         self.keep = keep;
+        Ok(self)
+    }
+
+    /// How suggestion candidates are mined and scored.
+    pub fn suggest_config(mut self, config: SuggestConfig) -> Result<Self> {
+        if config.min_chars == 0 || config.min_chars > config.max_chars {
+            return Err(invalid(
+                "suggest.min_chars",
+                "must be at least 1 and at most max_chars",
+            ));
+        }
+        if config.max_phrase_words == 0 {
+            return Err(invalid("suggest.max_phrase_words", "must be at least 1"));
+        }
+        let weights = [
+            config.search_log_weight,
+            config.sales_weight,
+            config.followers_weight,
+        ];
+        if weights
+            .iter()
+            .any(|weight| !(weight.is_finite() && *weight >= 0.0))
+            || weights.iter().sum::<f64>() <= 0.0
+        {
+            return Err(invalid(
+                "suggest.*_weight",
+                "weights must be finite, not negative, and not all zero",
+            ));
+        }
+        self.suggest = config;
         Ok(self)
     }
 
@@ -251,6 +285,20 @@ fn write_generation(
     )?;
     record_phase(&mut timings_ms, "analyze_and_index", phase);
 
+    progress.start_phase("mining suggestions", 0);
+    let phase = Instant::now();
+    let candidates = mine_candidates(
+        catalog,
+        &analyzer,
+        dictionaries.blocklist(),
+        &options.suggest,
+    );
+    record_phase(&mut timings_ms, "mine_suggestions", phase);
+    let phase = Instant::now();
+    let suggestion_candidates = write_suggest_index(dir, candidates)?;
+    record_phase(&mut timings_ms, "write_suggestions", phase);
+    progress.finish_phase();
+
     let phase = Instant::now();
     write_rejects(&dir.join(REJECTS_FILE), &catalog.rejects)?;
     record_phase(&mut timings_ms, "write_rejects", phase);
@@ -271,7 +319,7 @@ fn write_generation(
         rejects: catalog.rejects.len(),
         inputs: catalog.files.clone(),
         timings_ms,
-        suggestion_candidates: 0,
+        suggestion_candidates,
         files,
     };
     let manifest_path = dir.join(MANIFEST_FILE);

@@ -19,3 +19,4 @@ pub mod generation;
 pub mod schema;
 pub mod search;
 pub mod serving;
+pub mod suggest;

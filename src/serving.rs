@@ -10,6 +10,7 @@ use crate::analysis::{Analyzer, ANALYZER_VERSION};
 use crate::error::{Error, Result};
 use crate::generation::{IndexRoot, Manifest, INDEX_DIR};
 use crate::schema::{CatalogSchema, SCHEMA_VERSION};
+use crate::suggest::SuggestIndex;
 
 /// A generation opened and checked, ready to search.
 pub struct LoadedGeneration {
@@ -17,6 +18,7 @@ pub struct LoadedGeneration {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: CatalogSchema,
+    pub suggest: SuggestIndex,
     pub loaded_at: SystemTime,
     /// How long opening and checking took.
     pub load_duration: std::time::Duration,
@@ -86,11 +88,14 @@ impl LoadedGeneration {
             .map_err(|error: tantivy::TantivyError| {
                 unusable(generation, format!("index does not open: {error}"))
             })?;
+        let suggest = SuggestIndex::open(&dir)
+            .map_err(|error| unusable(generation, format!("suggestions do not open: {error}")))?;
         Ok(LoadedGeneration {
             manifest,
             index,
             reader,
             fields,
+            suggest,
             loaded_at: SystemTime::now(),
             load_duration: started.elapsed(),
         })

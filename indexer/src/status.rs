@@ -1,5 +1,7 @@
 //! `indexer status`.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use livesearch::generation::IndexRoot;
@@ -19,11 +21,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     };
     let manifest = root.read_manifest(&current)?;
-    println!("current generation {current}");
-    println!(
+    let mut out = String::new();
+    writeln!(out, "current generation {current}")?;
+    writeln!(
+        out,
         "complete generations: {}",
         root.complete_generations()?.join(", ")
-    );
-    println!("{}", serde_json::to_string_pretty(&manifest)?);
-    Ok(())
+    )?;
+    writeln!(out, "{}", serde_json::to_string_pretty(&manifest)?)?;
+    // A closed pipe (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(out.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }

@@ -1,6 +1,7 @@
 //! `query-server`: `main` parses arguments, runs one subcommand and maps its
 //! error to a message and an exit code.
 
+mod offline;
 mod serve;
 
 use std::process::ExitCode;
@@ -22,6 +23,10 @@ struct Cli {
 enum Command {
     /// Serve the generation ROOT/CURRENT names, following it as it changes.
     Serve(Box<serve::Args>),
+    /// Print the suggestions a prefix gets from the current generation.
+    Suggest(offline::SuggestArgs),
+    /// Show where a term ranks for every prefix typed on the way to it.
+    Probe(offline::ProbeArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +34,8 @@ fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         Command::Serve(args) => serve::run(*args),
+        Command::Suggest(args) => offline::suggest(args),
+        Command::Probe(args) => offline::probe(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

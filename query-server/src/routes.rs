@@ -34,6 +34,8 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .route("/v1/search", get(search_handler))
+        .route("/v1/suggest", get(suggest_handler))
+        .route("/v1/suggest/probe", get(probe_handler))
         .route("/admin/reload", post(admin_reload))
         .fallback(not_found)
         .layer(overload_and_timeouts)
@@ -223,9 +225,7 @@ async fn search_handler(
         offset: params.integer("offset", 0, 0..=limits.max_offset)?,
         explain: params.boolean("explain", false)?,
     };
-    let generation = state
-        .generation()
-        .ok_or_else(|| ApiError::new(ErrorCode::NotReady, "no index generation is loaded"))?;
+    let generation = serving_generation(&state)?;
     let analyzer = state.analyzer().clone();
     let ranking = state.config().ranking.clone();
     let searched = generation.clone();
@@ -240,6 +240,84 @@ async fn search_handler(
         query,
         generation: generation.id().to_string(),
         results,
+    }))
+}
+
+#[derive(Serialize)]
+struct SuggestResponse {
+    query: String,
+    generation: String,
+    suggestions: Vec<livesearch::suggest::Suggestion>,
+}
+
+/// Reads a suggestion prefix or term: may be empty, bounded in length.
+fn suggest_text(params: &Params, name: &str, max_chars: usize) -> Result<String, ApiError> {
+    let text = params.get(name).unwrap_or("").to_string();
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(ApiError::invalid(
+            name,
+            format!("has {chars} characters, over the limit of {max_chars}"),
+        ));
+    }
+    Ok(text)
+}
+
+fn serving_generation(
+    state: &AppState,
+) -> Result<std::sync::Arc<livesearch::serving::LoadedGeneration>, ApiError> {
+    state
+        .generation()
+        .ok_or_else(|| ApiError::new(ErrorCode::NotReady, "no index generation is loaded"))
+}
+
+/// The suggestion lookup is a few microseconds of work: it runs on the
+/// async runtime, unlike search.
+async fn suggest_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SuggestResponse>, ApiError> {
+    let limits = &state.config().limits;
+    let params = Params::parse(raw.as_deref(), &["q", "limit"])?;
+    let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
+    let limit = params.integer("limit", 10, 1..=limits.max_suggest_limit)?;
+    let generation = serving_generation(&state)?;
+    let suggestions = generation.suggest.suggest(&query, limit);
+    Ok(Json(SuggestResponse {
+        query,
+        generation: generation.id().to_string(),
+        suggestions,
+    }))
+}
+
+#[derive(Serialize)]
+struct ProbeResponse {
+    generation: String,
+    #[serde(flatten)]
+    probe: livesearch::suggest::Probe,
+}
+
+async fn probe_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ProbeResponse>, ApiError> {
+    let limits = &state.config().limits;
+    let params = Params::parse(raw.as_deref(), &["term"])?;
+    let term = suggest_text(&params, "term", limits.max_suggest_query_chars)?;
+    if term.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "term",
+            "is required and must not be blank",
+        ));
+    }
+    let generation = serving_generation(&state)?;
+    let probed = generation.clone();
+    let probe = tokio::task::spawn_blocking(move || probed.suggest.probe(&term))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(ProbeResponse {
+        generation: generation.id().to_string(),
+        probe,
     }))
 }
 

@@ -1,0 +1,222 @@
+//! `/v1/suggest` and `/v1/suggest/probe` through `app(state)`.
+
+use axum::http::StatusCode;
+use query_server::config::ServerConfig;
+
+use crate::support::{build_catalog, encode, fixture_state, fixtures_dir, get, state_for};
+
+async fn suggest(
+    state: &query_server::AppState,
+    typed: &str,
+    limit: usize,
+) -> Vec<(String, String, f64)> {
+    let answer = get(
+        state,
+        &format!("/v1/suggest?q={}&limit={limit}", encode(typed)),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    assert_eq!(answer.json["query"], typed);
+    answer.json["suggestions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["text"].as_str().unwrap().to_string(),
+                s["match"].as_str().unwrap().to_string(),
+                s["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn position(list: &[(String, String, f64)], text: &str) -> Option<(usize, String)> {
+    list.iter()
+        .position(|(t, _, _)| t == text)
+        .map(|index| (index, list[index].1.clone()))
+}
+
+#[tokio::test]
+async fn every_kind_of_prefix_finds_the_word() {
+    let (_root, state) = fixture_state().await;
+    let cases = [
+        ("连衣", "连衣裙", "prefix"),
+        ("lianyi", "连衣裙", "pinyin"),
+        ("lianyiq", "连衣裙", "pinyin"),
+        ("lyq", "连衣裙", "initials"),
+        ("LYQ", "连衣裙", "initials"),
+        ("ｌｙｑ", "连衣裙", "initials"),
+        ("连yi", "连衣裙", "mixed"),
+        ("连衣q", "连衣裙", "mixed"),
+        ("iph", "iphone 15", "prefix"),
+        ("IPHONE", "iphone 15", "prefix"),
+        ("mtsbw", "美特斯邦威", "initials"),
+        ("changq", "长裙", "pinyin"),
+        ("zhangq", "长裙", "pinyin"),
+        ("yinhangka", "银行卡套", "pinyin"),
+        ("yinxingka", "银行卡套", "pinyin"),
+    ];
+    for (typed, expected, kind) in cases {
+        let list = suggest(&state, typed, 10).await;
+        let found = position(&list, expected);
+        assert!(
+            found.as_ref().is_some_and(|(_, k)| k == kind),
+            "{typed}: {expected} as {kind} not in {list:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn lists_are_bounded_unique_and_ordered() {
+    let (_root, state) = fixture_state().await;
+    for typed in ["", "l", "连", "s", "sh", "美", "wy", "连y", "x"] {
+        for limit in [1, 5, 20] {
+            let list = suggest(&state, typed, limit).await;
+            assert!(list.len() <= limit, "{typed}: {} > {limit}", list.len());
+            let mut texts: Vec<&str> = list.iter().map(|(t, _, _)| t.as_str()).collect();
+            texts.sort_unstable();
+            texts.dedup();
+            assert_eq!(texts.len(), list.len(), "{typed}: duplicates in {list:?}");
+            assert!(
+                list.windows(2).all(|pair| pair[0].2 >= pair[1].2),
+                "{typed}: not ordered {list:?}"
+            );
+        }
+    }
+    let hot = suggest(&state, "", 10).await;
+    assert_eq!(hot.len(), 10, "empty q gives the hot list");
+    assert_eq!(
+        hot[0].0, "连衣裙",
+        "the most searched query leads the hot list"
+    );
+}
+
+#[tokio::test]
+async fn blocklisted_terms_are_never_suggested() {
+    let catalog = tempfile::tempdir().unwrap();
+    for name in [
+        "anchors.jsonl",
+        "products.jsonl",
+        "videos.jsonl",
+        "queries.tsv",
+    ] {
+        std::fs::copy(fixtures_dir().join(name), catalog.path().join(name)).unwrap();
+    }
+    let mut queries = std::fs::read_to_string(catalog.path().join("queries.tsv")).unwrap();
+    queries.push_str("高仿包包\t9999999\n电子烟\t888888\n高跟鞋\t5000\n");
+    std::fs::write(catalog.path().join("queries.tsv"), queries).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    build_catalog(catalog.path(), root.path());
+    let state = state_for(root.path(), ServerConfig::default());
+    state.reload(true).await;
+    for typed in [
+        "", "高", "高仿", "gao", "gf", "gfb", "dian", "dzy", "电子", "电",
+    ] {
+        let list = suggest(&state, typed, 20).await;
+        for (text, _, _) in &list {
+            assert!(
+                !text.contains("高仿") && !text.contains("电子烟"),
+                "{typed}: blocked {text} suggested"
+            );
+        }
+    }
+    assert!(
+        position(&suggest(&state, "高", 20).await, "高跟鞋").is_some(),
+        "unblocked neighbours stay"
+    );
+}
+
+#[tokio::test]
+async fn bad_suggest_input_gets_400() {
+    let (_root, state) = fixture_state().await;
+    let long = encode(&"连".repeat(65));
+    for (uri, parameter) in [
+        (format!("/v1/suggest?q={long}"), "q"),
+        ("/v1/suggest?q=a&limit=0".to_string(), "limit"),
+        ("/v1/suggest?q=a&limit=21".to_string(), "limit"),
+        ("/v1/suggest?q=%FF".to_string(), "q"),
+        ("/v1/suggest?prefix=a".to_string(), "prefix"),
+        ("/v1/suggest/probe".to_string(), "term"),
+        ("/v1/suggest/probe?term=%E8".to_string(), "term"),
+    ] {
+        let answer = get(&state, &uri).await;
+        assert_eq!(
+            answer.status,
+            StatusCode::BAD_REQUEST,
+            "{uri}: {}",
+            answer.text
+        );
+        assert_eq!(answer.json["error"]["parameter"], parameter, "{uri}");
+    }
+    assert_eq!(
+        get(
+            &state,
+            &format!("/v1/suggest?q={}", encode(&"连".repeat(64)))
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn probe_ranks_agree_with_suggest() {
+    let (_root, state) = fixture_state().await;
+    for term in ["连衣裙", "美特斯邦威卫衣", "iphone 15", "从未出现的词"] {
+        let answer = get(&state, &format!("/v1/suggest/probe?term={}", encode(term))).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let probe = &answer.json;
+        let is_candidate = !probe["candidate"].is_null();
+        assert_eq!(is_candidate, term != "从未出现的词", "{term}");
+        let prefixes = probe["prefixes"].as_array().unwrap();
+        assert!(!prefixes.is_empty());
+        for entry in prefixes {
+            let prefix = entry["prefix"].as_str().unwrap();
+            let shown = suggest(&state, prefix, 10).await;
+            let shown_texts: Vec<&str> = shown.iter().map(|(t, _, _)| t.as_str()).collect();
+            let probe_texts: Vec<&str> = entry["shown"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["text"].as_str().unwrap())
+                .collect();
+            assert_eq!(probe_texts, shown_texts, "{term} at {prefix}");
+            let expected_rank = shown_texts
+                .iter()
+                .position(|t| *t == term)
+                .map(|index| index as u64 + 1);
+            assert_eq!(entry["rank"].as_u64(), expected_rank, "{term} at {prefix}");
+            if expected_rank.is_none() && is_candidate && shown.len() == 10 {
+                let needed = entry["needed_score"].as_f64().unwrap();
+                assert!(
+                    needed >= probe["candidate"]["score"].as_f64().unwrap(),
+                    "{term} at {prefix}"
+                );
+            }
+        }
+    }
+    let probe = get(
+        &state,
+        &format!("/v1/suggest/probe?term={}", encode("连衣裙")),
+    )
+    .await
+    .json;
+    let typed_as: Vec<&str> = probe["prefixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["typed_as"].as_str().unwrap())
+        .collect();
+    assert!(
+        typed_as.contains(&"hanzi")
+            && typed_as.contains(&"pinyin")
+            && typed_as.contains(&"initials")
+    );
+    assert!(
+        probe["candidate"]["components"]["search_count"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}

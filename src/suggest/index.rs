@@ -1,0 +1,561 @@
+//! The suggestion structures of a generation and the lookup over them.
+//!
+//! - `suggest/keys.fst`: an fst map whose keys are `kind · key · 0x00 · id`
+//!   (kind `T` text, `P` full pinyin, `I` initials) and whose value is the
+//!   candidate id. Candidate ids are ranks: id 0 is the most popular, so
+//!   the best candidates under a prefix are its smallest ids.
+//! - `suggest/candidates.bin` (bincode 2): the candidates (text, score,
+//!   components), the hot list, and the top ids of every prefix with more
+//!   than [`SCAN_LIMIT`] keys, so a short prefix is answered without
+//!   scanning its whole range.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use fst::{IntoStreamer, Map, MapBuilder, Streamer};
+
+use super::keys::{
+    classify, compact_pinyin, initials_prefixes, pinyin_keys, syllable_prefixes, TypedPrefix,
+};
+use super::mine::Candidate;
+use crate::error::{Error, Result};
+
+pub const SUGGEST_DIR: &str = "suggest";
+const KEYS_FILE: &str = "keys.fst";
+const TABLE_FILE: &str = "candidates.bin";
+const TABLE_VERSION: u32 = 1;
+
+/// Prefixes with more keys than this have their top ids stored.
+pub const SCAN_LIMIT: u32 = 64;
+/// Ids stored per cached prefix: the most a request may ask for.
+pub const MAX_LIMIT: usize = 20;
+/// Keys read at most for one mixed (hanzi then pinyin) lookup.
+const MIXED_SCAN_CAP: usize = 20_000;
+/// Prefixes deeper than this many bytes are never cached (their ranges are small).
+const CACHE_DEPTH_BYTES: usize = 24;
+
+const TEXT: u8 = b'T';
+const PINYIN: u8 = b'P';
+const INITIALS: u8 = b'I';
+/// Keys from other readings of polyphonic characters (零 read lian, 食 read
+/// yi): kept so 长裙 answers both changqun and zhangqun, ranked lower so rare
+/// readings do not crowd out the common one.
+const ALTERNATE_PINYIN: u8 = b'Q';
+const ALTERNATE_INITIALS: u8 = b'J';
+const ALTERNATE_READING_FACTOR: f32 = 0.6;
+
+/// How a suggestion matched what was typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    Prefix,
+    Mixed,
+    Pinyin,
+    Initials,
+}
+
+impl MatchKind {
+    /// Ranking factor: at comparable popularity, an exact hanzi prefix
+    /// comes first, so a pinyin reading cannot flood the list with homophones.
+    pub fn factor(self) -> f32 {
+        match self {
+            MatchKind::Prefix => 1.0,
+            MatchKind::Mixed => 0.9,
+            MatchKind::Pinyin => 0.8,
+            MatchKind::Initials => 0.65,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Suggestion {
+    pub text: String,
+    /// Ranking score: popularity × the match kind's factor.
+    pub score: f32,
+    #[serde(rename = "match")]
+    pub match_kind: MatchKind,
+    #[serde(skip)]
+    pub id: u32,
+}
+
+#[derive(bincode::Encode, bincode::Decode)]
+struct Table {
+    version: u32,
+    candidates: Vec<Candidate>,
+    hot: Vec<u32>,
+    cached_prefixes: Vec<(Vec<u8>, Vec<u32>)>,
+}
+
+/// A generation's suggestion structures, loaded.
+pub struct SuggestIndex {
+    keys: Map<Vec<u8>>,
+    candidates: Vec<Candidate>,
+    hot: Vec<u32>,
+    cached: HashMap<Vec<u8>, Vec<u32>>,
+    by_text: HashMap<String, u32>,
+}
+
+fn encoding_error(what: &str, error: impl std::fmt::Display) -> Error {
+    Error::Encoding {
+        what: what.to_string(),
+        reason: error.to_string(),
+    }
+}
+
+fn full_key(kind: u8, key: &str, id: u32) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(key.len() + 6);
+    bytes.push(kind);
+    bytes.extend_from_slice(key.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(&id.to_be_bytes());
+    bytes
+}
+
+/// Every lookup key of candidate `id`.
+fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<Vec<u8>> {
+    let (full, initials) = pinyin_keys(&candidate.text);
+    let mut keys = vec![full_key(TEXT, &candidate.text, id)];
+    for (index, key) in full.iter().enumerate() {
+        keys.push(full_key(
+            if index == 0 { PINYIN } else { ALTERNATE_PINYIN },
+            key,
+            id,
+        ));
+    }
+    for (index, key) in initials.iter().enumerate() {
+        keys.push(full_key(
+            if index == 0 {
+                INITIALS
+            } else {
+                ALTERNATE_INITIALS
+            },
+            key,
+            id,
+        ));
+    }
+    keys
+}
+
+/// Writes `candidates` (sorted most popular first) into `generation_dir/suggest/`.
+pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) -> Result<u64> {
+    let dir = generation_dir.join(SUGGEST_DIR);
+    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
+    let mut keys: Vec<Vec<u8>> = Vec::with_capacity(candidates.len() * 3);
+    // Count keys under every prefix and keep the first (most popular) ids.
+    let mut prefixes: HashMap<Vec<u8>, (u32, Vec<u32>)> = HashMap::new();
+    for (index, candidate) in candidates.iter().enumerate() {
+        let id = index as u32;
+        for key in candidate_keys(candidate, id) {
+            let key_end = key.len() - 5; // the 0x00 separator and the id
+            let text = &key[1..key_end];
+            let boundaries =
+                (1..=text.len()).filter(|&end| end == text.len() || is_char_boundary(text, end));
+            for end in boundaries.take_while(|&end| end <= CACHE_DEPTH_BYTES) {
+                let entry = prefixes.entry(key[..1 + end].to_vec()).or_default();
+                entry.0 += 1;
+                if entry.1.len() < MAX_LIMIT && entry.1.last() != Some(&id) {
+                    entry.1.push(id);
+                }
+            }
+            keys.push(key);
+        }
+    }
+    keys.sort_unstable();
+    keys.dedup();
+    let keys_path = dir.join(KEYS_FILE);
+    let file = std::fs::File::create(&keys_path).map_err(Error::io(&keys_path))?;
+    let mut builder = MapBuilder::new(std::io::BufWriter::new(file))
+        .map_err(|e| encoding_error("suggestion keys", e))?;
+    for key in &keys {
+        let id = u32::from_be_bytes(key[key.len() - 4..].try_into().expect("four id bytes"));
+        builder
+            .insert(key, u64::from(id))
+            .map_err(|e| encoding_error("suggestion keys", e))?;
+    }
+    builder
+        .finish()
+        .map_err(|e| encoding_error("suggestion keys", e))?;
+
+    let mut cached_prefixes: Vec<(Vec<u8>, Vec<u32>)> = prefixes
+        .into_iter()
+        .filter(|(_, (count, _))| *count > SCAN_LIMIT)
+        .map(|(prefix, (_, top))| (prefix, top))
+        .collect();
+    cached_prefixes.sort_unstable();
+    let count = candidates.len() as u64;
+    let table = Table {
+        version: TABLE_VERSION,
+        hot: (0..candidates.len().min(MAX_LIMIT) as u32).collect(),
+        candidates,
+        cached_prefixes,
+    };
+    let table_path = dir.join(TABLE_FILE);
+    let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
+    let mut writer = std::io::BufWriter::new(file);
+    bincode::encode_into_std_write(&table, &mut writer, bincode::config::standard())
+        .map_err(|e| encoding_error("suggestion table", e))?;
+    std::io::Write::flush(&mut writer).map_err(Error::io(&table_path))?;
+    Ok(count)
+}
+
+fn is_char_boundary(text: &[u8], index: usize) -> bool {
+    text.get(index).is_none_or(|&byte| (byte as i8) >= -0x40)
+}
+
+impl SuggestIndex {
+    /// Loads `generation_dir/suggest/`.
+    pub fn open(generation_dir: &Path) -> Result<Self> {
+        let dir = generation_dir.join(SUGGEST_DIR);
+        let keys_path = dir.join(KEYS_FILE);
+        let bytes = std::fs::read(&keys_path).map_err(Error::io(&keys_path))?;
+        let keys = Map::new(bytes).map_err(|e| encoding_error("suggestion keys", e))?;
+        let table_path = dir.join(TABLE_FILE);
+        let file = std::fs::File::open(&table_path).map_err(Error::io(&table_path))?;
+        let table: Table = bincode::decode_from_std_read(
+            &mut std::io::BufReader::new(file),
+            bincode::config::standard(),
+        )
+        .map_err(|e| encoding_error("suggestion table", e))?;
+        if table.version != TABLE_VERSION {
+            return Err(encoding_error(
+                "suggestion table",
+                format!("version {} is not {TABLE_VERSION}", table.version),
+            ));
+        }
+        let by_text = table
+            .candidates
+            .iter()
+            .enumerate()
+            .map(|(id, candidate)| (candidate.text.clone(), id as u32))
+            .collect();
+        Ok(SuggestIndex {
+            keys,
+            candidates: table.candidates,
+            hot: table.hot,
+            cached: table.cached_prefixes.into_iter().collect(),
+            by_text,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.candidates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.candidates.is_empty()
+    }
+
+    pub fn candidate(&self, id: u32) -> Option<&Candidate> {
+        self.candidates.get(id as usize)
+    }
+
+    /// The candidate whose normalised text is `text`.
+    pub fn find(&self, text: &str) -> Option<(u32, &Candidate)> {
+        let id = *self.by_text.get(text)?;
+        Some((id, &self.candidates[id as usize]))
+    }
+
+    /// The most popular ids whose `kind` key starts with `prefix`, best first.
+    fn top_ids(&self, kind: u8, prefix: &str, limit: usize) -> Vec<u32> {
+        let mut key = Vec::with_capacity(prefix.len() + 1);
+        key.push(kind);
+        key.extend_from_slice(prefix.as_bytes());
+        if let Some(top) = self.cached.get(&key) {
+            return top.iter().copied().take(limit).collect();
+        }
+        let mut ids = self.scan(&key, usize::MAX);
+        ids.truncate(limit);
+        ids
+    }
+
+    /// Every id under `key` (up to `cap` keys read), sorted best first.
+    fn scan(&self, key: &[u8], cap: usize) -> Vec<u32> {
+        let mut upper = key.to_vec();
+        upper.push(0xFF);
+        let mut stream = self.keys.range().ge(key).lt(&upper).into_stream();
+        let mut ids = Vec::new();
+        while let Some((_, id)) = stream.next() {
+            ids.push(id as u32);
+            if ids.len() >= cap {
+                break;
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Suggestions for what the user typed, at most `limit` (1..=20).
+    pub fn suggest(&self, typed: &str, limit: usize) -> Vec<Suggestion> {
+        let limit = limit.clamp(1, MAX_LIMIT);
+        // (candidate, how it matched, extra factor for alternate readings)
+        let mut found: Vec<(u32, MatchKind, f32)> = Vec::new();
+        match classify(typed) {
+            TypedPrefix::Empty => {
+                return self
+                    .hot
+                    .iter()
+                    .take(limit)
+                    .map(|&id| self.suggestion(id, MatchKind::Prefix, 1.0))
+                    .collect();
+            }
+            TypedPrefix::Hanzi(hanzi) => {
+                found.extend(
+                    self.top_ids(TEXT, &hanzi, limit)
+                        .into_iter()
+                        .map(|id| (id, MatchKind::Prefix, 1.0)),
+                );
+            }
+            TypedPrefix::Latin(latin) => {
+                found.extend(
+                    self.top_ids(TEXT, &latin, limit)
+                        .into_iter()
+                        .map(|id| (id, MatchKind::Prefix, 1.0)),
+                );
+                let pinyin = compact_pinyin(&latin);
+                if !pinyin.is_empty() {
+                    let searches = [
+                        (PINYIN, MatchKind::Pinyin, 1.0),
+                        (INITIALS, MatchKind::Initials, 1.0),
+                        (
+                            ALTERNATE_PINYIN,
+                            MatchKind::Pinyin,
+                            ALTERNATE_READING_FACTOR,
+                        ),
+                        (
+                            ALTERNATE_INITIALS,
+                            MatchKind::Initials,
+                            ALTERNATE_READING_FACTOR,
+                        ),
+                    ];
+                    for (kind, match_kind, factor) in searches {
+                        found.extend(
+                            self.top_ids(kind, &pinyin, limit)
+                                .into_iter()
+                                .map(|id| (id, match_kind, factor)),
+                        );
+                    }
+                }
+            }
+            TypedPrefix::Mixed { hanzi, latin } => {
+                // The typed hanzi may be read any way; the candidate's own
+                // reading decides primary or alternate.
+                let (hanzi_readings, hanzi_initials) = pinyin_keys(&hanzi);
+                let searches = [
+                    (PINYIN, &hanzi_readings, 1.0),
+                    (INITIALS, &hanzi_initials, 1.0),
+                    (ALTERNATE_PINYIN, &hanzi_readings, ALTERNATE_READING_FACTOR),
+                    (
+                        ALTERNATE_INITIALS,
+                        &hanzi_initials,
+                        ALTERNATE_READING_FACTOR,
+                    ),
+                ];
+                for (kind, readings, factor) in searches {
+                    for reading in readings {
+                        let key = [&[kind][..], reading.as_bytes(), latin.as_bytes()].concat();
+                        let matching = self
+                            .scan(&key, MIXED_SCAN_CAP)
+                            .into_iter()
+                            .filter(|&id| self.candidates[id as usize].text.starts_with(&hanzi))
+                            .take(limit);
+                        found.extend(matching.map(|id| (id, MatchKind::Mixed, factor)));
+                    }
+                }
+            }
+        }
+        self.rank(found, limit)
+    }
+
+    fn suggestion(&self, id: u32, match_kind: MatchKind, reading_factor: f32) -> Suggestion {
+        let candidate = &self.candidates[id as usize];
+        Suggestion {
+            text: candidate.text.clone(),
+            score: candidate.score * match_kind.factor() * reading_factor,
+            match_kind,
+            id,
+        }
+    }
+
+    /// Keeps each candidate once (its best match), best score first, ties by id.
+    fn rank(&self, found: Vec<(u32, MatchKind, f32)>, limit: usize) -> Vec<Suggestion> {
+        let mut best: HashMap<u32, (MatchKind, f32)> = HashMap::with_capacity(found.len());
+        for (id, kind, reading_factor) in found {
+            best.entry(id)
+                .and_modify(|current| {
+                    if kind.factor() * reading_factor > current.0.factor() * current.1 {
+                        *current = (kind, reading_factor);
+                    }
+                })
+                .or_insert((kind, reading_factor));
+        }
+        let mut suggestions: Vec<Suggestion> = best
+            .into_iter()
+            .map(|(id, (kind, reading_factor))| self.suggestion(id, kind, reading_factor))
+            .collect();
+        suggestions.sort_by(|left, right| {
+            right
+                .score
+                .total_cmp(&left.score)
+                .then(left.id.cmp(&right.id))
+        });
+        suggestions.truncate(limit);
+        suggestions
+    }
+
+    /// Where `term` stands for every prefix a user could type on the way to it.
+    pub fn probe(&self, term: &str) -> Probe {
+        let normalized = crate::text::normalize(term);
+        let found = self.find(&normalized);
+        let mut typed: Vec<(String, &'static str)> = Vec::new();
+        let mut end = 0;
+        for c in normalized.chars() {
+            end += c.len_utf8();
+            typed.push((normalized[..end].to_string(), "hanzi"));
+        }
+        if normalized.chars().any(crate::text::is_han) {
+            typed.extend(
+                syllable_prefixes(&normalized)
+                    .into_iter()
+                    .map(|prefix| (prefix, "pinyin")),
+            );
+            typed.extend(
+                initials_prefixes(&normalized)
+                    .into_iter()
+                    .map(|prefix| (prefix, "initials")),
+            );
+        }
+        let mut seen = std::collections::HashSet::new();
+        let prefixes = typed
+            .into_iter()
+            .filter(|(prefix, _)| seen.insert(prefix.clone()))
+            .map(|(prefix, typed_as)| {
+                let shown = self.suggest(&prefix, 10);
+                let rank = found.and_then(|(id, _)| {
+                    shown.iter().position(|s| s.id == id).map(|index| index + 1)
+                });
+                let needed_score = match (rank, found) {
+                    (None, Some(_)) if shown.len() == 10 => {
+                        let kind = self.match_kind_for(&prefix, &normalized);
+                        shown.last().map(|last| last.score / kind.factor())
+                    }
+                    _ => None,
+                };
+                ProbePrefix {
+                    prefix,
+                    typed_as,
+                    rank,
+                    needed_score,
+                    shown,
+                }
+            })
+            .collect();
+        Probe {
+            term: normalized,
+            candidate: found.map(|(_, candidate)| candidate.clone()),
+            prefixes,
+        }
+    }
+
+    /// The match kind `text` would get for `prefix`.
+    fn match_kind_for(&self, prefix: &str, text: &str) -> MatchKind {
+        match classify(prefix) {
+            TypedPrefix::Latin(latin) if !text.starts_with(&latin) => {
+                let pinyin = compact_pinyin(&latin);
+                let (full, _) = pinyin_keys(text);
+                if full.iter().any(|key| key.starts_with(&pinyin)) {
+                    MatchKind::Pinyin
+                } else {
+                    MatchKind::Initials
+                }
+            }
+            TypedPrefix::Mixed { .. } => MatchKind::Mixed,
+            _ => MatchKind::Prefix,
+        }
+    }
+}
+
+/// The probe of one term.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Probe {
+    pub term: String,
+    /// The candidate with its score and components; None when it is not one.
+    pub candidate: Option<Candidate>,
+    pub prefixes: Vec<ProbePrefix>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProbePrefix {
+    pub prefix: String,
+    /// hanzi, pinyin or initials.
+    pub typed_as: &'static str,
+    /// 1-based rank in the top 10, or None.
+    pub rank: Option<usize>,
+    /// The popularity the term would need to enter the top 10 here.
+    pub needed_score: Option<f32>,
+    pub shown: Vec<Suggestion>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suggest::mine::Components;
+
+    fn index_of(entries: &[(&str, f32)]) -> (tempfile::TempDir, SuggestIndex) {
+        let dir = tempfile::tempdir().unwrap();
+        let candidates = entries
+            .iter()
+            .map(|(text, score)| Candidate {
+                text: text.to_string(),
+                score: *score,
+                components: Components::default(),
+            })
+            .collect();
+        write_suggest_index(dir.path(), candidates).unwrap();
+        let index = SuggestIndex::open(dir.path()).unwrap();
+        (dir, index)
+    }
+
+    #[test]
+    fn at_equal_popularity_a_text_prefix_beats_a_pinyin_reading() {
+        let (_dir, index) = index_of(&[("李宁", 0.5), ("lining", 0.5)]);
+        let shown: Vec<(String, MatchKind)> = index
+            .suggest("lin", 10)
+            .into_iter()
+            .map(|s| (s.text, s.match_kind))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("lining".to_string(), MatchKind::Prefix),
+                ("李宁".to_string(), MatchKind::Pinyin)
+            ]
+        );
+        // Much more popular, the pinyin match may still lead: the factor only breaks comparable cases.
+        let (_dir, index) = index_of(&[("李宁", 0.9), ("lining", 0.2)]);
+        assert_eq!(index.suggest("lin", 10)[0].text, "李宁");
+    }
+
+    #[test]
+    fn short_prefixes_use_the_cache_and_agree_with_a_scan() {
+        let texts: Vec<String> = (0..300).map(|index| format!("连衣裙{index:03}")).collect();
+        let entries: Vec<(&str, f32)> = texts
+            .iter()
+            .enumerate()
+            .map(|(index, text)| (text.as_str(), 1.0 - index as f32 / 1000.0))
+            .collect();
+        let (_dir, index) = index_of(&entries);
+        assert!(
+            index.cached.contains_key("T连".as_bytes()),
+            "a busy prefix is cached"
+        );
+        let cached: Vec<u32> = index.suggest("连", 20).iter().map(|s| s.id).collect();
+        let scanned: Vec<u32> = index
+            .scan("T连".as_bytes(), usize::MAX)
+            .into_iter()
+            .take(20)
+            .collect();
+        assert_eq!(cached, scanned);
+        assert_eq!(cached, (0..20).collect::<Vec<u32>>());
+    }
+}

@@ -1,0 +1,264 @@
+//! Lookup keys of a suggestion candidate: its normalised text, its full
+//! pinyin (连衣裙 → lianyiqun) and its initials (lyq), with every reading of
+//! polyphonic characters up to [`MAX_READINGS`] combinations per candidate.
+
+use pinyin::ToPinyinMulti;
+
+use crate::text::{is_han, normalize};
+
+/// Readings kept per candidate: enough for the common polyphones of a
+/// phrase (长, 行, 重 ...), bounded so a long phrase cannot explode.
+pub const MAX_READINGS: usize = 8;
+
+/// Plain readings of one character, deduplicated, ü written as v (as typed).
+pub fn char_readings(c: char) -> Vec<String> {
+    let Some(multi) = c.to_pinyin_multi() else {
+        return Vec::new();
+    };
+    let mut readings: Vec<String> = Vec::with_capacity(multi.count());
+    for reading in multi {
+        let plain = reading.plain().replace('ü', "v");
+        if !plain.is_empty() && !readings.contains(&plain) {
+            readings.push(plain);
+        }
+    }
+    readings
+}
+
+/// One unit of a text for key building: a Han character with its readings,
+/// or a run of other characters typed as they are.
+#[derive(Debug, Clone, PartialEq)]
+enum Unit {
+    Han(Vec<String>),
+    Literal(String),
+}
+
+fn units(text: &str) -> Vec<Unit> {
+    let mut units = Vec::new();
+    let mut literal = String::new();
+    for c in text.chars() {
+        if is_han(c) {
+            if !literal.is_empty() {
+                units.push(Unit::Literal(std::mem::take(&mut literal)));
+            }
+            let readings = char_readings(c);
+            if readings.is_empty() {
+                units.push(Unit::Literal(c.to_string()));
+            } else {
+                units.push(Unit::Han(readings));
+            }
+        } else if c.is_alphanumeric() {
+            literal.push(c);
+        } else if !literal.is_empty() {
+            units.push(Unit::Literal(std::mem::take(&mut literal)));
+        }
+    }
+    if !literal.is_empty() {
+        units.push(Unit::Literal(literal));
+    }
+    units
+}
+
+/// The reading combinations of `units`: the first reading of every
+/// character first, then alternatives, at most [`MAX_READINGS`].
+fn reading_combinations(units: &[Unit]) -> Vec<Vec<&str>> {
+    let mut combinations: Vec<Vec<&str>> = vec![Vec::new()];
+    for unit in units {
+        let choices: Vec<&str> = match unit {
+            Unit::Han(readings) => readings.iter().map(String::as_str).collect(),
+            Unit::Literal(text) => vec![text.as_str()],
+        };
+        let mut next = Vec::with_capacity(combinations.len() * choices.len());
+        for (choice_index, choice) in choices.iter().enumerate() {
+            for combination in &combinations {
+                if choice_index > 0 && next.len() >= MAX_READINGS {
+                    break;
+                }
+                let mut extended = combination.clone();
+                extended.push(*choice);
+                next.push(extended);
+            }
+        }
+        next.truncate(MAX_READINGS);
+        combinations = next;
+    }
+    combinations
+}
+
+/// Full-pinyin and initials keys of a normalised text, deduplicated, the
+/// primary reading (every character's first reading) first. Texts without
+/// Han characters have none (their text key already serves).
+pub fn pinyin_keys(text: &str) -> (Vec<String>, Vec<String>) {
+    let units = units(text);
+    if !units.iter().any(|unit| matches!(unit, Unit::Han(_))) {
+        return (Vec::new(), Vec::new());
+    }
+    let mut full = Vec::new();
+    let mut initials = Vec::new();
+    for combination in reading_combinations(&units) {
+        let spelled: String = combination.concat();
+        let initial: String = units
+            .iter()
+            .zip(&combination)
+            .map(|(unit, reading)| match unit {
+                Unit::Han(_) => reading.chars().next().map(String::from).unwrap_or_default(),
+                Unit::Literal(text) => text.clone(),
+            })
+            .collect();
+        if !full.contains(&spelled) {
+            full.push(spelled);
+        }
+        if !initials.contains(&initial) {
+            initials.push(initial);
+        }
+    }
+    (full, initials)
+}
+
+/// Syllable boundaries of the primary reading: the full-pinyin prefixes a
+/// user types on the way to `text` (lian, lianyi, lianyiqun).
+pub fn syllable_prefixes(text: &str) -> Vec<String> {
+    let mut prefixes = Vec::new();
+    let mut spelled = String::new();
+    for unit in units(text) {
+        match unit {
+            Unit::Han(readings) => spelled.push_str(&readings[0]),
+            Unit::Literal(literal) => spelled.push_str(&literal),
+        }
+        prefixes.push(spelled.clone());
+    }
+    prefixes
+}
+
+/// Initials prefixes of the primary reading (l, ly, lyq).
+pub fn initials_prefixes(text: &str) -> Vec<String> {
+    let mut prefixes = Vec::new();
+    let mut spelled = String::new();
+    for unit in units(text) {
+        match unit {
+            Unit::Han(readings) => spelled.push_str(&readings[0][..1]),
+            Unit::Literal(literal) => spelled.push_str(&literal),
+        }
+        prefixes.push(spelled.clone());
+    }
+    prefixes
+}
+
+/// How a typed prefix reads, once normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypedPrefix {
+    /// Nothing typed: the hot list.
+    Empty,
+    /// Han characters only, or Han then other non-Latin text.
+    Hanzi(String),
+    /// Han characters then Latin letters: 连yi, 连衣q.
+    Mixed { hanzi: String, latin: String },
+    /// No Han characters: Latin letters, digits (pinyin, initials, brands).
+    Latin(String),
+}
+
+/// Normalises and classifies what the user typed.
+pub fn classify(typed: &str) -> TypedPrefix {
+    let normalized = normalize(typed);
+    if normalized.is_empty() {
+        return TypedPrefix::Empty;
+    }
+    if !normalized.chars().any(is_han) {
+        return TypedPrefix::Latin(normalized);
+    }
+    let trailing_latin: String = normalized
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphabetic() || *c == ' ' || *c == '\'')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let latin: String = trailing_latin
+        .chars()
+        .filter(char::is_ascii_alphabetic)
+        .collect();
+    if latin.is_empty() {
+        return TypedPrefix::Hanzi(normalized);
+    }
+    let hanzi = normalized[..normalized.len() - trailing_latin.len()]
+        .trim_end()
+        .to_string();
+    TypedPrefix::Mixed { hanzi, latin }
+}
+
+/// Pinyin as typed: lowercase letters, separators (spaces, apostrophes) dropped.
+pub fn compact_pinyin(latin: &str) -> String {
+    latin
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_pinyin_and_initials() {
+        let (full, initials) = pinyin_keys("连衣裙");
+        assert_eq!(full, ["lianyiqun"]);
+        assert_eq!(initials, ["lyq"]);
+    }
+
+    #[test]
+    fn polyphones_yield_every_reading() {
+        let (full, initials) = pinyin_keys("长裙");
+        assert!(full.contains(&"changqun".to_string()), "{full:?}");
+        assert!(full.contains(&"zhangqun".to_string()), "{full:?}");
+        assert!(initials.contains(&"cq".to_string()) && initials.contains(&"zq".to_string()));
+        let (full, _) = pinyin_keys("银行卡");
+        assert!(full.contains(&"yinhangka".to_string()), "{full:?}");
+        assert!(full.contains(&"yinxingka".to_string()), "{full:?}");
+    }
+
+    #[test]
+    fn readings_are_bounded() {
+        let (full, initials) = pinyin_keys("长行重长行重长行");
+        assert!(full.len() <= MAX_READINGS && initials.len() <= MAX_READINGS);
+        assert!(!full.is_empty());
+    }
+
+    #[test]
+    fn latin_runs_stay_literal_and_u_umlaut_is_v() {
+        let (full, initials) = pinyin_keys("iphone 15手机壳");
+        assert_eq!(full[0], "iphone15shoujike", "primary reading first");
+        assert_eq!(initials[0], "iphone15sjk");
+        assert!(char_readings('绿').contains(&"lv".to_string()));
+        assert_eq!(pinyin_keys("iphone 15"), (Vec::new(), Vec::new()));
+    }
+
+    #[test]
+    fn typed_prefixes_are_classified() {
+        assert_eq!(classify("  "), TypedPrefix::Empty);
+        assert_eq!(classify("连衣"), TypedPrefix::Hanzi("连衣".into()));
+        assert_eq!(classify("LianYi"), TypedPrefix::Latin("lianyi".into()));
+        assert_eq!(classify("ｌｙｑ"), TypedPrefix::Latin("lyq".into()));
+        assert_eq!(
+            classify("连yi"),
+            TypedPrefix::Mixed {
+                hanzi: "连".into(),
+                latin: "yi".into()
+            }
+        );
+        assert_eq!(
+            classify("连衣 q"),
+            TypedPrefix::Mixed {
+                hanzi: "连衣".into(),
+                latin: "q".into()
+            }
+        );
+        assert_eq!(compact_pinyin("lian yi'qun"), "lianyiqun");
+    }
+
+    #[test]
+    fn prefixes_along_the_way() {
+        assert_eq!(syllable_prefixes("连衣裙"), ["lian", "lianyi", "lianyiqun"]);
+        assert_eq!(initials_prefixes("连衣裙"), ["l", "ly", "lyq"]);
+    }
+}

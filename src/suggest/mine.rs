@@ -1,0 +1,409 @@
+//! Mining suggestion candidates from a validated catalog: the search log,
+//! brands, categories, anchor names, hashtags, and phrases of consecutive
+//! jieba words from titles and captions, each with its popularity signals.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::analysis::Analyzer;
+use crate::catalog::Catalog;
+use crate::text::{is_han, normalize};
+
+/// How candidates are mined and scored; every setting has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuggestConfig {
+    /// Weight of the search-log count in the popularity score.
+    pub search_log_weight: f64,
+    /// Weight of the sales of products whose titles contain the candidate.
+    pub sales_weight: f64,
+    /// Weight of the followers of anchors whose products, videos and lives contain it.
+    pub followers_weight: f64,
+    /// Longest phrase mined from titles and captions, in jieba words.
+    pub max_phrase_words: usize,
+    /// A phrase of several words must occur in at least this many documents.
+    pub min_phrase_documents: u64,
+    pub min_chars: usize,
+    pub max_chars: usize,
+    /// Candidates kept, the most popular first.
+    pub max_candidates: usize,
+}
+
+impl Default for SuggestConfig {
+    fn default() -> Self {
+        SuggestConfig {
+            search_log_weight: 0.5,
+            sales_weight: 0.3,
+            followers_weight: 0.2,
+            max_phrase_words: 3,
+            min_phrase_documents: 2,
+            min_chars: 2,
+            max_chars: 24,
+            max_candidates: 2_000_000,
+        }
+    }
+}
+
+/// The raw signals behind a candidate's score, kept so it can be explained.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
+)]
+pub struct Components {
+    pub search_count: u64,
+    pub sales: u64,
+    pub followers: u64,
+    /// Products, videos, lives and anchors whose text contains it.
+    pub documents: u64,
+    /// Whether it is a brand, category or anchor name, or a logged query
+    /// (kept even when it occurs in only one document).
+    pub curated: bool,
+}
+
+impl Components {
+    fn add(&mut self, other: &Components) {
+        self.search_count = self.search_count.saturating_add(other.search_count);
+        self.sales = self.sales.saturating_add(other.sales);
+        self.followers = self.followers.saturating_add(other.followers);
+        self.documents = self.documents.saturating_add(other.documents);
+        self.curated |= other.curated;
+    }
+}
+
+/// A mined candidate with its popularity in [0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+pub struct Candidate {
+    pub text: String,
+    pub score: f32,
+    pub components: Components,
+}
+
+/// Decides which texts may be suggested.
+pub struct CandidateFilter<'a> {
+    analyzer: &'a Analyzer,
+    blocklist: &'a [String],
+    min_chars: usize,
+    max_chars: usize,
+}
+
+impl<'a> CandidateFilter<'a> {
+    pub fn new(analyzer: &'a Analyzer, blocklist: &'a [String], config: &SuggestConfig) -> Self {
+        CandidateFilter {
+            analyzer,
+            blocklist,
+            min_chars: config.min_chars,
+            max_chars: config.max_chars,
+        }
+    }
+
+    /// Whether normalised `text` is allowed as a suggestion.
+    pub fn allows(&self, text: &str) -> bool {
+        let chars = text.chars().count();
+        if chars < self.min_chars || chars > self.max_chars {
+            return false;
+        }
+        let has_han = text.chars().any(is_han);
+        let letters = text
+            .chars()
+            .filter(|c| c.is_alphabetic() && !is_han(*c))
+            .count();
+        if !has_han && letters < 2 {
+            return false; // pure numbers, punctuation, single letters
+        }
+        if self.analyzer.is_stopword(text) {
+            return false;
+        }
+        !self.is_blocked(text)
+    }
+
+    /// Whether `text` contains a blocklisted term.
+    pub fn is_blocked(&self, text: &str) -> bool {
+        self.blocklist
+            .iter()
+            .any(|term| !term.is_empty() && text.contains(term.as_str()))
+    }
+}
+
+/// Joins consecutive words: Latin and digit words keep a space between them.
+fn join_words(words: &[String]) -> String {
+    let mut phrase = String::new();
+    for word in words {
+        let latin_boundary = phrase
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && word
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric());
+        if latin_boundary {
+            phrase.push(' ');
+        }
+        phrase.push_str(word);
+    }
+    phrase
+}
+
+/// Hashtags of a caption (#好物推荐 → 好物推荐), normalised.
+pub fn hashtags(caption: &str) -> Vec<String> {
+    caption
+        .split(['#', '＃'])
+        .skip(1)
+        .filter_map(|rest| {
+            let tag: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace() && *c != '#' && *c != '＃')
+                .collect();
+            let tag = normalize(&tag);
+            (!tag.is_empty()).then_some(tag)
+        })
+        .collect()
+}
+
+type Tally = HashMap<String, Components>;
+
+/// Adds the phrases of one text (each counted once per document).
+fn tally_text(
+    tally: &mut Tally,
+    analyzer: &Analyzer,
+    config: &SuggestConfig,
+    text: &str,
+    signals: Components,
+    extra: &[String],
+) {
+    let words = analyzer.words(text);
+    let mut seen: HashSet<String> = HashSet::new();
+    for start in 0..words.len() {
+        for length in 1..=config.max_phrase_words.min(words.len() - start) {
+            let phrase = join_words(&words[start..start + length]);
+            if phrase.chars().count() > config.max_chars {
+                break;
+            }
+            seen.insert(phrase);
+        }
+    }
+    seen.extend(extra.iter().cloned());
+    for phrase in seen {
+        tally.entry(phrase).or_default().add(&signals);
+    }
+}
+
+/// Mines, filters, scores and ranks the candidates of `catalog`; the result
+/// is sorted by score (then text), most popular first.
+pub fn mine_candidates(
+    catalog: &Catalog,
+    analyzer: &Analyzer,
+    blocklist: &[String],
+    config: &SuggestConfig,
+) -> Vec<Candidate> {
+    let anchors = catalog.anchor_by_id();
+    let document = |sales: u64, followers: u64| Components {
+        sales,
+        followers,
+        documents: 1,
+        ..Components::default()
+    };
+    let from_products = catalog
+        .products
+        .par_iter()
+        .fold(Tally::new, |mut tally, product| {
+            let followers = product
+                .anchor_ids
+                .iter()
+                .filter_map(|id| anchors.get(id.as_str()))
+                .map(|anchor| anchor.followers)
+                .max()
+                .unwrap_or(0);
+            tally_text(
+                &mut tally,
+                analyzer,
+                config,
+                &product.title,
+                document(product.sales, followers),
+                &[],
+            );
+            tally
+        });
+    let from_videos = catalog
+        .videos
+        .par_iter()
+        .fold(Tally::new, |mut tally, video| {
+            let followers = anchors
+                .get(video.anchor_id.as_str())
+                .map_or(0, |anchor| anchor.followers);
+            let tags = hashtags(&video.caption);
+            tally_text(
+                &mut tally,
+                analyzer,
+                config,
+                &video.caption,
+                document(0, followers),
+                &tags,
+            );
+            tally
+        });
+    let mut tally = from_products
+        .chain(from_videos)
+        .reduce(Tally::new, |mut left, right| {
+            if left.len() < right.len() {
+                return merge(right, left);
+            }
+            merge_into(&mut left, right);
+            left
+        });
+
+    // Curated sources: names and the search log, kept even when rare.
+    let mut curate = |text: &str, signals: Components| {
+        let text = normalize(text);
+        if text.is_empty() {
+            return;
+        }
+        let entry = tally.entry(text).or_default();
+        entry.add(&signals);
+        entry.curated = true;
+    };
+    for anchor in &catalog.anchors {
+        curate(&anchor.name, document(0, anchor.followers));
+    }
+    for product in &catalog.products {
+        for name in [&product.brand, &product.category].into_iter().flatten() {
+            curate(
+                name,
+                Components {
+                    sales: product.sales,
+                    ..Components::default()
+                },
+            );
+        }
+    }
+    for logged in &catalog.queries {
+        curate(
+            &logged.query,
+            Components {
+                search_count: logged.count,
+                ..Components::default()
+            },
+        );
+    }
+
+    let filter = CandidateFilter::new(analyzer, blocklist, config);
+    let kept: Vec<(String, Components)> = tally
+        .into_par_iter()
+        .filter(|(text, components)| {
+            let single_word = analyzer.words(text).len() <= 1;
+            (components.curated
+                || single_word
+                || components.documents >= config.min_phrase_documents)
+                && filter.allows(text)
+        })
+        .collect();
+    score_and_rank(kept, config)
+}
+
+fn merge(mut into: Tally, from: Tally) -> Tally {
+    merge_into(&mut into, from);
+    into
+}
+
+fn merge_into(into: &mut Tally, from: Tally) {
+    for (text, components) in from {
+        into.entry(text).or_default().add(&components);
+    }
+}
+
+/// Blends the components into a popularity score in [0, 1]: each signal
+/// on a log scale relative to the largest of its kind, weighted.
+pub fn score_and_rank(kept: Vec<(String, Components)>, config: &SuggestConfig) -> Vec<Candidate> {
+    let max_of =
+        |pick: fn(&Components) -> u64| kept.iter().map(|(_, c)| pick(c)).max().unwrap_or(0);
+    let scale = |value: u64, max: u64| {
+        if max == 0 {
+            return 0.0;
+        }
+        (value as f64).ln_1p() / (max as f64).ln_1p()
+    };
+    let max_search = max_of(|c| c.search_count);
+    let max_sales = max_of(|c| c.sales);
+    let max_followers = max_of(|c| c.followers);
+    let total_weight = (config.search_log_weight + config.sales_weight + config.followers_weight)
+        .max(f64::MIN_POSITIVE);
+    let mut candidates: Vec<Candidate> = kept
+        .into_iter()
+        .map(|(text, components)| {
+            let blended = config.search_log_weight * scale(components.search_count, max_search)
+                + config.sales_weight * scale(components.sales, max_sales)
+                + config.followers_weight * scale(components.followers, max_followers);
+            Candidate {
+                text,
+                score: (blended / total_weight) as f32,
+                components,
+            }
+        })
+        .collect();
+    candidates.par_sort_unstable_by(|left, right| {
+        right
+            .score
+            .total_cmp(&left.score)
+            .then_with(|| left.text.cmp(&right.text))
+    });
+    candidates.truncate(config.max_candidates);
+    candidates
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashtags_are_extracted() {
+        assert_eq!(
+            hashtags("好看 #好物推荐 #秋冬穿搭#国货"),
+            ["好物推荐", "秋冬穿搭", "国货"]
+        );
+        assert!(hashtags("没有标签").is_empty());
+    }
+
+    #[test]
+    fn latin_words_keep_a_space() {
+        let words: Vec<String> = ["iphone", "15", "手机壳"]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(join_words(&words), "iphone 15手机壳");
+    }
+
+    #[test]
+    fn score_orders_by_blend() {
+        let kept = vec![
+            (
+                "a连衣裙".to_string(),
+                Components {
+                    search_count: 10,
+                    ..Default::default()
+                },
+            ),
+            (
+                "b连衣裙".to_string(),
+                Components {
+                    search_count: 1000,
+                    ..Default::default()
+                },
+            ),
+            (
+                "c连衣裙".to_string(),
+                Components {
+                    sales: 1000,
+                    ..Default::default()
+                },
+            ),
+        ];
+        let ranked = score_and_rank(kept, &SuggestConfig::default());
+        assert_eq!(ranked[0].text, "b连衣裙");
+        assert!(
+            (ranked[0].score - 0.5).abs() < 1e-6,
+            "search log alone at its max gives its weight"
+        );
+        assert!(ranked.iter().all(|c| (0.0..=1.0).contains(&c.score)));
+    }
+}

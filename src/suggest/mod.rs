@@ -1,0 +1,10 @@
+//! Drop-down suggestions (下拉联想词): candidates mined by the indexer
+//! ([`mine`]), their pinyin and initials keys ([`keys`]), and the stored
+//! structures with the lookup the server runs on every keystroke ([`index`]).
+
+pub mod index;
+pub mod keys;
+pub mod mine;
+
+pub use index::{MatchKind, Probe, SuggestIndex, Suggestion};
+pub use mine::{mine_candidates, Candidate, Components, SuggestConfig};
