@@ -3,6 +3,7 @@
 
 mod build;
 mod eval_analyzer;
+mod eval_suggest;
 mod progress;
 mod rollback;
 mod status;
@@ -33,6 +34,9 @@ enum Command {
     /// Measure how many labelled brand and product entities come out of the
     /// index analyzer whole, with jieba's default dictionary and with ours.
     EvalAnalyzer(eval_analyzer::Args),
+    /// Keystroke saving of the drop-down against most-popular-completion on
+    /// held-out real queries (reads ../shared/data).
+    EvalSuggest(eval_suggest::Args),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +47,7 @@ fn main() -> ExitCode {
         Command::Status(args) => status::run(args),
         Command::Rollback(args) => rollback::run(args),
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),
+        Command::EvalSuggest(args) => eval_suggest::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -286,6 +286,19 @@ pub fn mine_candidates(
             },
         );
     }
+    // What many logged queries start with (连衣裙 in 连衣裙女夏, 连衣裙长款) is
+    // itself a query people are on the way to: count it with their counts.
+    for (prefix, (count, queries)) in logged_query_prefixes(catalog, analyzer) {
+        if queries >= 2 {
+            curate(
+                &prefix,
+                Components {
+                    search_count: count,
+                    ..Components::default()
+                },
+            );
+        }
+    }
 
     let filter = CandidateFilter::new(analyzer, blocklist, config);
     let kept: Vec<(String, Components)> = tally
@@ -299,6 +312,34 @@ pub fn mine_candidates(
         })
         .collect();
     score_and_rank(kept, config)
+}
+
+/// Word-boundary prefixes of the logged queries (all but the whole query),
+/// with the summed count and the number of queries sharing each.
+fn logged_query_prefixes(catalog: &Catalog, analyzer: &Analyzer) -> HashMap<String, (u64, u64)> {
+    catalog
+        .queries
+        .par_iter()
+        .fold(
+            HashMap::new,
+            |mut prefixes: HashMap<String, (u64, u64)>, logged| {
+                let words = analyzer.words(&logged.query);
+                for length in 1..words.len() {
+                    let entry = prefixes.entry(join_words(&words[..length])).or_default();
+                    entry.0 = entry.0.saturating_add(logged.count);
+                    entry.1 += 1;
+                }
+                prefixes
+            },
+        )
+        .reduce(HashMap::new, |mut left, right| {
+            for (prefix, (count, queries)) in right {
+                let entry = left.entry(prefix).or_default();
+                entry.0 = entry.0.saturating_add(count);
+                entry.1 += queries;
+            }
+            left
+        })
 }
 
 fn merge(mut into: Tally, from: Tally) -> Tally {

@@ -1,0 +1,167 @@
+//! `indexer eval-suggest`: keystroke saving of our drop-down against
+//! most-popular-completion on real queries (see `livesearch::suggest::eval`).
+//!
+//! Holds out a random part of the Taobao queries, builds a generation whose
+//! search log is the rest (count 1 each) plus the Douyin hot-search lists
+//! (hot value as count) and whose products are the JD and Taobao titles of
+//! the shared data (Taobao sales where given), then simulates a user typing
+//! each held-out query in hanzi and in pinyin against both drop-downs.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use livesearch::build::{build, BuildOptions, NoProgress};
+use livesearch::suggest::eval::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
+use livesearch::suggest::SuggestIndex;
+use livesearch::text::normalize;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The shared data folder (queries/, products/).
+    #[arg(long, default_value = "../shared/data")]
+    data: PathBuf,
+    /// Share of the Taobao queries held out for the simulation.
+    #[arg(long, default_value_t = 0.1)]
+    holdout_fraction: f64,
+    /// Held-out queries simulated at most.
+    #[arg(long, default_value_t = 3000)]
+    max_queries: usize,
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+/// xorshift64*: deterministic shuffling.
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed.max(1);
+    for index in (1..items.len()).rev() {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        let pick = (state.wrapping_mul(0x2545_F491_4F6C_DD1D) % (index as u64 + 1)) as usize;
+        items.swap(index, pick);
+    }
+}
+
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let read = |relative: &str| {
+        let path = args.data.join(relative);
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let mut queries: Vec<String> = read("queries/taobao_queries.txt")?
+        .lines()
+        .map(normalize)
+        .filter(|query| !query.is_empty() && query.chars().count() <= 64)
+        .collect();
+    queries.sort_unstable();
+    queries.dedup();
+    shuffle(&mut queries, args.seed);
+    let holdout_count = ((queries.len() as f64) * args.holdout_fraction) as usize;
+    let (held_out, training) = queries.split_at(holdout_count);
+
+    let mut log: Vec<(String, u64)> = training.iter().map(|query| (query.clone(), 1)).collect();
+    for line in read("queries/douyin_hotsearch_daily.tsv")?.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if let (Some(query), Some(hot)) = (
+            fields.get(2),
+            fields.get(3).and_then(|v| v.parse::<u64>().ok()),
+        ) {
+            log.push((query.to_string(), hot.max(1)));
+        }
+    }
+
+    let catalog = tempfile::tempdir()?;
+    let mut products = std::io::BufWriter::new(std::fs::File::create(
+        catalog.path().join("products.jsonl"),
+    )?);
+    let mut product_count = 0;
+    for title in read("products/jd_titles.txt")?
+        .lines()
+        .filter(|t| !t.trim().is_empty() && t.chars().count() <= 1000)
+    {
+        product_count += 1;
+        let record = serde_json::json!({"product_id": format!("jd{product_count}"), "title": title, "sales": 0});
+        writeln!(products, "{record}")?;
+    }
+    for line in read("products/taobao_items_2021.tsv")?.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        let (Some(title), Some(sales)) = (fields.get(3), fields.get(6)) else {
+            continue;
+        };
+        if title.trim().is_empty() || title.chars().count() > 1000 {
+            continue;
+        }
+        product_count += 1;
+        let sales: u64 = sales.trim().parse().unwrap_or(0);
+        let record = serde_json::json!({"product_id": format!("tb{product_count}"), "title": title, "sales": sales});
+        writeln!(products, "{record}")?;
+    }
+    products.flush()?;
+    drop(products);
+    let mut log_file =
+        std::io::BufWriter::new(std::fs::File::create(catalog.path().join("queries.tsv"))?);
+    for (query, count) in &log {
+        let query = query.replace(['\t', '\n'], " ");
+        if !query.trim().is_empty() {
+            writeln!(log_file, "{query}\t{count}")?;
+        }
+    }
+    log_file.flush()?;
+    drop(log_file);
+
+    let root = tempfile::tempdir()?;
+    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05)?;
+    let summary = build(&options, &NoProgress)?;
+    let ours = SuggestIndex::open(&summary.generation_dir)?;
+    let baseline = MostPopularCompletion::new(log);
+
+    let simulated: Vec<&String> = held_out.iter().take(args.max_queries).collect();
+    let measure = |dropdown: &dyn DropDown| {
+        let mut hanzi = Saving::default();
+        let mut pinyin = Saving::default();
+        for query in &simulated {
+            hanzi.add(type_hanzi(dropdown, query));
+            pinyin.add(type_pinyin(dropdown, query));
+        }
+        (hanzi, pinyin)
+    };
+    let (ours_hanzi, ours_pinyin) = measure(&ours);
+    let (mpc_hanzi, mpc_pinyin) = measure(&baseline);
+
+    if args.json {
+        let report = serde_json::json!({
+            "held_out": held_out.len(), "simulated": simulated.len(), "training_log": training.len(),
+            "products": product_count, "candidates": ours.len(),
+            "ours": {"hanzi": ours_hanzi, "pinyin": ours_pinyin},
+            "most_popular_completion": {"hanzi": mpc_hanzi, "pinyin": mpc_pinyin},
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!(
+        "simulated {} held-out Taobao queries (of {}); log: {} training queries + Douyin hot lists; {} products; {} candidates",
+        simulated.len(),
+        held_out.len(),
+        training.len(),
+        product_count,
+        ours.len()
+    );
+    println!("| typing | ours: keystroke saving | MPC: keystroke saving | ours − MPC | ours: completed by a suggestion | MPC: completed |");
+    println!("|---|---|---|---|---|---|");
+    for (mode, ours, mpc) in [
+        ("hanzi", ours_hanzi, mpc_hanzi),
+        ("pinyin", ours_pinyin, mpc_pinyin),
+    ] {
+        println!(
+            "| {mode} | {:.1}% | {:.1}% | {:+.1} points | {:.1}% | {:.1}% |",
+            100.0 * ours.keystroke_saving(),
+            100.0 * mpc.keystroke_saving(),
+            100.0 * (ours.keystroke_saving() - mpc.keystroke_saving()),
+            100.0 * ours.completed_by_suggestion as f64 / ours.queries.max(1) as f64,
+            100.0 * mpc.completed_by_suggestion as f64 / mpc.queries.max(1) as f64,
+        );
+    }
+    Ok(())
+}
