@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use livesearch::build::{build, BuildOptions};
 use livesearch::dictionaries::Dictionaries;
+use livesearch::suggest::SuggestConfig;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -27,6 +28,11 @@ pub struct Args {
     /// Complete generations to keep, the current one included.
     #[arg(long, default_value_t = 3)]
     keep: usize,
+    /// TOML file of suggestion settings (weights of the search log, sales and
+    /// followers in the popularity score; phrase lengths; limits). Unknown
+    /// keys are errors.
+    #[arg(long)]
+    suggest_config: Option<PathBuf>,
     /// Indexing memory of the tantivy writer in MiB.
     #[arg(long, default_value_t = 512)]
     writer_memory_mib: usize,
@@ -45,6 +51,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .with_context(|| format!("loading dictionaries from {}", dir.display()))?;
         options = options.dictionaries(dictionaries);
     }
+    if let Some(path) = &args.suggest_config {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let config: SuggestConfig = toml::from_str(&text)
+            .with_context(|| format!("bad suggestion config {}", path.display()))?;
+        options = options.suggest_config(config)?;
+    }
     let progress = crate::progress::for_stderr();
     let summary = build(&options, progress.as_ref())?;
     let manifest = &summary.manifest;
@@ -57,6 +70,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         println!("  {doc_type:<11} {count}");
     }
     println!("  rejects     {} (see rejects.jsonl)", manifest.rejects);
+    println!(
+        "  suggestions {} candidates",
+        manifest.suggestion_candidates
+    );
     for input in &manifest.inputs {
         let unknown: usize = input.unknown_fields.values().sum();
         println!(

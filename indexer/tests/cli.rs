@@ -152,3 +152,37 @@ fn bad_options_and_bad_feeds_exit_non_zero_with_a_message() {
     assert!(!no_generation.status.success());
     assert!(String::from_utf8_lossy(&no_generation.stderr).contains("no generation"));
 }
+
+#[test]
+fn suggestion_config_is_strict() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let config = root_dir.path().join("suggest.toml");
+    let input = fixtures();
+    let build_with = |text: &str| {
+        std::fs::write(&config, text).unwrap();
+        indexer(
+            &[
+                "build",
+                "--input",
+                input.to_str().unwrap(),
+                "--index-root",
+                root_dir.path().join("root").to_str().unwrap(),
+                "--suggest-config",
+                config.to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let typo = build_with("sales_wieght = 0.5\n");
+    assert!(!typo.status.success());
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("sales_wieght"));
+    let negative = build_with("sales_weight = -1.0\n");
+    assert!(!negative.status.success());
+    let good = build_with("search_log_weight = 1.0\nsales_weight = 0.0\nfollowers_weight = 0.0\n");
+    assert!(
+        good.status.success(),
+        "{}",
+        String::from_utf8_lossy(&good.stderr)
+    );
+    assert!(String::from_utf8_lossy(&good.stdout).contains("suggestions"));
+}
