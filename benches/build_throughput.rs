@@ -109,7 +109,7 @@ fn main() {
         whole.as_secs_f64(),
     );
     println!(
-        "documents in the generation: {documents}; build phases (ms): {:?}",
-        summary.manifest.timings_ms
+        "documents in the generation: {documents}; suggestion candidates: {}; build phases (ms): {:?}",
+        summary.manifest.suggestion_candidates, summary.manifest.timings_ms
     );
 }

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use fst::{IntoStreamer, Map, MapBuilder, Streamer};
+use rayon::prelude::*;
 
 use super::keys::{
     classify, compact_pinyin, initials_prefixes, pinyin_keys, syllable_prefixes, TypedPrefix,
@@ -140,48 +141,27 @@ fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<Vec<u8>> {
 pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) -> Result<u64> {
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let mut keys: Vec<Vec<u8>> = Vec::with_capacity(candidates.len() * 3);
-    // Count keys under every prefix and keep the first (most popular) ids.
-    let mut prefixes: HashMap<Vec<u8>, (u32, Vec<u32>)> = HashMap::new();
-    for (index, candidate) in candidates.iter().enumerate() {
-        let id = index as u32;
-        for key in candidate_keys(candidate, id) {
-            let key_end = key.len() - 5; // the 0x00 separator and the id
-            let text = &key[1..key_end];
-            let boundaries =
-                (1..=text.len()).filter(|&end| end == text.len() || is_char_boundary(text, end));
-            for end in boundaries.take_while(|&end| end <= CACHE_DEPTH_BYTES) {
-                let entry = prefixes.entry(key[..1 + end].to_vec()).or_default();
-                entry.0 += 1;
-                if entry.1.len() < MAX_LIMIT && entry.1.last() != Some(&id) {
-                    entry.1.push(id);
-                }
-            }
-            keys.push(key);
-        }
-    }
-    keys.sort_unstable();
+    let mut keys: Vec<Vec<u8>> = candidates
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32))
+        .collect();
+    keys.par_sort_unstable();
     keys.dedup();
     let keys_path = dir.join(KEYS_FILE);
     let file = std::fs::File::create(&keys_path).map_err(Error::io(&keys_path))?;
     let mut builder = MapBuilder::new(std::io::BufWriter::new(file))
         .map_err(|e| encoding_error("suggestion keys", e))?;
     for key in &keys {
-        let id = u32::from_be_bytes(key[key.len() - 4..].try_into().expect("four id bytes"));
         builder
-            .insert(key, u64::from(id))
+            .insert(key, u64::from(key_id(key)))
             .map_err(|e| encoding_error("suggestion keys", e))?;
     }
     builder
         .finish()
         .map_err(|e| encoding_error("suggestion keys", e))?;
 
-    let mut cached_prefixes: Vec<(Vec<u8>, Vec<u32>)> = prefixes
-        .into_iter()
-        .filter(|(_, (count, _))| *count > SCAN_LIMIT)
-        .map(|(prefix, (_, top))| (prefix, top))
-        .collect();
-    cached_prefixes.sort_unstable();
+    let cached_prefixes = busy_prefixes(&keys);
     let count = candidates.len() as u64;
     let table = Table {
         version: TABLE_VERSION,
@@ -196,6 +176,65 @@ pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) ->
         .map_err(|e| encoding_error("suggestion table", e))?;
     std::io::Write::flush(&mut writer).map_err(Error::io(&table_path))?;
     Ok(count)
+}
+
+/// The candidate id at the end of a full key.
+fn key_id(key: &[u8]) -> u32 {
+    u32::from_be_bytes(key[key.len() - 4..].try_into().expect("four id bytes"))
+}
+
+/// The part of a full key a prefix can cover: kind byte and text.
+fn key_text(key: &[u8]) -> &[u8] {
+    &key[..key.len() - 5]
+}
+
+/// Every prefix (at character boundaries, up to [`CACHE_DEPTH_BYTES`]) with
+/// more than [`SCAN_LIMIT`] keys, with its [`MAX_LIMIT`] best ids. One pass
+/// over the sorted keys: the keys under a prefix are a contiguous run, so a
+/// stack of the prefixes still open is closed as the keys move past them.
+fn busy_prefixes(keys: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<u32>)> {
+    let mut cached = Vec::new();
+    // (prefix length in bytes, index of its first key)
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let close = |open: &mut Vec<(usize, usize)>,
+                 keep_up_to: usize,
+                 end: usize,
+                 cached: &mut Vec<(Vec<u8>, Vec<u32>)>| {
+        while let Some(&(length, start)) = open.last() {
+            if length <= keep_up_to {
+                break;
+            }
+            open.pop();
+            if end - start > SCAN_LIMIT as usize {
+                let mut ids: Vec<u32> = keys[start..end].iter().map(|key| key_id(key)).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                ids.truncate(MAX_LIMIT);
+                cached.push((key_text(&keys[start])[..length].to_vec(), ids));
+            }
+        }
+    };
+    for (index, key) in keys.iter().enumerate() {
+        let text = key_text(key);
+        let common = match index.checked_sub(1) {
+            Some(previous) => common_prefix_length(key_text(&keys[previous]), text),
+            None => 0,
+        };
+        close(&mut open, common, index, &mut cached);
+        let first_new = open.last().map_or(2, |&(length, _)| length + 1).max(2);
+        for length in first_new..=text.len().min(CACHE_DEPTH_BYTES) {
+            if is_char_boundary(&text[1..], length - 1) {
+                open.push((length, index));
+            }
+        }
+    }
+    close(&mut open, 0, keys.len(), &mut cached);
+    cached.sort_unstable();
+    cached
+}
+
+fn common_prefix_length(left: &[u8], right: &[u8]) -> usize {
+    left.iter().zip(right).take_while(|(a, b)| a == b).count()
 }
 
 fn is_char_boundary(text: &[u8], index: usize) -> bool {

@@ -2,7 +2,9 @@
 //! brands, categories, anchor names, hashtags, and phrases of consecutive
 //! jieba words from titles and captions, each with its popularity signals.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -161,7 +163,15 @@ pub fn hashtags(caption: &str) -> Vec<String> {
         .collect()
 }
 
-type Tally = HashMap<String, Components>;
+/// Signals per phrase, with the number of words it was mined with (0 for
+/// names and logged queries, which are kept whatever their length).
+type Tally = FxHashMap<String, Tallied>;
+
+#[derive(Debug, Clone, Copy, Default)]
+struct Tallied {
+    components: Components,
+    words: u8,
+}
 
 /// Adds the phrases of one text (each counted once per document).
 fn tally_text(
@@ -173,19 +183,26 @@ fn tally_text(
     extra: &[String],
 ) {
     let words = analyzer.words(text);
-    let mut seen: HashSet<String> = HashSet::new();
+    // (phrase, words in it); each phrase counts once per document.
+    let mut phrases: Vec<(String, u8)> = Vec::with_capacity(words.len() * config.max_phrase_words);
     for start in 0..words.len() {
         for length in 1..=config.max_phrase_words.min(words.len() - start) {
             let phrase = join_words(&words[start..start + length]);
             if phrase.chars().count() > config.max_chars {
                 break;
             }
-            seen.insert(phrase);
+            phrases.push((phrase, length as u8));
         }
     }
-    seen.extend(extra.iter().cloned());
-    for phrase in seen {
-        tally.entry(phrase).or_default().add(&signals);
+    phrases.extend(extra.iter().map(|tag| (tag.clone(), 0)));
+    phrases.sort_unstable();
+    phrases.dedup_by(|later, earlier| later.0 == earlier.0);
+    for (phrase, words) in phrases {
+        let entry = tally.entry(phrase).or_default();
+        entry.components.add(&signals);
+        if entry.words == 0 || words < entry.words {
+            entry.words = words;
+        }
     }
 }
 
@@ -207,7 +224,7 @@ pub fn mine_candidates(
     let from_products = catalog
         .products
         .par_iter()
-        .fold(Tally::new, |mut tally, product| {
+        .fold(Tally::default, |mut tally, product| {
             let followers = product
                 .anchor_ids
                 .iter()
@@ -228,7 +245,7 @@ pub fn mine_candidates(
     let from_videos = catalog
         .videos
         .par_iter()
-        .fold(Tally::new, |mut tally, video| {
+        .fold(Tally::default, |mut tally, video| {
             let followers = anchors
                 .get(video.anchor_id.as_str())
                 .map_or(0, |anchor| anchor.followers);
@@ -245,7 +262,7 @@ pub fn mine_candidates(
         });
     let mut tally = from_products
         .chain(from_videos)
-        .reduce(Tally::new, |mut left, right| {
+        .reduce(Tally::default, |mut left, right| {
             if left.len() < right.len() {
                 return merge(right, left);
             }
@@ -260,8 +277,8 @@ pub fn mine_candidates(
             return;
         }
         let entry = tally.entry(text).or_default();
-        entry.add(&signals);
-        entry.curated = true;
+        entry.components.add(&signals);
+        entry.components.curated = true;
     };
     for anchor in &catalog.anchors {
         curate(&anchor.name, document(0, anchor.followers));
@@ -303,13 +320,14 @@ pub fn mine_candidates(
     let filter = CandidateFilter::new(analyzer, blocklist, config);
     let kept: Vec<(String, Components)> = tally
         .into_par_iter()
-        .filter(|(text, components)| {
-            let single_word = analyzer.words(text).len() <= 1;
+        .filter(|(text, tallied)| {
+            let components = &tallied.components;
             (components.curated
-                || single_word
+                || tallied.words <= 1
                 || components.documents >= config.min_phrase_documents)
                 && filter.allows(text)
         })
+        .map(|(text, tallied)| (text, tallied.components))
         .collect();
     score_and_rank(kept, config)
 }
@@ -348,8 +366,12 @@ fn merge(mut into: Tally, from: Tally) -> Tally {
 }
 
 fn merge_into(into: &mut Tally, from: Tally) {
-    for (text, components) in from {
-        into.entry(text).or_default().add(&components);
+    for (text, tallied) in from {
+        let entry = into.entry(text).or_default();
+        entry.components.add(&tallied.components);
+        if entry.words == 0 || (tallied.words != 0 && tallied.words < entry.words) {
+            entry.words = tallied.words;
+        }
     }
 }
 
