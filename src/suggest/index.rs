@@ -16,7 +16,8 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rayon::prelude::*;
 
 use super::keys::{
-    classify, compact_pinyin, initials_prefixes, pinyin_keys, syllable_prefixes, TypedPrefix,
+    classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys, syllable_prefixes,
+    TypedPrefix,
 };
 use super::mine::Candidate;
 use crate::error::{Error, Result};
@@ -44,6 +45,9 @@ const INITIALS: u8 = b'I';
 const ALTERNATE_PINYIN: u8 = b'Q';
 const ALTERNATE_INITIALS: u8 = b'J';
 const ALTERNATE_READING_FACTOR: f32 = 0.6;
+/// Mixed typing keys: first character, then pinyin (M) or initials (N).
+const MIXED_PINYIN: u8 = b'M';
+const MIXED_INITIALS: u8 = b'N';
 
 /// How a suggestion matched what was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -133,6 +137,10 @@ fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<Vec<u8>> {
             key,
             id,
         ));
+    }
+    if let Some((mixed_full, mixed_initials)) = mixed_keys(&candidate.text) {
+        keys.push(full_key(MIXED_PINYIN, &mixed_full, id));
+        keys.push(full_key(MIXED_INITIALS, &mixed_initials, id));
     }
     keys
 }
@@ -377,33 +385,44 @@ impl SuggestIndex {
                 }
             }
             TypedPrefix::Mixed { hanzi, latin } => {
-                // The typed hanzi may be read any way; the candidate's own
-                // reading decides primary or alternate.
-                let (hanzi_readings, hanzi_initials) = pinyin_keys(&hanzi);
-                let searches = [
-                    (PINYIN, &hanzi_readings, 1.0),
-                    (INITIALS, &hanzi_initials, 1.0),
-                    (ALTERNATE_PINYIN, &hanzi_readings, ALTERNATE_READING_FACTOR),
-                    (
-                        ALTERNATE_INITIALS,
-                        &hanzi_initials,
-                        ALTERNATE_READING_FACTOR,
-                    ),
-                ];
-                for (kind, readings, factor) in searches {
-                    for reading in readings {
-                        let key = [&[kind][..], reading.as_bytes(), latin.as_bytes()].concat();
-                        let matching = self
-                            .scan(&key, MIXED_SCAN_CAP)
-                            .into_iter()
-                            .filter(|&id| self.candidates[id as usize].text.starts_with(&hanzi))
-                            .take(limit);
-                        found.extend(matching.map(|id| (id, MatchKind::Mixed, factor)));
+                // 连衣q: the typed hanzi spell the start of the key as the
+                // candidate's own characters do, so one key range answers it.
+                if let Some((hanzi_full, hanzi_initials)) = mixed_keys(&hanzi) {
+                    for (kind, start) in
+                        [(MIXED_PINYIN, hanzi_full), (MIXED_INITIALS, hanzi_initials)]
+                    {
+                        let ids = self.mixed_ids(kind, &format!("{start}{latin}"), &hanzi, limit);
+                        found.extend(ids.into_iter().map(|id| (id, MatchKind::Mixed, 1.0)));
                     }
                 }
             }
         }
         self.rank(found, limit)
+    }
+
+    /// Ids under a mixed key whose text starts with the typed hanzi. The
+    /// cached top ids serve when enough of them match; else the range is
+    /// scanned (bounded).
+    fn mixed_ids(&self, kind: u8, prefix: &str, hanzi: &str, limit: usize) -> Vec<u32> {
+        let starts_with_hanzi = |id: &u32| self.candidates[*id as usize].text.starts_with(hanzi);
+        let mut key = vec![kind];
+        key.extend_from_slice(prefix.as_bytes());
+        if let Some(top) = self.cached.get(&key) {
+            let matching: Vec<u32> = top
+                .iter()
+                .copied()
+                .filter(starts_with_hanzi)
+                .take(limit)
+                .collect();
+            if matching.len() >= limit || matching.len() == top.len() {
+                return matching;
+            }
+        }
+        self.scan(&key, MIXED_SCAN_CAP)
+            .into_iter()
+            .filter(starts_with_hanzi)
+            .take(limit)
+            .collect()
     }
 
     fn suggestion(&self, id: u32, match_kind: MatchKind, reading_factor: f32) -> Suggestion {

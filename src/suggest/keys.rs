@@ -144,6 +144,30 @@ pub fn initials_prefixes(text: &str) -> Vec<String> {
     prefixes
 }
 
+/// Keys for mixed typing (hanzi, then pinyin): the first character as
+/// written, then the primary full pinyin, and the primary initials, of the
+/// rest (连衣裙 → 连yiqun, 连yq). None when the text does not start with a
+/// Han character.
+pub fn mixed_keys(text: &str) -> Option<(String, String)> {
+    let first = text.chars().next().filter(|c| is_han(*c))?;
+    let rest = &text[first.len_utf8()..];
+    let mut full = first.to_string();
+    let mut initials = first.to_string();
+    for unit in units(rest) {
+        match unit {
+            Unit::Han(readings) => {
+                full.push_str(&readings[0]);
+                initials.push_str(&readings[0][..1]);
+            }
+            Unit::Literal(literal) => {
+                full.push_str(&literal);
+                initials.push_str(&literal);
+            }
+        }
+    }
+    Some((full, initials))
+}
+
 /// How a typed prefix reads, once normalised.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypedPrefix {
@@ -254,6 +278,15 @@ mod tests {
             }
         );
         assert_eq!(compact_pinyin("lian yi'qun"), "lianyiqun");
+    }
+
+    #[test]
+    fn mixed_keys_keep_the_first_character() {
+        assert_eq!(
+            mixed_keys("连衣裙"),
+            Some(("连yiqun".to_string(), "连yq".to_string()))
+        );
+        assert_eq!(mixed_keys("iphone 15"), None);
     }
 
     #[test]

@@ -1,0 +1,170 @@
+//! Suggestion lookup in-process at 1,000,000 candidates (BENCH_CANDIDATES):
+//! hanzi, full-pinyin, initials and mixed prefixes, plus the structures'
+//! build time, size on disk and load time.
+//!
+//! Candidates: the real queries of ../shared/data (Taobao, Youku, Douyin hot
+//! lists) plus brand + title-fragment phrases until the count is reached,
+//! with heavy-tailed popularity. Prefixes are those users type on the way to
+//! real Taobao queries. Every timed lookup asserts it found something.
+//!
+//! `cargo bench --bench suggest_lookup`
+
+#[path = "support/catalog.rs"]
+mod catalog;
+
+use std::collections::HashSet;
+use std::time::Instant;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use livesearch::suggest::index::write_suggest_index;
+use livesearch::suggest::keys::{initials_prefixes, syllable_prefixes};
+use livesearch::suggest::{Candidate, Components, SuggestIndex};
+use livesearch::text::normalize;
+
+fn candidates(count: usize, vocabulary: &catalog::Vocabulary) -> Vec<Candidate> {
+    let mut rng = catalog::Rng::new(7);
+    let mut seen = HashSet::with_capacity(count);
+    let mut texts = Vec::with_capacity(count);
+    let mut push = |text: String, texts: &mut Vec<String>| {
+        let text = normalize(&text);
+        if (2..=24).contains(&text.chars().count()) && seen.insert(text.clone()) {
+            texts.push(text);
+        }
+    };
+    if let Some(dir) = catalog::shared_data_dir() {
+        for file in ["queries/taobao_queries.txt", "queries/youku_queries.txt"] {
+            for line in std::fs::read_to_string(dir.join(file))
+                .unwrap_or_default()
+                .lines()
+            {
+                push(line.to_string(), &mut texts);
+            }
+        }
+    }
+    for query in &vocabulary.queries {
+        push(query.clone(), &mut texts);
+    }
+    let mut attempts = 0;
+    while texts.len() < count && attempts < count * 20 {
+        attempts += 1;
+        let brand = &vocabulary.brands[rng.skewed(vocabulary.brands.len())];
+        let fragment = &vocabulary.fragments[rng.below(vocabulary.fragments.len())];
+        let fragment: String = fragment.chars().take(8).collect();
+        push(format!("{brand}{fragment}"), &mut texts);
+    }
+    texts.truncate(count);
+    // Heavy-tailed popularity by a random rank, most popular first.
+    let mut scored: Vec<Candidate> = texts
+        .into_iter()
+        .map(|text| Candidate {
+            text,
+            score: (1.0 / (1.0 + rng.below(1_000_000) as f64).sqrt()) as f32,
+            components: Components::default(),
+        })
+        .collect();
+    scored.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.text.cmp(&b.text))
+    });
+    scored
+}
+
+fn dir_size(path: &std::path::Path) -> u64 {
+    std::fs::read_dir(path)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn bench(c: &mut Criterion) {
+    let count: usize = std::env::var("BENCH_CANDIDATES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let vocabulary = catalog::Vocabulary::load();
+    let candidates = candidates(count, &vocabulary);
+    let made = candidates.len();
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    write_suggest_index(dir.path(), candidates).unwrap();
+    let build = started.elapsed();
+    let started = Instant::now();
+    let index = SuggestIndex::open(dir.path()).unwrap();
+    let load = started.elapsed();
+    let size = dir_size(&dir.path().join("suggest"));
+    println!(
+        "candidates: {made}; structures built in {:.2} s; on disk {:.1} MB; loaded in {:.0} ms",
+        build.as_secs_f64(),
+        size as f64 / 1e6,
+        load.as_secs_f64() * 1e3
+    );
+
+    // Prefixes users type on the way to real queries (not necessarily candidates).
+    let mut rng = catalog::Rng::new(11);
+    let targets: Vec<String> = (0..4000)
+        .map(|_| normalize(&vocabulary.queries[rng.below(vocabulary.queries.len())]))
+        .filter(|query| query.chars().any(livesearch::text::is_han))
+        .collect();
+    let mut kinds: Vec<(&str, Vec<String>)> = vec![
+        ("hanzi", vec![]),
+        ("pinyin", vec![]),
+        ("initials", vec![]),
+        ("mixed", vec![]),
+    ];
+    for target in &targets {
+        let chars: Vec<char> = target.chars().collect();
+        let hanzi_len = 1 + rng.below(chars.len().min(3));
+        kinds[0].1.push(chars[..hanzi_len].iter().collect());
+        let syllables = syllable_prefixes(target);
+        let pinyin = &syllables[rng.below(syllables.len().min(3))];
+        let cut = 1 + rng.below(pinyin.len());
+        kinds[1].1.push(pinyin[..cut].to_string());
+        let initials = initials_prefixes(target);
+        kinds[2]
+            .1
+            .push(initials[rng.below(initials.len().min(4))].clone());
+        if chars.len() >= 2 {
+            let next = syllables[1]
+                .strip_prefix(&syllables[0])
+                .unwrap_or("")
+                .to_string();
+            let letters = 1 + rng.below(next.len().max(1));
+            kinds[3]
+                .1
+                .push(format!("{}{}", chars[0], &next[..letters.min(next.len())]));
+        }
+    }
+    let mut group = c.benchmark_group("suggest");
+    for (kind, prefixes) in kinds {
+        let answered: Vec<String> = prefixes
+            .into_iter()
+            .filter(|p| !index.suggest(p, 10).is_empty())
+            .take(1000)
+            .collect();
+        assert!(!answered.is_empty(), "no {kind} prefix found anything");
+        let mut next = 0;
+        group.bench_function(BenchmarkId::new(kind, made), |b| {
+            b.iter(|| {
+                let prefix = &answered[next % answered.len()];
+                next += 1;
+                let shown = index.suggest(std::hint::black_box(prefix), 10);
+                assert!(!shown.is_empty() && shown.len() <= 10);
+                shown
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50);
+    targets = bench
+}
+criterion_main!(benches);
