@@ -202,7 +202,7 @@ pub fn write_catalog(
             index
         );
         let followers = rng.heavy_tail(3_000.0, 80_000_000.0, 0.8);
-        let record = serde_json::json!({"anchor_id": format!("a{index}"), "name": name, "followers": followers});
+        let record = serde_json::json!({"anchor_id": format!("ga{index}"), "name": name, "followers": followers});
         writeln!(anchors, "{record}")?;
         anchor_names.push(name);
     }
@@ -213,11 +213,11 @@ pub fn write_catalog(
     for index in 0..size.products {
         let title = vocabulary.title(&mut rng);
         let record = serde_json::json!({
-            "product_id": format!("p{index}"),
+            "product_id": format!("gp{index}"),
             "title": title,
             "sales": rng.heavy_tail(1.0, 5_000_000.0, 0.7),
             "price_cents": 990 + rng.below(200_000),
-            "anchor_ids": [format!("a{}", rng.skewed(size.anchors))],
+            "anchor_ids": [format!("ga{}", rng.skewed(size.anchors))],
         });
         writeln!(products, "{record}")?;
         titles.push(title);
@@ -235,13 +235,13 @@ pub fn write_catalog(
         );
         let views = rng.heavy_tail(100.0, 100_000_000.0, 0.8);
         let record = serde_json::json!({
-            "video_id": format!("{}{index}", if is_live { "l" } else { "v" }),
+            "video_id": format!("{}{index}", if is_live { "gl" } else { "gv" }),
             "kind": if is_live { "live" } else { "short_video" },
             "caption": caption,
-            "anchor_id": format!("a{}", rng.skewed(size.anchors)),
+            "anchor_id": format!("ga{}", rng.skewed(size.anchors)),
             "likes": views / 20,
             "views": views,
-            "product_ids": [format!("p{product}")],
+            "product_ids": [format!("gp{product}")],
         });
         writeln!(videos, "{record}")?;
     }
