@@ -30,7 +30,9 @@ struct Args {
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (byte as char).to_string(),
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
             _ => format!("%{byte:02X}"),
         })
         .collect()
@@ -43,13 +45,22 @@ fn main() -> std::io::Result<()> {
     let queries: Vec<String> = text
         .lines()
         .map(normalize)
-        .filter(|query| !query.is_empty() && query.chars().count() <= 64 && query.chars().any(is_han))
+        .filter(|query| {
+            !query.is_empty() && query.chars().count() <= 64 && query.chars().any(is_han)
+        })
         .take(args.count)
         .collect();
-    let mut search = std::io::BufWriter::new(std::fs::File::create(args.out.join("search_urls.txt"))?);
-    let mut suggest = std::io::BufWriter::new(std::fs::File::create(args.out.join("suggest_urls.txt"))?);
+    let mut search =
+        std::io::BufWriter::new(std::fs::File::create(args.out.join("search_urls.txt"))?);
+    let mut suggest =
+        std::io::BufWriter::new(std::fs::File::create(args.out.join("suggest_urls.txt"))?);
     for (index, query) in queries.iter().enumerate() {
-        writeln!(search, "{}/v1/search?q={}&limit=10", args.base, encode(query))?;
+        writeln!(
+            search,
+            "{}/v1/search?q={}&limit=10",
+            args.base,
+            encode(query)
+        )?;
         let chars: Vec<char> = query.chars().collect();
         let take = 1 + index % chars.len().min(3);
         let typed = match index % 4 {
@@ -63,13 +74,28 @@ fn main() -> std::io::Result<()> {
                 let initials = initials_prefixes(query);
                 initials[(index / 4) % initials.len().min(4)].clone()
             }
-            _ => mixed_keys(query).map_or_else(|| chars[..1].iter().collect(), |(full, _)| {
-                let cut: usize = full.char_indices().nth(2 + (index / 4) % 3).map_or(full.len(), |(offset, _)| offset);
-                full[..cut].to_string()
-            }),
+            _ => mixed_keys(query).map_or_else(
+                || chars[..1].iter().collect(),
+                |(full, _)| {
+                    let cut: usize = full
+                        .char_indices()
+                        .nth(2 + (index / 4) % 3)
+                        .map_or(full.len(), |(offset, _)| offset);
+                    full[..cut].to_string()
+                },
+            ),
         };
-        writeln!(suggest, "{}/v1/suggest?q={}&limit=10", args.base, encode(&typed))?;
+        writeln!(
+            suggest,
+            "{}/v1/suggest?q={}&limit=10",
+            args.base,
+            encode(&typed)
+        )?;
     }
-    println!("wrote {} search and suggest URLs to {}", queries.len(), args.out.display());
+    println!(
+        "wrote {} search and suggest URLs to {}",
+        queries.len(),
+        args.out.display()
+    );
     Ok(())
 }

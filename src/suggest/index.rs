@@ -1,9 +1,10 @@
 //! The suggestion structures of a generation and the lookup over them.
 //!
-//! - `suggest/keys.fst`: an fst map whose keys are `kind · key · 0x00 · id`
-//!   (kind `T` text, `P` full pinyin, `I` initials) and whose value is the
-//!   candidate id. Candidate ids are ranks: id 0 is the most popular, so
-//!   the best candidates under a prefix are its smallest ids.
+//! - `suggest/keys.fst`: an fst map from `kind · key` (kind `T` text, `P`
+//!   full pinyin, `I` initials, ...) to the offset of the key's candidate
+//!   ids in the table's postings (homophones share a key). Candidate ids are
+//!   ranks: id 0 is the most popular, so the best candidates under a prefix
+//!   are its smallest ids.
 //! - `suggest/candidates.bin` (bincode 2): the candidates (text, score,
 //!   components), the hot list, and the top ids of every prefix with more
 //!   than [`SCAN_LIMIT`] keys, so a short prefix is answered without
@@ -25,7 +26,7 @@ use crate::error::{Error, Result};
 pub const SUGGEST_DIR: &str = "suggest";
 const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
-const TABLE_VERSION: u32 = 1;
+const TABLE_VERSION: u32 = 2;
 
 /// Prefixes with more keys than this have their top ids stored.
 pub const SCAN_LIMIT: u32 = 64;
@@ -89,11 +90,14 @@ struct Table {
     candidates: Vec<Candidate>,
     hot: Vec<u32>,
     cached_prefixes: Vec<(Vec<u8>, Vec<u32>)>,
+    /// At each fst value: the number of ids, then the ids, ascending.
+    postings: Vec<u32>,
 }
 
 /// A generation's suggestion structures, loaded.
 pub struct SuggestIndex {
     keys: Map<Vec<u8>>,
+    postings: Vec<u32>,
     candidates: Vec<Candidate>,
     hot: Vec<u32>,
     cached: HashMap<Vec<u8>, Vec<u32>>,
@@ -107,17 +111,15 @@ fn encoding_error(what: &str, error: impl std::fmt::Display) -> Error {
     }
 }
 
-fn full_key(kind: u8, key: &str, id: u32) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(key.len() + 6);
+fn full_key(kind: u8, key: &str, id: u32) -> (Vec<u8>, u32) {
+    let mut bytes = Vec::with_capacity(key.len() + 1);
     bytes.push(kind);
     bytes.extend_from_slice(key.as_bytes());
-    bytes.push(0);
-    bytes.extend_from_slice(&id.to_be_bytes());
-    bytes
+    (bytes, id)
 }
 
 /// Every lookup key of candidate `id`.
-fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<Vec<u8>> {
+fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<(Vec<u8>, u32)> {
     let (full, initials) = pinyin_keys(&candidate.text);
     let mut keys = vec![full_key(TEXT, &candidate.text, id)];
     for (index, key) in full.iter().enumerate() {
@@ -149,33 +151,38 @@ fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<Vec<u8>> {
 pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) -> Result<u64> {
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let mut keys: Vec<Vec<u8>> = candidates
+    let mut entries: Vec<(Vec<u8>, u32)> = candidates
         .par_iter()
         .enumerate()
         .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32))
         .collect();
-    keys.par_sort_unstable();
-    keys.dedup();
+    entries.par_sort_unstable();
+    entries.dedup();
+
     let keys_path = dir.join(KEYS_FILE);
     let file = std::fs::File::create(&keys_path).map_err(Error::io(&keys_path))?;
     let mut builder = MapBuilder::new(std::io::BufWriter::new(file))
         .map_err(|e| encoding_error("suggestion keys", e))?;
-    for key in &keys {
+    let mut postings: Vec<u32> = Vec::with_capacity(entries.len() * 2);
+    for run in entries.chunk_by(|left, right| left.0 == right.0) {
         builder
-            .insert(key, u64::from(key_id(key)))
+            .insert(&run[0].0, postings.len() as u64)
             .map_err(|e| encoding_error("suggestion keys", e))?;
+        postings.push(run.len() as u32);
+        postings.extend(run.iter().map(|(_, id)| *id));
     }
     builder
         .finish()
         .map_err(|e| encoding_error("suggestion keys", e))?;
 
-    let cached_prefixes = busy_prefixes(&keys);
+    let cached_prefixes = busy_prefixes(&entries);
     let count = candidates.len() as u64;
     let table = Table {
         version: TABLE_VERSION,
         hot: (0..candidates.len().min(MAX_LIMIT) as u32).collect(),
         candidates,
         cached_prefixes,
+        postings,
     };
     let table_path = dir.join(TABLE_FILE);
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
@@ -186,23 +193,14 @@ pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) ->
     Ok(count)
 }
 
-/// The candidate id at the end of a full key.
-fn key_id(key: &[u8]) -> u32 {
-    u32::from_be_bytes(key[key.len() - 4..].try_into().expect("four id bytes"))
-}
-
-/// The part of a full key a prefix can cover: kind byte and text.
-fn key_text(key: &[u8]) -> &[u8] {
-    &key[..key.len() - 5]
-}
-
 /// Every prefix (at character boundaries, up to [`CACHE_DEPTH_BYTES`]) with
-/// more than [`SCAN_LIMIT`] keys, with its [`MAX_LIMIT`] best ids. One pass
-/// over the sorted keys: the keys under a prefix are a contiguous run, so a
-/// stack of the prefixes still open is closed as the keys move past them.
-fn busy_prefixes(keys: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<u32>)> {
+/// more than [`SCAN_LIMIT`] entries, with its [`MAX_LIMIT`] best ids. One
+/// pass over the sorted entries: the entries under a prefix are a contiguous
+/// run, so a stack of the prefixes still open is closed as the keys move
+/// past them.
+fn busy_prefixes(entries: &[(Vec<u8>, u32)]) -> Vec<(Vec<u8>, Vec<u32>)> {
     let mut cached = Vec::new();
-    // (prefix length in bytes, index of its first key)
+    // (prefix length in bytes, index of its first entry)
     let mut open: Vec<(usize, usize)> = Vec::new();
     let close = |open: &mut Vec<(usize, usize)>,
                  keep_up_to: usize,
@@ -214,29 +212,28 @@ fn busy_prefixes(keys: &[Vec<u8>]) -> Vec<(Vec<u8>, Vec<u32>)> {
             }
             open.pop();
             if end - start > SCAN_LIMIT as usize {
-                let mut ids: Vec<u32> = keys[start..end].iter().map(|key| key_id(key)).collect();
+                let mut ids: Vec<u32> = entries[start..end].iter().map(|(_, id)| *id).collect();
                 ids.sort_unstable();
                 ids.dedup();
                 ids.truncate(MAX_LIMIT);
-                cached.push((key_text(&keys[start])[..length].to_vec(), ids));
+                cached.push((entries[start].0[..length].to_vec(), ids));
             }
         }
     };
-    for (index, key) in keys.iter().enumerate() {
-        let text = key_text(key);
+    for (index, (key, _)) in entries.iter().enumerate() {
         let common = match index.checked_sub(1) {
-            Some(previous) => common_prefix_length(key_text(&keys[previous]), text),
+            Some(previous) => common_prefix_length(&entries[previous].0, key),
             None => 0,
         };
         close(&mut open, common, index, &mut cached);
         let first_new = open.last().map_or(2, |&(length, _)| length + 1).max(2);
-        for length in first_new..=text.len().min(CACHE_DEPTH_BYTES) {
-            if is_char_boundary(&text[1..], length - 1) {
+        for length in first_new..=key.len().min(CACHE_DEPTH_BYTES) {
+            if is_char_boundary(&key[1..], length - 1) {
                 open.push((length, index));
             }
         }
     }
-    close(&mut open, 0, keys.len(), &mut cached);
+    close(&mut open, 0, entries.len(), &mut cached);
     cached.sort_unstable();
     cached
 }
@@ -277,6 +274,7 @@ impl SuggestIndex {
             .collect();
         Ok(SuggestIndex {
             keys,
+            postings: table.postings,
             candidates: table.candidates,
             hot: table.hot,
             cached: table.cached_prefixes.into_iter().collect(),
@@ -315,14 +313,22 @@ impl SuggestIndex {
         ids
     }
 
-    /// Every id under `key` (up to `cap` keys read), sorted best first.
+    /// The ids stored at `offset` of the postings.
+    fn posting(&self, offset: usize) -> &[u32] {
+        let count = self.postings.get(offset).copied().unwrap_or(0) as usize;
+        self.postings
+            .get(offset + 1..offset + 1 + count)
+            .unwrap_or(&[])
+    }
+
+    /// Every id under `key` (up to about `cap` ids read), sorted best first.
     fn scan(&self, key: &[u8], cap: usize) -> Vec<u32> {
         let mut upper = key.to_vec();
         upper.push(0xFF);
         let mut stream = self.keys.range().ge(key).lt(&upper).into_stream();
         let mut ids = Vec::new();
-        while let Some((_, id)) = stream.next() {
-            ids.push(id as u32);
+        while let Some((_, offset)) = stream.next() {
+            ids.extend(self.posting(offset as usize));
             if ids.len() >= cap {
                 break;
             }

@@ -8,7 +8,7 @@ use crate::text::{is_han, normalize};
 
 /// Readings kept per candidate: enough for the common polyphones of a
 /// phrase (长, 行, 重 ...), bounded so a long phrase cannot explode.
-pub const MAX_READINGS: usize = 8;
+pub const MAX_READINGS: usize = 4;
 
 /// Plain readings of one character, deduplicated, ü written as v (as typed).
 pub fn char_readings(c: char) -> Vec<String> {

@@ -43,7 +43,7 @@ impl Default for SuggestConfig {
             min_phrase_documents: 2,
             min_chars: 2,
             max_chars: 24,
-            max_candidates: 2_000_000,
+            max_candidates: 1_000_000,
         }
     }
 }

@@ -290,3 +290,58 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
         "{ready}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_concurrency_limit_requests_are_shed_with_retry_after() {
+    use tower::ServiceExt;
+
+    let root = tempfile::tempdir().unwrap();
+    build_fixtures(root.path());
+    let mut config = ServerConfig::default();
+    config.server.max_concurrency = 1;
+    let state = state_for(root.path(), config);
+    state.reload(true).await;
+    let router = query_server::app(state.clone());
+    let uri = format!(
+        "/v1/search?q={}&limit=100&explain=true",
+        encode("卫衣 直播间")
+    );
+    let requests = (0..64).map(|_| {
+        let router = router.clone();
+        let request = axum::http::Request::builder()
+            .uri(uri.clone())
+            .body(axum::body::Body::empty())
+            .unwrap();
+        tokio::spawn(async move { router.oneshot(request).await.unwrap() })
+    });
+    let mut shed = 0;
+    for handle in requests.collect::<Vec<_>>() {
+        let response = handle.await.unwrap();
+        match response.status() {
+            StatusCode::OK => {}
+            StatusCode::SERVICE_UNAVAILABLE => {
+                shed += 1;
+                assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+                let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                    .await
+                    .unwrap();
+                let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                assert_eq!(json["error"]["code"], "overloaded");
+            }
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert!(
+        shed > 0,
+        "64 simultaneous requests against a limit of 1 shed none"
+    );
+    // Load gone, the server answers again.
+    let request = axum::http::Request::builder()
+        .uri(uri)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        router.oneshot(request).await.unwrap().status(),
+        StatusCode::OK
+    );
+}
