@@ -221,10 +221,14 @@ pub fn mine_candidates(
         documents: 1,
         ..Components::default()
     };
-    let from_products = catalog
-        .products
-        .par_iter()
-        .fold(Tally::default, |mut tally, product| {
+    // One tally per chunk of documents (a few per thread), not per rayon
+    // split: merging many large maps cost more than building them.
+    let chunk_count = rayon::current_num_threads() * 2;
+    let product_chunk = catalog.products.len().div_ceil(chunk_count).max(1);
+    let video_chunk = catalog.videos.len().div_ceil(chunk_count).max(1);
+    let from_products = catalog.products.par_chunks(product_chunk).map(|products| {
+        let mut tally = Tally::default();
+        for product in products {
             let followers = product
                 .anchor_ids
                 .iter()
@@ -240,12 +244,12 @@ pub fn mine_candidates(
                 document(product.sales, followers),
                 &[],
             );
-            tally
-        });
-    let from_videos = catalog
-        .videos
-        .par_iter()
-        .fold(Tally::default, |mut tally, video| {
+        }
+        tally
+    });
+    let from_videos = catalog.videos.par_chunks(video_chunk).map(|videos| {
+        let mut tally = Tally::default();
+        for video in videos {
             let followers = anchors
                 .get(video.anchor_id.as_str())
                 .map_or(0, |anchor| anchor.followers);
@@ -258,17 +262,11 @@ pub fn mine_candidates(
                 document(0, followers),
                 &tags,
             );
-            tally
-        });
-    let mut tally = from_products
-        .chain(from_videos)
-        .reduce(Tally::default, |mut left, right| {
-            if left.len() < right.len() {
-                return merge(right, left);
-            }
-            merge_into(&mut left, right);
-            left
-        });
+        }
+        tally
+    });
+    let mut tallies: Vec<Tally> = from_products.chain(from_videos).collect();
+    let mut curated = Tally::default();
 
     // Curated sources: names and the search log, kept even when rare.
     let mut curate = |text: &str, signals: Components| {
@@ -276,7 +274,7 @@ pub fn mine_candidates(
         if text.is_empty() {
             return;
         }
-        let entry = tally.entry(text).or_default();
+        let entry = curated.entry(text).or_default();
         entry.components.add(&signals);
         entry.components.curated = true;
     };
@@ -317,17 +315,47 @@ pub fn mine_candidates(
         }
     }
 
-    let filter = CandidateFilter::new(analyzer, blocklist, config);
-    let kept: Vec<(String, Components)> = tally
+    tallies.push(curated);
+
+    // Merge by shard: every chunk splits its tally by hash, then each shard
+    // is merged, filtered and scored on its own, in parallel.
+    const SHARDS: usize = 64;
+    let sharded: Vec<Vec<Vec<(String, Tallied)>>> = tallies
         .into_par_iter()
-        .filter(|(text, tallied)| {
-            let components = &tallied.components;
-            (components.curated
-                || tallied.words <= 1
-                || components.documents >= config.min_phrase_documents)
-                && filter.allows(text)
+        .map(|tally| {
+            let mut shards: Vec<Vec<(String, Tallied)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+            for (text, tallied) in tally {
+                shards[shard_of(&text, SHARDS)].push((text, tallied));
+            }
+            shards
         })
-        .map(|(text, tallied)| (text, tallied.components))
+        .collect();
+    let filter = CandidateFilter::new(analyzer, blocklist, config);
+    let mut parts: Vec<Vec<Vec<(String, Tallied)>>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    for shards in sharded {
+        for (index, shard) in shards.into_iter().enumerate() {
+            parts[index].push(shard);
+        }
+    }
+    let kept: Vec<(String, Components)> = parts
+        .into_par_iter()
+        .flat_map_iter(|pieces| {
+            let mut merged = Tally::default();
+            for (text, tallied) in pieces.into_iter().flatten() {
+                merge_entry(&mut merged, text, tallied);
+            }
+            merged
+                .into_iter()
+                .filter(|(text, tallied)| {
+                    let components = &tallied.components;
+                    (components.curated
+                        || tallied.words <= 1
+                        || components.documents >= config.min_phrase_documents)
+                        && filter.allows(text)
+                })
+                .map(|(text, tallied)| (text, tallied.components))
+                .collect::<Vec<_>>()
+        })
         .collect();
     score_and_rank(kept, config)
 }
@@ -360,18 +388,18 @@ fn logged_query_prefixes(catalog: &Catalog, analyzer: &Analyzer) -> HashMap<Stri
         })
 }
 
-fn merge(mut into: Tally, from: Tally) -> Tally {
-    merge_into(&mut into, from);
-    into
+fn shard_of(text: &str, shards: usize) -> usize {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+    text.hash(&mut hasher);
+    (hasher.finish() >> 32) as usize % shards
 }
 
-fn merge_into(into: &mut Tally, from: Tally) {
-    for (text, tallied) in from {
-        let entry = into.entry(text).or_default();
-        entry.components.add(&tallied.components);
-        if entry.words == 0 || (tallied.words != 0 && tallied.words < entry.words) {
-            entry.words = tallied.words;
-        }
+fn merge_entry(into: &mut Tally, text: String, tallied: Tallied) {
+    let entry = into.entry(text).or_default();
+    entry.components.add(&tallied.components);
+    if entry.words == 0 || (tallied.words != 0 && tallied.words < entry.words) {
+        entry.words = tallied.words;
     }
 }
 
