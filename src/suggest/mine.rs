@@ -389,10 +389,8 @@ fn logged_query_prefixes(catalog: &Catalog, analyzer: &Analyzer) -> HashMap<Stri
 }
 
 fn shard_of(text: &str, shards: usize) -> usize {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-    text.hash(&mut hasher);
-    (hasher.finish() >> 32) as usize % shards
+    use std::hash::BuildHasher;
+    (rustc_hash::FxBuildHasher.hash_one(text) >> 32) as usize % shards
 }
 
 fn merge_entry(into: &mut Tally, text: String, tallied: Tallied) {
