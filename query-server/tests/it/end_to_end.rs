@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::{build_catalog, build_fixtures, encode, fixtures_dir};
+use crate::support::{build_catalog, build_fixtures, encode, fixtures_with_lines};
 
 struct Server {
     child: Child,
@@ -93,18 +93,7 @@ fn serves_queries_and_switches_generation_without_failing_a_request() {
             statuses
         })
     };
-    let catalog = tempfile::tempdir().unwrap();
-    for name in [
-        "anchors.jsonl",
-        "products.jsonl",
-        "videos.jsonl",
-        "queries.tsv",
-    ] {
-        std::fs::copy(fixtures_dir().join(name), catalog.path().join(name)).unwrap();
-    }
-    let mut products = std::fs::read_to_string(catalog.path().join("products.jsonl")).unwrap();
-    products.push_str("{\"product_id\":\"p-new\",\"title\":\"独角兽限定款卫衣\",\"sales\":5,\"anchor_ids\":[\"a1\"]}\n");
-    std::fs::write(catalog.path().join("products.jsonl"), products).unwrap();
+    let catalog = fixtures_with_lines("products.jsonl", "{\"product_id\":\"p-new\",\"title\":\"独角兽限定款卫衣\",\"sales\":5,\"anchor_ids\":[\"a1\"]}\n");
     let second = build_catalog(catalog.path(), root.path());
 
     let deadline = Instant::now() + Duration::from_secs(20);

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use query_server::config::ServerConfig;
 
-use crate::support::{build_catalog, encode, fixture_state, fixtures_dir, get, state_for};
+use crate::support::{build_catalog, encode, fixture_state, fixtures_with_lines, get, state_for};
 
 async fn suggest(
     state: &query_server::AppState,
@@ -94,18 +94,10 @@ async fn lists_are_bounded_unique_and_ordered() {
 
 #[tokio::test]
 async fn blocklisted_terms_are_never_suggested() {
-    let catalog = tempfile::tempdir().unwrap();
-    for name in [
-        "anchors.jsonl",
-        "products.jsonl",
-        "videos.jsonl",
+    let catalog = fixtures_with_lines(
         "queries.tsv",
-    ] {
-        std::fs::copy(fixtures_dir().join(name), catalog.path().join(name)).unwrap();
-    }
-    let mut queries = std::fs::read_to_string(catalog.path().join("queries.tsv")).unwrap();
-    queries.push_str("高仿包包\t9999999\n电子烟\t888888\n高跟鞋\t5000\n");
-    std::fs::write(catalog.path().join("queries.tsv"), queries).unwrap();
+        "高仿包包\t9999999\n电子烟\t888888\n高跟鞋\t5000\n",
+    );
     let root = tempfile::tempdir().unwrap();
     build_catalog(catalog.path(), root.path());
     let state = state_for(root.path(), ServerConfig::default());

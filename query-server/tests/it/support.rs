@@ -18,6 +18,23 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
+/// A copy of the fixture catalog with `lines` appended to `file`.
+pub fn fixtures_with_lines(file: &str, lines: &str) -> tempfile::TempDir {
+    let catalog = tempfile::tempdir().unwrap();
+    for name in [
+        "anchors.jsonl",
+        "products.jsonl",
+        "videos.jsonl",
+        "queries.tsv",
+    ] {
+        std::fs::copy(fixtures_dir().join(name), catalog.path().join(name)).unwrap();
+    }
+    let mut text = std::fs::read_to_string(catalog.path().join(file)).unwrap();
+    text.push_str(lines);
+    std::fs::write(catalog.path().join(file), text).unwrap();
+    catalog
+}
+
 /// Builds the fixtures into `root` and returns the generation id.
 pub fn build_fixtures(root: &Path) -> String {
     build_catalog(&fixtures_dir(), root)
