@@ -136,7 +136,7 @@ pub fn initials_prefixes(text: &str) -> Vec<String> {
     let mut spelled = String::new();
     for unit in units(text) {
         match unit {
-            Unit::Han(readings) => spelled.push_str(&readings[0][..1]),
+            Unit::Han(readings) => spelled.extend(readings[0].chars().next()),
             Unit::Literal(literal) => spelled.push_str(&literal),
         }
         prefixes.push(spelled.clone());
@@ -157,7 +157,7 @@ pub fn mixed_keys(text: &str) -> Option<(String, String)> {
         match unit {
             Unit::Han(readings) => {
                 full.push_str(&readings[0]);
-                initials.push_str(&readings[0][..1]);
+                initials.extend(readings[0].chars().next());
             }
             Unit::Literal(literal) => {
                 full.push_str(&literal);
@@ -278,6 +278,20 @@ mod tests {
             }
         );
         assert_eq!(compact_pinyin("lian yi'qun"), "lianyiqun");
+    }
+
+    #[test]
+    fn every_character_with_a_reading_gives_keys_without_panicking() {
+        // Plain readings can be non-ASCII (欸 → ê): initials take a char, not a byte.
+        for code in 0x4E00u32..=0x9FFF {
+            let c = char::from_u32(code).unwrap();
+            let text: String = [c, '衣', c].iter().collect();
+            let (full, initials) = pinyin_keys(&text);
+            assert!(!full.is_empty() && !initials.is_empty(), "{c}");
+            let _ = initials_prefixes(&text);
+            let _ = syllable_prefixes(&text);
+            let _ = mixed_keys(&text);
+        }
     }
 
     #[test]
