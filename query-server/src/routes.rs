@@ -30,6 +30,9 @@ pub fn app(state: AppState) -> Router {
         .concurrency_limit(config.server.max_concurrency)
         .timeout(config.request_timeout());
     Router::new()
+        .route("/", get(console_page))
+        .route("/console/console.js", get(console_script))
+        .route("/console/console.css", get(console_style))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -95,6 +98,40 @@ async fn record_and_shape_errors(
         .metrics()
         .record(&route, status.as_u16(), started.elapsed());
     response
+}
+
+// The SEO console: static files compiled into the binary, so it works
+// offline and never reflects request input.
+const CONSOLE_HTML: &str = include_str!("../console/index.html");
+const CONSOLE_JS: &str = include_str!("../console/console.js");
+const CONSOLE_CSS: &str = include_str!("../console/console.css");
+
+async fn console_page() -> Response {
+    static_asset("text/html; charset=utf-8", CONSOLE_HTML)
+}
+
+async fn console_script() -> Response {
+    static_asset("text/javascript; charset=utf-8", CONSOLE_JS)
+}
+
+async fn console_style() -> Response {
+    static_asset("text/css; charset=utf-8", CONSOLE_CSS)
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:",
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn not_found() -> ApiError {

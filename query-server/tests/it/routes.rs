@@ -345,3 +345,37 @@ async fn past_the_concurrency_limit_requests_are_shed_with_retry_after() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_console_is_served_static_and_never_reflects_input() {
+    let (_root, state) = fixture_state().await;
+    let page = get(&state, "/?q=%3Cscript%3Ealert(1)%3C/script%3E").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(page.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert!(page.text.contains("<label for=\"q\">"));
+    assert!(
+        !page.text.contains("alert(1)"),
+        "request input reflected into the page"
+    );
+    let script = get(&state, "/console/console.js").await;
+    assert_eq!(script.status, StatusCode::OK);
+    assert!(script.headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    assert!(
+        !script.text.contains("innerHTML"),
+        "the console writes server data as text only"
+    );
+    assert_eq!(
+        get(&state, "/console/console.css").await.status,
+        StatusCode::OK
+    );
+}
