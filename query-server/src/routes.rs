@@ -86,8 +86,8 @@ async fn record_and_shape_errors(
         let code = ErrorCode::from_status(status);
         let message = status.canonical_reason().unwrap_or("error").to_lowercase();
         let retry_after = response.headers().get(header::RETRY_AFTER).cloned();
+        // Keep the original status (408 stays 408 though its code is `timeout`).
         response = (status, ApiError::new(code, message)).into_response();
-        *response.status_mut() = status;
         if let Some(retry_after) = retry_after {
             response
                 .headers_mut()

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -173,24 +173,100 @@ struct Tallied {
     words: u8,
 }
 
-/// Adds the phrases of one text (each counted once per document).
+/// The phrases of a text: (first word, number of words) for every run of
+/// up to `max_phrase_words` words within `max_chars` characters.
+fn phrase_spans(words: &[String], config: &SuggestConfig) -> Vec<(usize, usize)> {
+    let chars: Vec<usize> = words.iter().map(|word| word.chars().count()).collect();
+    let mut spans = Vec::with_capacity(words.len() * config.max_phrase_words);
+    for start in 0..words.len() {
+        let mut length_chars = 0;
+        for length in 1..=config.max_phrase_words.min(words.len() - start) {
+            // A space may join Latin words: count it so the limit holds.
+            length_chars += chars[start + length - 1] + usize::from(length > 1);
+            if length_chars > config.max_chars + 2 {
+                break;
+            }
+            spans.push((start, length));
+        }
+    }
+    spans
+}
+
+/// A hash of a run of words, the same in both mining passes.
+fn phrase_hash(words: &[String]) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
+    for word in words {
+        word.hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// First pass: hashes of the phrases of several words that occur in at
+/// least `min_phrase_documents` documents. Counting hashes allocates no
+/// strings; only these phrases are then tallied as text.
+fn frequent_phrases(texts: &[&str], analyzer: &Analyzer, config: &SuggestConfig) -> FxHashSet<u64> {
+    let chunk = texts
+        .len()
+        .div_ceil(rayon::current_num_threads() * 2)
+        .max(1);
+    let counts: Vec<FxHashMap<u64, u32>> = texts
+        .par_chunks(chunk)
+        .map(|texts| {
+            let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
+            let mut hashes = Vec::new();
+            for text in texts {
+                let words = analyzer.words(text);
+                hashes.clear();
+                hashes.extend(
+                    phrase_spans(&words, config)
+                        .into_iter()
+                        .filter(|&(_, length)| length > 1)
+                        .map(|(start, length)| phrase_hash(&words[start..start + length])),
+                );
+                hashes.sort_unstable();
+                hashes.dedup();
+                for hash in &hashes {
+                    *counts.entry(*hash).or_default() += 1;
+                }
+            }
+            counts
+        })
+        .collect();
+    let mut total: FxHashMap<u64, u32> = FxHashMap::default();
+    for counts in counts {
+        for (hash, count) in counts {
+            *total.entry(hash).or_default() += count;
+        }
+    }
+    total
+        .into_iter()
+        .filter(|&(_, count)| u64::from(count) >= config.min_phrase_documents)
+        .map(|(hash, _)| hash)
+        .collect()
+}
+
+/// Adds the phrases of one text (each counted once per document); phrases
+/// of several words only when `frequent` holds their hash.
 fn tally_text(
     tally: &mut Tally,
     analyzer: &Analyzer,
     config: &SuggestConfig,
+    frequent: &FxHashSet<u64>,
     text: &str,
     signals: Components,
     extra: &[String],
 ) {
     let words = analyzer.words(text);
     // (phrase, words in it); each phrase counts once per document.
-    let mut phrases: Vec<(String, u8)> = Vec::with_capacity(words.len() * config.max_phrase_words);
-    for start in 0..words.len() {
-        for length in 1..=config.max_phrase_words.min(words.len() - start) {
-            let phrase = join_words(&words[start..start + length]);
-            if phrase.chars().count() > config.max_chars {
-                break;
-            }
+    let mut phrases: Vec<(String, u8)> = Vec::with_capacity(words.len() * 2);
+    for (start, length) in phrase_spans(&words, config) {
+        let run = &words[start..start + length];
+        if length > 1 && !frequent.contains(&phrase_hash(run)) {
+            continue;
+        }
+        let phrase = join_words(run);
+        if phrase.chars().count() <= config.max_chars {
             phrases.push((phrase, length as u8));
         }
     }
@@ -221,6 +297,14 @@ pub fn mine_candidates(
         documents: 1,
         ..Components::default()
     };
+    let texts: Vec<&str> = catalog
+        .products
+        .iter()
+        .map(|product| product.title.as_str())
+        .chain(catalog.videos.iter().map(|video| video.caption.as_str()))
+        .collect();
+    let frequent = frequent_phrases(&texts, analyzer, config);
+
     // One tally per chunk of documents (a few per thread), not per rayon
     // split: merging many large maps cost more than building them.
     let chunk_count = rayon::current_num_threads() * 2;
@@ -240,6 +324,7 @@ pub fn mine_candidates(
                 &mut tally,
                 analyzer,
                 config,
+                &frequent,
                 &product.title,
                 document(product.sales, followers),
                 &[],
@@ -258,6 +343,7 @@ pub fn mine_candidates(
                 &mut tally,
                 analyzer,
                 config,
+                &frequent,
                 &video.caption,
                 document(0, followers),
                 &tags,
