@@ -379,3 +379,68 @@ async fn the_console_is_served_static_and_never_reflects_input() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_current_is_not_ready() {
+    let root = tempfile::tempdir().unwrap();
+    let state = state_for(root.path(), ServerConfig::default());
+    // CURRENT names a generation that does not exist: not ready, with the reason.
+    std::fs::write(root.path().join("CURRENT"), "20200101T000000.000Z-0000\n").unwrap();
+    state.reload(false).await;
+    let not_ready = get(&state, "/readyz").await;
+    assert_error(
+        &not_ready,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not_ready",
+        None,
+    );
+    assert!(not_ready.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("20200101T000000.000Z-0000"));
+
+    // A good generation is published: the watcher's reload makes the server ready.
+    let good = build_fixtures(root.path());
+    state.reload(false).await;
+    assert_eq!(
+        get(&state, "/readyz").await.json["generation"],
+        good.as_str()
+    );
+
+    // A generation without its manifest is refused.
+    let no_manifest = build_fixtures(root.path());
+    std::fs::remove_file(
+        root.path()
+            .join("generations")
+            .join(&no_manifest)
+            .join("manifest.json"),
+    )
+    .unwrap();
+    state.reload(false).await;
+    let ready = get(&state, "/readyz").await.json;
+    assert_eq!(ready["generation"], good.as_str());
+    assert_eq!(ready["last_refused"]["generation"], no_manifest.as_str());
+
+    // A generation built with other dictionaries is refused with both checksums named.
+    let other = build_fixtures(root.path());
+    let manifest_path = root
+        .path()
+        .join("generations")
+        .join(&other)
+        .join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["dictionary_checksum"] = "0".repeat(64).into();
+    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    state.reload(false).await;
+    let ready = get(&state, "/readyz").await.json;
+    assert_eq!(ready["generation"], good.as_str());
+    assert_eq!(ready["last_refused"]["generation"], other.as_str());
+    assert!(
+        ready["last_refused"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("dictionaries"),
+        "{ready}"
+    );
+}
