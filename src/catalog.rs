@@ -158,9 +158,11 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
     let anchor_ids: HashSet<String> = match read_file(dir, ANCHORS_FILE)? {
         None => HashSet::new(),
         Some(file) => {
-            let parsed = file.parse_records(parse_anchor);
+            let lines = file.lines();
+            let parsed = parse_records(&lines, parse_anchor);
             let anchors = accept_unique(
                 &file,
+                &lines,
                 parsed,
                 |anchor| &anchor.anchor_id,
                 |_| Ok(()),
@@ -178,7 +180,8 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
     let product_ids: HashSet<String> = match read_file(dir, PRODUCTS_FILE)? {
         None => HashSet::new(),
         Some(file) => {
-            let parsed = file.parse_records(parse_product);
+            let lines = file.lines();
+            let parsed = parse_records(&lines, parse_product);
             let check_refs = |product: &Product| match product
                 .anchor_ids
                 .iter()
@@ -189,6 +192,7 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
             };
             let products = accept_unique(
                 &file,
+                &lines,
                 parsed,
                 |product| &product.product_id,
                 check_refs,
@@ -204,7 +208,8 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
     };
 
     if let Some(file) = read_file(dir, VIDEOS_FILE)? {
-        let parsed = file.parse_records(parse_video);
+        let lines = file.lines();
+        let parsed = parse_records(&lines, parse_video);
         let check_refs = |video: &Video| {
             if !anchor_ids.contains(video.anchor_id.as_str()) {
                 return Err(format!("unknown anchor `{}` in anchor_id", video.anchor_id));
@@ -220,6 +225,7 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
         };
         catalog.videos = accept_unique(
             &file,
+            &lines,
             parsed,
             |video| &video.video_id,
             check_refs,
@@ -228,19 +234,12 @@ pub fn read_catalog(dir: &Path) -> Result<Catalog> {
     }
 
     if let Some(file) = read_file(dir, QUERIES_FILE)? {
-        let parsed: Vec<LineOutcome<LoggedQuery>> = file
-            .lines()
-            .par_iter()
-            .map(|line| match std::str::from_utf8(line.bytes) {
-                Err(error) => LineOutcome::Rejected(format!("invalid UTF-8: {error}")),
-                Ok(text) if text.trim().is_empty() => LineOutcome::Blank,
-                Ok(text) => match parse_logged_query(text) {
-                    Ok(query) => LineOutcome::Accepted(query, Vec::new()),
-                    Err(reason) => LineOutcome::Rejected(reason),
-                },
-            })
-            .collect();
-        catalog.queries = accept_unique(&file, parsed, |_| "", |_| Ok(()), &mut catalog);
+        let lines = file.lines();
+        let parsed = parse_lines(&lines, |text| match parse_logged_query(text) {
+            Ok(query) => LineOutcome::Accepted(query, Vec::new()),
+            Err(reason) => LineOutcome::Rejected(reason),
+        });
+        catalog.queries = accept_unique(&file, &lines, parsed, |_| "", |_| Ok(()), &mut catalog);
     }
 
     Ok(catalog)
@@ -294,37 +293,6 @@ impl CatalogFile {
         lines
     }
 
-    /// Parses every line as a JSON object in parallel with `parse`.
-    fn parse_records<T: Send>(&self, parse: RecordParser<T>) -> Vec<LineOutcome<T>> {
-        self.lines()
-            .par_iter()
-            .map(|line| {
-                let text = match std::str::from_utf8(line.bytes) {
-                    Ok(text) => text,
-                    Err(error) => return LineOutcome::Rejected(format!("invalid UTF-8: {error}")),
-                };
-                if text.trim().is_empty() {
-                    return LineOutcome::Blank;
-                }
-                let object = match serde_json::from_str::<Value>(text) {
-                    Ok(Value::Object(object)) => object,
-                    Ok(other) => {
-                        return LineOutcome::Rejected(format!(
-                            "expected a JSON object, got {}",
-                            json_type_name(&other)
-                        ))
-                    }
-                    Err(error) => return LineOutcome::Rejected(format!("invalid JSON: {error}")),
-                };
-                let mut unknown_fields = Vec::new();
-                match parse(&object, &mut unknown_fields) {
-                    Ok(record) => LineOutcome::Accepted(record, unknown_fields),
-                    Err(reason) => LineOutcome::Rejected(reason),
-                }
-            })
-            .collect()
-    }
-
     fn reject(&self, line: &Line<'_>, reason: String) -> Reject {
         let (raw, raw_hex) = match std::str::from_utf8(line.bytes) {
             Ok(text) => (text.to_string(), None),
@@ -343,17 +311,54 @@ impl CatalogFile {
     }
 }
 
+/// Parses every line in parallel: invalid UTF-8 is rejected and blank lines
+/// counted here, the text of the rest goes to `parse`.
+fn parse_lines<T: Send>(
+    lines: &[Line<'_>],
+    parse: impl Fn(&str) -> LineOutcome<T> + Sync,
+) -> Vec<LineOutcome<T>> {
+    lines
+        .par_iter()
+        .map(|line| match std::str::from_utf8(line.bytes) {
+            Err(error) => LineOutcome::Rejected(format!("invalid UTF-8: {error}")),
+            Ok(text) if text.trim().is_empty() => LineOutcome::Blank,
+            Ok(text) => parse(text),
+        })
+        .collect()
+}
+
+/// Parses every line as a JSON object record with `parse`.
+fn parse_records<T: Send>(lines: &[Line<'_>], parse: RecordParser<T>) -> Vec<LineOutcome<T>> {
+    parse_lines(lines, |text| {
+        let object = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(object)) => object,
+            Ok(other) => {
+                return LineOutcome::Rejected(format!(
+                    "expected a JSON object, got {}",
+                    json_type_name(&other)
+                ))
+            }
+            Err(error) => return LineOutcome::Rejected(format!("invalid JSON: {error}")),
+        };
+        let mut unknown_fields = Vec::new();
+        match parse(&object, &mut unknown_fields) {
+            Ok(record) => LineOutcome::Accepted(record, unknown_fields),
+            Err(reason) => LineOutcome::Rejected(reason),
+        }
+    })
+}
+
 /// Keeps the first record of each id that passes `check_refs`, turning the
 /// rest into rejects, and adds the file's report to the catalog. An empty id
 /// key (the search log) skips the duplicate check.
 fn accept_unique<T>(
     file: &CatalogFile,
+    lines: &[Line<'_>],
     parsed: Vec<LineOutcome<T>>,
     id_of: impl Fn(&T) -> &str,
     check_refs: impl Fn(&T) -> std::result::Result<(), String>,
     catalog: &mut Catalog,
 ) -> Vec<T> {
-    let lines = file.lines();
     let mut report = FileReport {
         file: file.name.to_string(),
         sha256: hex::encode(Sha256::digest(&file.bytes)),

@@ -265,8 +265,7 @@ impl IndexRoot {
 
     /// Points `CURRENT` at the newest complete generation older than the
     /// current one. Returns `(from, to)`.
-    pub fn rollback(&self, lock: &BuildLock) -> Result<(String, String)> {
-        let _ = lock;
+    pub fn rollback(&self, _lock: &BuildLock) -> Result<(String, String)> {
         let current = self.current()?.ok_or_else(|| Error::NoCurrentGeneration {
             root: self.root.clone(),
         })?;
