@@ -375,13 +375,20 @@ fn sync_tree_into(base: &Path, dir: &Path, sizes: &mut BTreeMap<String, u64>) ->
 }
 
 /// Test hook for crash tests: when the environment variable
-/// `LIVESEARCH_FAIL_POINT` equals `name`, the process aborts here, as a
-/// kill -9 would stop it.
+/// `LIVESEARCH_FAIL_POINT` equals `name`, the process announces it on stderr
+/// and stops here until it is killed (the tests send SIGKILL, a real
+/// kill -9). It aborts by itself after ten minutes so a forgotten process
+/// does not linger.
 pub fn fail_point(name: &str) {
-    if std::env::var("LIVESEARCH_FAIL_POINT").is_ok_and(|value| value == name) {
-        eprintln!("fail point {name}: aborting");
-        std::process::abort();
+    if !std::env::var("LIVESEARCH_FAIL_POINT").is_ok_and(|value| value == name) {
+        return;
     }
+    use std::io::Write;
+    let mut stderr = std::io::stderr();
+    let _ = writeln!(stderr, "fail point {name} reached: waiting to be killed");
+    let _ = stderr.flush();
+    std::thread::sleep(std::time::Duration::from_secs(600));
+    std::process::abort();
 }
 
 #[cfg(test)]

@@ -1,8 +1,15 @@
-//! The `indexer` binary end to end: exit codes, messages, and crashes at
-//! several points of a build (the process aborts as kill -9 would stop it).
+//! The `indexer` binary end to end: exit codes, messages, kill -9 at
+//! several points of a build, and a build on a full disk.
 
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+
+use livesearch::analysis::Analyzer;
+use livesearch::dictionaries::Dictionaries;
+use livesearch::generation::IndexRoot;
+use livesearch::serving::LoadedGeneration;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
@@ -52,8 +59,43 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Starts a build that stops at `point`, waits until it says so, then sends
+/// SIGKILL, as an operator's kill -9 or the OOM killer would.
+fn kill_build_at(root: &Path, point: &str) {
+    let input = fixtures();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_indexer"))
+        .args(["build", "--input", input.to_str().unwrap()])
+        .args(["--index-root", root.to_str().unwrap(), "--threads", "2"])
+        .env("RUST_LOG", "warn")
+        .env("LIVESEARCH_FAIL_POINT", point)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("indexer starts");
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut reached = false;
+    for line in stderr.lines() {
+        let line = line.unwrap();
+        if line.contains(&format!("fail point {point} reached")) {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "{point}: the build never reached the fail point");
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.signal(), Some(9), "{point}: not killed by SIGKILL");
+}
+
+/// What the query server checks before it serves a generation.
+fn assert_server_can_open(root: &Path, generation: &str) {
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let loaded = LoadedGeneration::open(&IndexRoot::new(root), generation, &analyzer);
+    assert!(loaded.is_ok(), "{generation}: {:?}", loaded.err());
+}
+
 #[test]
-fn a_crash_at_any_point_leaves_current_on_a_complete_generation() {
+fn kill_9_at_any_point_leaves_current_on_a_complete_generation() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
     let first = build(root, None);
@@ -65,30 +107,111 @@ fn a_crash_at_any_point_leaves_current_on_a_complete_generation() {
     let served = current(root);
 
     for point in ["during_analysis", "during_commit", "before_current_switch"] {
-        let crashed = build(root, Some(point));
-        assert!(
-            !crashed.status.success(),
-            "{point}: the build should have died"
-        );
+        kill_build_at(root, point);
         assert_eq!(current(root), served, "{point}: CURRENT moved");
-        let manifest = root.join("generations").join(&served).join("manifest.json");
-        assert!(manifest.is_file(), "{point}: served generation incomplete");
+        assert_server_can_open(root, &served);
+        // The killed build held the build lock; the kernel released it with
+        // the process, so nothing stale blocks the next build.
     }
-    // The partial build of the last crash before the switch left a staged or
-    // unserved folder; the next build succeeds and cleans up staging.
+    // The killed builds left staged or unserved folders; the next build
+    // succeeds and cleans up staging.
     let next = build(root, None);
     assert!(
         next.status.success(),
         "{}",
         String::from_utf8_lossy(&next.stderr)
     );
-    assert_ne!(current(root), served);
+    let published = current(root);
+    assert_ne!(published, served);
+    assert_server_can_open(root, &published);
     assert!(
         names_in(&root.join("staging")).is_empty(),
         "staging not cleaned"
     );
     let stdout = String::from_utf8_lossy(&next.stdout);
     assert!(stdout.contains("published generation"), "{stdout}");
+}
+
+/// Runs `script` as root of a private mount namespace (`unshare`), so it can
+/// mount a small tmpfs without touching the machine's mounts.
+fn in_private_mount_namespace(script: &str) -> Output {
+    Command::new("unshare")
+        .args(["--map-root-user", "--mount", "sh", "-eu", "-c", script])
+        .env("INDEXER", env!("CARGO_BIN_EXE_indexer"))
+        .env("FIXTURES", fixtures())
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("unshare runs")
+}
+
+#[test]
+fn a_build_on_a_full_disk_fails_cleanly_and_publishes_nothing() {
+    let mount_dir = tempfile::tempdir().unwrap();
+    // A 64 MiB tmpfs holds one fixture generation with room to spare; a
+    // filler file then leaves only 256 KiB, far less than a generation.
+    let script = format!(
+        r#"
+        root={root}
+        mount -t tmpfs -o size=64m tmpfs "$root"
+        "$INDEXER" build --input "$FIXTURES" --index-root "$root" --threads 2 >/dev/null
+        first=$(cat "$root/CURRENT")
+        echo "first=$first"
+        free_kib=$(df -k --output=avail "$root" | tail -1 | tr -d ' ')
+        dd if=/dev/zero of="$root/filler" bs=1k count=$((free_kib - 256)) 2>/dev/null
+        if "$INDEXER" build --input "$FIXTURES" --index-root "$root" --threads 2 2>"$root/../full.err"; then
+          echo "full=succeeded"
+        else
+          echo "full=failed rc=$?"
+        fi
+        echo "stderr=$(tr '
+' ' ' < "$root/../full.err")"
+        echo "after=$(cat "$root/CURRENT")"
+        echo "generations=$(ls "$root/generations" | tr '
+' ' ')"
+        echo "staging=$(ls "$root/staging" | tr '
+' ' ')"
+        rm "$root/filler"
+        "$INDEXER" build --input "$FIXTURES" --index-root "$root" --threads 2 >/dev/null
+        echo "recovered=$(cat "$root/CURRENT")"
+        "#,
+        root = mount_dir.path().join("root").display()
+    );
+    std::fs::create_dir(mount_dir.path().join("root")).unwrap();
+    let output = in_private_mount_namespace(&script);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let value = |key: &str| {
+        stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{key}=")))
+            .unwrap_or_else(|| panic!("no {key} in {stdout}"))
+            .trim()
+            .to_string()
+    };
+    let first = value("first");
+    assert!(value("full").starts_with("failed rc=1"), "{stdout}");
+    let message = value("stderr");
+    assert!(
+        message.contains("No space left on device"),
+        "no clear message: {message}"
+    );
+    assert_eq!(value("after"), first, "CURRENT moved on a full disk");
+    assert_eq!(
+        value("generations"),
+        first,
+        "a partial generation was published"
+    );
+    assert_eq!(
+        value("staging"),
+        "",
+        "the failed build left its staging folder"
+    );
+    let recovered = value("recovered");
+    assert!(!recovered.is_empty() && recovered != first, "{stdout}");
 }
 
 #[test]

@@ -104,6 +104,29 @@ pub struct SuggestIndex {
     by_text: HashMap<String, u32>,
 }
 
+/// An fst error while writing `path`: a failed write (a full disk) is an
+/// I/O error on that file, with the operating system's reason.
+fn fst_write_error(path: &Path) -> impl Fn(fst::Error) -> Error + '_ {
+    move |error| match error {
+        fst::Error::Io(source) => Error::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        other => encoding_error("suggestion keys", other),
+    }
+}
+
+/// A bincode error while writing `path`, with I/O failures kept as such.
+fn table_write_error(path: &Path) -> impl Fn(bincode::error::EncodeError) -> Error + '_ {
+    move |error| match error {
+        bincode::error::EncodeError::Io { inner, .. } => Error::Io {
+            path: path.to_path_buf(),
+            source: inner,
+        },
+        other => encoding_error("suggestion table", other),
+    }
+}
+
 fn encoding_error(what: &str, error: impl std::fmt::Display) -> Error {
     Error::Encoding {
         what: what.to_string(),
@@ -161,19 +184,17 @@ pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) ->
 
     let keys_path = dir.join(KEYS_FILE);
     let file = std::fs::File::create(&keys_path).map_err(Error::io(&keys_path))?;
-    let mut builder = MapBuilder::new(std::io::BufWriter::new(file))
-        .map_err(|e| encoding_error("suggestion keys", e))?;
+    let mut builder =
+        MapBuilder::new(std::io::BufWriter::new(file)).map_err(fst_write_error(&keys_path))?;
     let mut postings: Vec<u32> = Vec::with_capacity(entries.len() * 2);
     for run in entries.chunk_by(|left, right| left.0 == right.0) {
         builder
             .insert(&run[0].0, postings.len() as u64)
-            .map_err(|e| encoding_error("suggestion keys", e))?;
+            .map_err(fst_write_error(&keys_path))?;
         postings.push(run.len() as u32);
         postings.extend(run.iter().map(|(_, id)| *id));
     }
-    builder
-        .finish()
-        .map_err(|e| encoding_error("suggestion keys", e))?;
+    builder.finish().map_err(fst_write_error(&keys_path))?;
 
     let cached_prefixes = busy_prefixes(&entries);
     let count = candidates.len() as u64;
@@ -188,7 +209,7 @@ pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) ->
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
     let mut writer = std::io::BufWriter::new(file);
     bincode::encode_into_std_write(&table, &mut writer, bincode::config::standard())
-        .map_err(|e| encoding_error("suggestion table", e))?;
+        .map_err(table_write_error(&table_path))?;
     std::io::Write::flush(&mut writer).map_err(Error::io(&table_path))?;
     Ok(count)
 }
