@@ -388,6 +388,34 @@ mod tests {
         assert_eq!(whole.token.position, part.token.position);
     }
 
+    /// Text drawn from what titles are made of: hanzi, full-width and
+    /// ASCII letters and digits, punctuation, emoji, combining marks.
+    fn shop_text() -> impl proptest::strategy::Strategy<Value = String> {
+        proptest::string::string_regex(
+            "[\\u{4e00}-\\u{4e80}连衣裙卫衣手机壳李宁iPhone１５ＡＢ a-zA-Z0-9.,!#【】（）\\u{1F600}\\u{0301}\\u{00A0}]{0,40}",
+        )
+        .unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn offsets_fall_on_char_boundaries_inside_the_text(
+            text in proptest::prop_oneof![shop_text(), proptest::arbitrary::any::<String>()]
+        ) {
+            for mode in [AnalyzerMode::Index, AnalyzerMode::Query] {
+                let mut tokens = Vec::new();
+                analyzer().analyze_into(&text, mode, &mut tokens);
+                for token in &tokens {
+                    proptest::prop_assert!(token.offset_from <= token.offset_to);
+                    proptest::prop_assert!(token.offset_to <= text.len());
+                    proptest::prop_assert!(text.is_char_boundary(token.offset_from));
+                    proptest::prop_assert!(text.is_char_boundary(token.offset_to));
+                    proptest::prop_assert!(!token.text.is_empty());
+                }
+            }
+        }
+    }
+
     #[test]
     fn decimals_stay_whole() {
         assert_eq!(alphanumeric_runs("15.6"), [(0, 4)]);

@@ -343,6 +343,100 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(96))]
+
+        #[test]
+        fn the_multiplier_never_falls_when_a_signal_rises(
+            sales in 0u64..u64::MAX / 2,
+            followers in 0u64..u64::MAX / 2,
+            likes in 0u64..u64::MAX / 2,
+            extra in 0u64..1_000_000_000,
+            which in 0usize..3,
+            is_live: bool,
+        ) {
+            let config = RankingConfig::default();
+            let base = Signals { sales, followers, likes };
+            let mut raised = base;
+            match which {
+                0 => raised.sales += extra,
+                1 => raised.followers += extra,
+                _ => raised.likes += extra,
+            }
+            let before = config.popularity_multiplier(base, is_live);
+            let after = config.popularity_multiplier(raised, is_live);
+            proptest::prop_assert!(after >= before, "{before} > {after}");
+            proptest::prop_assert!(before >= 1.0 && before.is_finite());
+        }
+
+        /// Documents of equal text: one with at least the sales and the
+        /// followers of another, and a higher multiplier, ranks above it.
+        #[test]
+        fn a_dominated_document_never_ranks_higher(
+            signals in proptest::collection::vec((0u64..50_000_000, 0u64..50_000_000), 2..12)
+        ) {
+            static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+            let analyzer = ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()));
+            let fields = CatalogSchema::new();
+            let index = tantivy::Index::create_in_ram(fields.schema.clone());
+            crate::analysis::register_analyzers(&index, analyzer);
+            let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+            for (rank, (sales, followers)) in signals.iter().enumerate() {
+                let title = "森马连帽卫衣";
+                let mut document = TantivyDocument::default();
+                document.add_text(fields.doc_type, "product");
+                document.add_u64(fields.doc_type_code, DocType::Product.code());
+                document.add_text(fields.id, format!("p{rank:02}"));
+                document.add_u64(fields.id_rank, rank as u64);
+                document.add_text(fields.title, title);
+                document.add_text(fields.title_words, title);
+                document.add_text(fields.title_text, title);
+                document.add_u64(fields.sales, *sales);
+                document.add_u64(fields.followers, *followers);
+                document.add_u64(fields.likes, 0);
+                writer.add_document(document).unwrap();
+            }
+            writer.commit().unwrap();
+            let searcher = index.reader().unwrap().searcher();
+            let request = SearchRequest {
+                query: "卫衣".into(),
+                doc_type: None,
+                limit: 20,
+                offset: 0,
+                explain: false,
+            };
+            let results = search(&searcher, &fields, analyzer, &RankingConfig::default(), &request).unwrap();
+            proptest::prop_assert_eq!(results.hits.len(), signals.len());
+            let position_of = |rank: usize| {
+                let id = format!("p{rank:02}");
+                results.hits.iter().position(|hit| hit.id == id).unwrap()
+            };
+            for (left, &(left_sales, left_followers)) in signals.iter().enumerate() {
+                for (right, &(right_sales, right_followers)) in signals.iter().enumerate() {
+                    let dominates = left_sales >= right_sales && left_followers >= right_followers;
+                    // Far past the pivots f32 saturates: two multipliers may
+                    // be equal, and then the id breaks the tie (documented).
+                    let multiplier = |sales, followers| {
+                        RankingConfig::default().popularity_multiplier(
+                            Signals { sales, followers, likes: 0 },
+                            false,
+                        )
+                    };
+                    let ahead = multiplier(left_sales, left_followers)
+                        > multiplier(right_sales, right_followers);
+                    if dominates && ahead {
+                        proptest::prop_assert!(
+                            position_of(left) < position_of(right),
+                            "p{left:02} {:?} ranked below p{right:02} {:?}",
+                            (left_sales, left_followers),
+                            (right_sales, right_followers)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn search_blends_popularity_and_breaks_ties_by_id() {
         let analyzer = Analyzer::new(&Dictionaries::embedded());

@@ -6,6 +6,8 @@ pub mod eval;
 pub mod index;
 pub mod keys;
 pub mod mine;
+#[cfg(test)]
+mod properties;
 
 pub use index::{MatchKind, Probe, SuggestIndex, Suggestion};
 pub use mine::{mine_candidates, Candidate, Components, SuggestConfig};
