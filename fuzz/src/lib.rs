@@ -1,0 +1,208 @@
+//! The bodies of the fuzz targets, as plain functions: the libFuzzer
+//! binaries in `fuzz_targets/` call them, and so do the regression tests
+//! below, which replay every file of `corpus/` and `regressions/` on stable
+//! Rust with `cargo test`. Each function panics only on a broken invariant.
+
+use std::sync::OnceLock;
+
+use livesearch::analysis::{Analyzer, AnalyzerMode};
+use livesearch::catalog::{
+    parse_catalog_line, parse_logged_query, ANCHORS_FILE, PRODUCTS_FILE, QUERIES_FILE, VIDEOS_FILE,
+};
+use livesearch::dictionaries::Dictionaries;
+use livesearch::suggest::index::{write_suggest_index, SuggestIndex};
+use livesearch::suggest::keys::{
+    classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys, syllable_prefixes,
+};
+use livesearch::suggest::{Candidate, Components};
+use query_server::error::ErrorCode;
+use query_server::params::Params;
+
+fn analyzer() -> &'static Analyzer {
+    static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
+    ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
+}
+
+/// The first byte picks the file kind; the rest is the line.
+pub fn catalog_line(data: &[u8]) {
+    let Some((&selector, line)) = data.split_first() else {
+        return;
+    };
+    let files = [ANCHORS_FILE, PRODUCTS_FILE, VIDEOS_FILE, QUERIES_FILE];
+    let file = files[usize::from(selector) % files.len()];
+    if let Err(reason) = parse_catalog_line(file, line) {
+        assert!(!reason.is_empty(), "{file}: a reject without a reason");
+    }
+}
+
+pub fn queries_tsv(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    for line in text.lines() {
+        match parse_logged_query(line) {
+            Ok(query) => {
+                assert!(query.count > 0, "{line:?}: a zero count accepted");
+                assert!(
+                    !query.query.trim().is_empty(),
+                    "{line:?}: a blank query accepted"
+                );
+            }
+            Err(reason) => assert!(!reason.is_empty()),
+        }
+    }
+}
+
+/// Both analyzer modes: offsets on character boundaries inside the text.
+pub fn analyze(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut tokens = Vec::new();
+    for mode in [AnalyzerMode::Index, AnalyzerMode::Query] {
+        tokens.clear();
+        analyzer().analyze_into(&text, mode, &mut tokens);
+        for token in &tokens {
+            assert!(token.offset_from <= token.offset_to && token.offset_to <= text.len());
+            assert!(
+                text.is_char_boundary(token.offset_from),
+                "{text:?}: {token:?}"
+            );
+            assert!(
+                text.is_char_boundary(token.offset_to),
+                "{text:?}: {token:?}"
+            );
+        }
+    }
+}
+
+/// A small suggestion index, built once per process, to run lookups on.
+fn suggest_index() -> &'static SuggestIndex {
+    static INDEX: OnceLock<(tempfile::TempDir, SuggestIndex)> = OnceLock::new();
+    let (_, index) = INDEX.get_or_init(|| {
+        let texts = [
+            "连衣裙",
+            "连衣裙夏",
+            "长裙",
+            "银行卡套",
+            "李宁运动鞋",
+            "iphone 15",
+            "女装",
+            "绿色",
+            "重庆火锅",
+            "行李箱",
+        ];
+        let candidates = texts
+            .iter()
+            .enumerate()
+            .map(|(rank, text)| Candidate {
+                text: text.to_string(),
+                score: 1.0 - rank as f32 / 100.0,
+                components: Components::default(),
+            })
+            .collect();
+        let dir = tempfile::tempdir().expect("temporary folder");
+        write_suggest_index(dir.path(), candidates).expect("index written");
+        let index = SuggestIndex::open(dir.path()).expect("index opened");
+        (dir, index)
+    });
+    index
+}
+
+/// Prefix normalisation, pinyin keys, and a lookup with its invariants.
+pub fn suggest_keys(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let _ = classify(&text);
+    let _ = compact_pinyin(&text);
+    let (full, initials) = pinyin_keys(&text);
+    assert!(
+        full.len() <= 4 && initials.len() <= 4,
+        "{text:?}: too many readings"
+    );
+    let _ = syllable_prefixes(&text);
+    let _ = initials_prefixes(&text);
+    let _ = mixed_keys(&text);
+    let limit = data.first().map_or(10, |byte| usize::from(*byte % 20) + 1);
+    let suggestions = suggest_index().suggest(&text, limit);
+    assert!(suggestions.len() <= limit);
+    for (index, suggestion) in suggestions.iter().enumerate() {
+        let repeated = suggestions[..index]
+            .iter()
+            .any(|s| s.text == suggestion.text);
+        assert!(!repeated, "{text:?}: {} repeated", suggestion.text);
+    }
+}
+
+/// The query strings of `/v1/search` and `/v1/suggest`, parsed as the
+/// handlers do: every failure is a 400 that names a parameter.
+pub fn query_string(data: &[u8]) {
+    let Ok(raw) = std::str::from_utf8(data) else {
+        return; // the HTTP layer hands over a &str
+    };
+    for known in [
+        &["q", "type", "limit", "offset", "explain"][..],
+        &["q", "limit"],
+    ] {
+        let params = match Params::parse(Some(raw), known) {
+            Ok(params) => params,
+            Err(error) => {
+                assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
+                assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
+                continue;
+            }
+        };
+        for (name, range) in [("limit", 1..=100), ("offset", 0..=10_000)] {
+            if let Err(error) = params.integer(name, 1, range) {
+                assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
+                assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
+            }
+        }
+        if let Err(error) = params.boolean("explain", false) {
+            assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
+            assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
+        }
+    }
+}
+
+#[cfg(test)]
+mod regressions {
+    use std::path::Path;
+
+    /// Replays every saved input of `target` (seed corpus and past crashes).
+    fn replay(target: &str, run: fn(&[u8])) {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut replayed = 0;
+        for folder in ["corpus", "regressions"] {
+            let Ok(entries) = std::fs::read_dir(root.join(folder).join(target)) else {
+                continue;
+            };
+            for entry in entries {
+                let path = entry.unwrap().path();
+                run(&std::fs::read(&path).unwrap());
+                replayed += 1;
+            }
+        }
+        assert!(replayed > 0, "{target}: no saved inputs to replay");
+    }
+
+    #[test]
+    fn catalog_line() {
+        replay("catalog_line", super::catalog_line);
+    }
+
+    #[test]
+    fn queries_tsv() {
+        replay("queries_tsv", super::queries_tsv);
+    }
+
+    #[test]
+    fn analyzer() {
+        replay("analyzer", super::analyze);
+    }
+
+    #[test]
+    fn suggest_keys() {
+        replay("suggest_keys", super::suggest_keys);
+    }
+
+    #[test]
+    fn query_string() {
+        replay("query_string", super::query_string);
+    }
+}
