@@ -61,6 +61,7 @@ impl Default for RankingConfig {
 
 /// Popularity signals of one document.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signals {
     pub sales: u64,
     pub followers: u64,
@@ -107,6 +108,7 @@ pub struct SearchRequest {
 
 /// Why a hit scored what it did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreExplanation {
     pub text: f32,
     pub popularity_multiplier: f32,
@@ -114,12 +116,14 @@ pub struct ScoreExplanation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnchorRef {
     pub id: String,
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Hit {
     #[serde(rename = "type")]
     pub doc_type: String,
@@ -134,6 +138,7 @@ pub struct Hit {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SearchResults {
     pub tokens: Vec<String>,
     pub total: usize,

@@ -4,6 +4,7 @@
 pub mod config;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod params;
 pub mod routes;
 pub mod state;

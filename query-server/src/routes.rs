@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{ConnectInfo, MatchedPath, RawQuery, Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,10 +16,12 @@ use livesearch::search::{search, SearchRequest, SearchResults};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::params::{truncate, Params};
+use crate::state::ReloadOutcome;
 use crate::state::{loaded_at_seconds, AppState};
 
 pub fn app(state: AppState) -> Router {
@@ -36,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/openapi.json", get(openapi_document))
         .route("/v1/search", get(search_handler))
         .route("/v1/suggest", get(suggest_handler))
         .route("/v1/suggest/probe", get(probe_handler))
@@ -46,6 +49,11 @@ pub fn app(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_and_shape_errors,
+        ))
+        // No response may be sniffed into HTML: error messages quote input.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -138,12 +146,20 @@ async fn not_found() -> ApiError {
     ApiError::new(ErrorCode::NotFound, "no such route")
 }
 
-async fn healthz() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
+/// The process is up (it may not be ready to serve yet: see `/readyz`).
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "the process answers", body = Health)))]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
 }
 
-#[derive(Serialize)]
-struct Ready {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Health {
+    status: &'static str,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Ready {
     status: &'static str,
     generation: String,
     created_at: String,
@@ -153,7 +169,13 @@ struct Ready {
     last_refused: Option<crate::state::LoadFailure>,
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
+/// Whether a generation is served, which one, and why the newest was
+/// refused if it was.
+#[utoipa::path(get, path = "/readyz", tag = "operations", responses(
+    (status = 200, description = "a generation is served", body = Ready),
+    (status = 503, description = "no generation is loaded", body = ErrorBody,
+        headers(("Retry-After" = u32, description = "seconds to wait")))))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let last_refused = state.last_failure();
     let Some(generation) = state.generation() else {
         let reason = last_refused.map_or_else(
@@ -178,7 +200,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
     .into_response()
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations", responses(
+    (status = 200, description = "Prometheus text exposition format", body = String, content_type = "text/plain")))]
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     let mut extra = String::new();
     if let Some(generation) = state.generation() {
         use std::fmt::Write;
@@ -215,20 +240,45 @@ async fn metrics(State(state): State<AppState>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-#[derive(Serialize)]
-struct SearchResponse {
+/// This document, generated from the handlers and types of the code.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses(
+    (status = 200, description = "the OpenAPI 3.1 document of this API", body = Object)))]
+pub(crate) async fn openapi_document(State(state): State<AppState>) -> Response {
+    let document = crate::openapi::document(&state.config().limits);
+    Json(document).into_response()
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SearchResponse {
     query: String,
     generation: String,
     #[serde(flatten)]
     results: SearchResults,
 }
 
-async fn search_handler(
+/// Search products, videos, lives and anchors: text relevance blended with
+/// sales, followers and likes.
+#[utoipa::path(get, path = "/v1/search", tag = "search",
+    params(
+        ("q" = String, Query, description = "what was typed; every word must match (not blank)"),
+        ("type" = Option<String>, Query, description = "all (default), product, video, live or anchor"),
+        ("limit" = Option<u32>, Query, description = "hits to return (default 10)"),
+        ("offset" = Option<u32>, Query, description = "hits to skip (default 0)"),
+        ("explain" = Option<bool>, Query, description = "add the text score, multiplier and formula to each hit"),
+    ),
+    responses(
+        (status = 200, description = "the ranked hits", body = SearchResponse),
+        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
+        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "seconds to wait"))),
+        (status = 504, description = "the request took too long", body = ErrorBody),
+    ))]
+pub(crate) async fn search_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
     let limits = &state.config().limits;
-    let params = Params::parse(raw.as_deref(), &["q", "type", "limit", "offset", "explain"])?;
+    let params = Params::parse(raw.as_deref(), SEARCH_PARAMS)?;
     let query = params.get("q").unwrap_or("").trim().to_string();
     if query.is_empty() {
         return Err(ApiError::invalid("q", "is required and must not be blank"));
@@ -280,8 +330,14 @@ async fn search_handler(
     }))
 }
 
-#[derive(Serialize)]
-struct SuggestResponse {
+/// The query parameters of each route; the OpenAPI document must declare
+/// exactly these (a test checks it).
+pub const SEARCH_PARAMS: &[&str] = &["q", "type", "limit", "offset", "explain"];
+pub const SUGGEST_PARAMS: &[&str] = &["q", "limit"];
+pub const PROBE_PARAMS: &[&str] = &["term"];
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SuggestResponse {
     query: String,
     generation: String,
     suggestions: Vec<livesearch::suggest::Suggestion>,
@@ -310,12 +366,24 @@ fn serving_generation(
 
 /// The suggestion lookup is a few microseconds of work: it runs on the
 /// async runtime, unlike search.
-async fn suggest_handler(
+#[utoipa::path(get, path = "/v1/suggest", tag = "suggest",
+    params(
+        ("q" = Option<String>, Query, description = "the prefix typed so far: hanzi, full pinyin, initials or mixed (连yi); empty gives the hot list"),
+        ("limit" = Option<u32>, Query, description = "suggestions to return (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "suggestions, best first, no repeats", body = SuggestResponse),
+        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
+        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "seconds to wait"))),
+        (status = 504, description = "the request took too long", body = ErrorBody),
+    ))]
+pub(crate) async fn suggest_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SuggestResponse>, ApiError> {
     let limits = &state.config().limits;
-    let params = Params::parse(raw.as_deref(), &["q", "limit"])?;
+    let params = Params::parse(raw.as_deref(), SUGGEST_PARAMS)?;
     let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
     let limit = params.integer("limit", 10, 1..=limits.max_suggest_limit)?;
     let generation = serving_generation(&state)?;
@@ -327,19 +395,29 @@ async fn suggest_handler(
     }))
 }
 
-#[derive(Serialize)]
-struct ProbeResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ProbeResponse {
     generation: String,
     #[serde(flatten)]
     probe: livesearch::suggest::Probe,
 }
 
-async fn probe_handler(
+/// For SEO staff: where a term ranks for every prefix that leads to it.
+#[utoipa::path(get, path = "/v1/suggest/probe", tag = "suggest",
+    params(("term" = String, Query, description = "the suggestion term to probe (not blank)")),
+    responses(
+        (status = 200, description = "the term's score and its rank under each prefix", body = ProbeResponse),
+        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
+        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "seconds to wait"))),
+        (status = 504, description = "the request took too long", body = ErrorBody),
+    ))]
+pub(crate) async fn probe_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ProbeResponse>, ApiError> {
     let limits = &state.config().limits;
-    let params = Params::parse(raw.as_deref(), &["term"])?;
+    let params = Params::parse(raw.as_deref(), PROBE_PARAMS)?;
     let term = suggest_text(&params, "term", limits.max_suggest_query_chars)?;
     if term.trim().is_empty() {
         return Err(ApiError::invalid(
@@ -400,7 +478,16 @@ fn constant_time_eq(left: &[u8], right: &[u8]) -> bool {
     difference == 0
 }
 
-async fn admin_reload(
+/// Loads the generation CURRENT names now (the server also polls it).
+#[utoipa::path(post, path = "/admin/reload", tag = "operations",
+    security((), ("bearer" = [])),
+    responses(
+        (status = 200, description = "loaded, or already served", body = ReloadOutcome),
+        (status = 409, description = "the generation was refused; the previous one is still served", body = ReloadOutcome),
+        (status = 401, description = "a token is configured and the request lacks it", body = ErrorBody),
+        (status = 403, description = "no token is configured and the caller is not on loopback", body = ErrorBody),
+    ))]
+pub(crate) async fn admin_reload(
     State(state): State<AppState>,
     request: Request,
 ) -> Result<Response, ApiError> {

@@ -31,7 +31,7 @@ struct Shared {
 }
 
 /// Why the newest generation named by CURRENT is not the one served.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LoadFailure {
     pub generation: String,
     pub reason: String,
@@ -40,7 +40,7 @@ pub struct LoadFailure {
 }
 
 /// What a reload did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum ReloadOutcome {
     /// CURRENT names the generation already served.

@@ -53,6 +53,7 @@ const MIXED_INITIALS: u8 = b'N';
 /// How a suggestion matched what was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MatchKind {
     Prefix,
     Mixed,
@@ -74,6 +75,7 @@ impl MatchKind {
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Suggestion {
     pub text: String,
     /// Ranking score: popularity × the match kind's factor.
@@ -562,6 +564,7 @@ impl SuggestIndex {
 
 /// The probe of one term.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Probe {
     pub term: String,
     /// The candidate with its score and components; None when it is not one.
@@ -570,6 +573,7 @@ pub struct Probe {
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProbePrefix {
     pub prefix: String,
     /// hanzi, pinyin or initials.

@@ -52,6 +52,7 @@ impl Default for SuggestConfig {
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Components {
     pub search_count: u64,
     pub sales: u64,
@@ -75,6 +76,7 @@ impl Components {
 
 /// A mined candidate with its popularity in [0, 1].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Candidate {
     pub text: String,
     pub score: f32,

@@ -23,6 +23,17 @@ impl Drop for Server {
 }
 
 fn start_server(root: &Path) -> Server {
+    start_server_with(root, &[], "warn", None)
+}
+
+/// Starts the binary with `extra` arguments; its log goes to `log` when
+/// given (drained by a thread so the server never blocks on it).
+fn start_server_with(
+    root: &Path,
+    extra: &[&str],
+    log_level: &str,
+    log: Option<Arc<std::sync::Mutex<String>>>,
+) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_query-server"))
         .args([
             "serve",
@@ -33,11 +44,25 @@ fn start_server(root: &Path) -> Server {
             "--watch-interval-ms",
             "200",
         ])
-        .env("RUST_LOG", "warn")
+        .args(extra)
+        .env("RUST_LOG", log_level)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(if log.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .expect("query-server starts");
+    if let Some(log) = log {
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                log.lock().unwrap().push_str(&line);
+                log.lock().unwrap().push('\n');
+            }
+        });
+    }
     let stdout = child.stdout.take().unwrap();
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line).unwrap();
@@ -122,5 +147,96 @@ fn serves_queries_and_switches_generation_without_failing_a_request() {
     assert!(
         statuses.iter().all(|status| *status == 200),
         "a request failed during the switch: {statuses:?}"
+    );
+}
+
+/// Sends raw bytes on a fresh connection and returns the status line.
+fn raw_status_line(base: &str, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let address = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(request);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+#[test]
+fn oversized_or_too_many_headers_are_refused_and_the_server_keeps_serving() {
+    let root = tempfile::tempdir().unwrap();
+    build_fixtures(root.path());
+    let server = start_server(&root.path());
+
+    let huge_value = "x".repeat(512 * 1024);
+    let huge = format!("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {huge_value}\r\n\r\n");
+    let status = raw_status_line(&server.base, huge.as_bytes());
+    assert!(status.starts_with("HTTP/1.1 431"), "{status:?}");
+
+    let many: String = (0..200).map(|n| format!("X-H{n}: v\r\n")).collect();
+    let many = format!("GET /healthz HTTP/1.1\r\nHost: t\r\n{many}\r\n");
+    let status = raw_status_line(&server.base, many.as_bytes());
+    assert!(status.starts_with("HTTP/1.1 431"), "{status:?}");
+
+    let body = "x".repeat(64 * 1024);
+    let post = format!(
+        "POST /admin/reload HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let status = raw_status_line(&server.base, post.as_bytes());
+    assert!(status.starts_with("HTTP/1.1 413"), "{status:?}");
+
+    let fine = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    assert_eq!(
+        raw_status_line(&server.base, fine.as_bytes()),
+        "HTTP/1.1 200 OK"
+    );
+}
+
+#[test]
+fn the_admin_token_is_never_logged() {
+    let root = tempfile::tempdir().unwrap();
+    build_fixtures(root.path());
+    let token = "s3cret-token-0123456789";
+    let log = Arc::new(std::sync::Mutex::new(String::new()));
+    let server = start_server_with(
+        root.path(),
+        &["--admin-token", token],
+        "debug",
+        Some(log.clone()),
+    );
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let reload = format!("{}/admin/reload", server.base);
+    for presented in [token, "s3cret-token-0123456780", ""] {
+        let status = agent
+            .post(&reload)
+            .header("authorization", format!("Bearer {presented}"))
+            .send_empty()
+            .unwrap()
+            .status()
+            .as_u16();
+        let expected = if presented == token { 200 } else { 401 };
+        assert_eq!(status, expected, "token {presented:?}");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    drop(server);
+    let log = log.lock().unwrap().clone();
+    assert!(
+        log.contains("/admin/reload"),
+        "debug log has no requests: {log}"
+    );
+    assert!(
+        !log.contains("s3cret-token"),
+        "the token was logged:\n{log}"
     );
 }

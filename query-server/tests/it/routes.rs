@@ -381,6 +381,42 @@ async fn the_console_is_served_static_and_never_reflects_input() {
 }
 
 #[tokio::test]
+async fn input_quoted_in_errors_is_json_that_browsers_will_not_sniff_as_html() {
+    let (_root, state) = fixture_state().await;
+    let payload = "<script>alert(1)</script>";
+    for uri in [
+        format!("/v1/search?q=x&type={}", encode(payload)),
+        format!("/v1/search?q=x&limit={}", encode(payload)),
+        format!("/v1/suggest?q=x&{}=1", encode(payload)),
+        format!("/{}", encode(payload)),
+    ] {
+        let answer = get(&state, &uri).await;
+        assert!(answer.status.is_client_error(), "{uri}: {}", answer.status);
+        assert!(
+            answer.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{uri}"
+        );
+        assert_eq!(answer.headers["x-content-type-options"], "nosniff", "{uri}");
+        assert!(
+            answer.json["error"]["code"].is_string(),
+            "{uri}: {}",
+            answer.text
+        );
+    }
+    let served = get(&state, "/openapi.json").await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers["x-content-type-options"], "nosniff");
+    assert!(
+        served.json["paths"]["/v1/suggest"]["get"].is_object(),
+        "{}",
+        served.text
+    );
+}
+
+#[tokio::test]
 async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_current_is_not_ready() {
     let root = tempfile::tempdir().unwrap();
     let state = state_for(root.path(), ServerConfig::default());
