@@ -173,7 +173,7 @@ fn raw_status_line(base: &str, request: &[u8]) -> String {
 fn oversized_or_too_many_headers_are_refused_and_the_server_keeps_serving() {
     let root = tempfile::tempdir().unwrap();
     build_fixtures(root.path());
-    let server = start_server(&root.path());
+    let server = start_server(root.path());
 
     let huge_value = "x".repeat(512 * 1024);
     let huge = format!("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {huge_value}\r\n\r\n");
