@@ -233,13 +233,18 @@ fn run_clients(
         .collect()
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+/// Resident memory in KiB: (all, anonymous). The rest is mapped index
+/// files, which grow as queries touch pages and which the kernel may drop.
+fn rss_kib(pid: u32) -> Option<(u64, u64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.split_whitespace().next())
-        .and_then(|value| value.parse().ok())
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|value| value.split_whitespace().next())
+            .and_then(|value| value.parse().ok())
+    };
+    Some((field("VmRSS:")?, field("RssAnon:")?))
 }
 
 fn percentile(sorted: &[u64], quantile: f64) -> Option<f64> {
@@ -287,7 +292,7 @@ fn statuses(samples: &[Sample]) -> BTreeMap<String, usize> {
 fn soak(args: SoakArgs) -> serde_json::Value {
     let started = Instant::now();
     let stop = Arc::new(AtomicBool::new(false));
-    let memory = Arc::new(Mutex::new(Vec::<(f64, u64)>::new()));
+    let memory = Arc::new(Mutex::new(Vec::<(f64, (u64, u64))>::new()));
     let sampler = args.common.server_pid.map(|pid| {
         let stop = stop.clone();
         let memory = memory.clone();
@@ -384,13 +389,15 @@ fn soak(args: SoakArgs) -> serde_json::Value {
             .min_by(|a, b| (a.0 - at_s).abs().total_cmp(&(b.0 - at_s).abs()))
             .map(|(_, kib)| *kib)
     };
+    let anon = |pick: Option<&(f64, (u64, u64))>| pick.map(|m| m.1 .1);
     let switch_rss: Vec<_> = switches_ms
         .iter()
         .map(|(at, generation)| {
             serde_json::json!({
                 "generation": generation,
                 "at_s": *at as f64 / 1000.0,
-                "rss_kib_2s_after": rss_at(*at as f64 / 1000.0 + 2.0),
+                "rss_kib_2s_after": rss_at(*at as f64 / 1000.0 + 2.0).map(|m| m.0),
+                "anon_kib_2s_after": rss_at(*at as f64 / 1000.0 + 2.0).map(|m| m.1),
             })
         })
         .collect();
@@ -407,9 +414,12 @@ fn soak(args: SoakArgs) -> serde_json::Value {
         "builds": builds.iter().map(|(begin, end, ok)| serde_json::json!({"start_s": begin, "end_s": end, "succeeded": ok})).collect::<Vec<_>>(),
         "switches": switch_rss,
         "windows": windows,
-        "rss_kib_start": memory.first().map(|m| m.1),
-        "rss_kib_end": memory.last().map(|m| m.1),
-        "rss_kib_max": memory.iter().map(|m| m.1).max(),
+        "rss_kib_start": memory.first().map(|m| m.1 .0),
+        "rss_kib_end": memory.last().map(|m| m.1 .0),
+        "rss_kib_max": memory.iter().map(|m| m.1 .0).max(),
+        "anon_kib_start": anon(memory.first()),
+        "anon_kib_end": anon(memory.last()),
+        "anon_kib_max": memory.iter().map(|m| m.1 .1).max(),
     })
 }
 

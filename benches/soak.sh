@@ -10,8 +10,9 @@
 # clients for 10 s (shed requests: 503 + Retry-After, and how fast), then
 # 100 requests/s for 10 s: every one must succeed.
 #
-# Usage: benches/soak.sh [--products N] [--duration S] [--rate R] [--scratch DIR]
-# Defaults: 200000 products, 75 s, 500 requests/s. Writes
+# Usage: benches/soak.sh [--products N] [--duration S] [--rate R] [--switch-at S,S]
+#                        [--scratch DIR]
+# Defaults: 200000 products, 75 s, 500 requests/s, reindex at 15,45 s. Writes
 # target/soak/{soak,overload}.json and summary.md; exits non-zero when a
 # soak request failed or the server did not recover.
 # Not part of CI (over two minutes); CI runs `benches/soak.sh --help`.
@@ -20,14 +21,16 @@ set -euo pipefail
 PRODUCTS=200000
 DURATION=75
 RATE=500
+SWITCH_AT=15,45
 SCRATCH=${TMPDIR:-/tmp}/livesearch-soak
 
-usage() { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --products) PRODUCTS=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
+    --switch-at) SWITCH_AT=$2; shift 2 ;;
     --scratch) SCRATCH=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -73,10 +76,10 @@ trap stop_server EXIT
 start_server --watch-interval-ms 500
 ./target/release/examples/make_urls --queries "$QUERIES" --base "http://$ADDRESS" --out "$SCRATCH/urls" >&2
 REINDEX="./target/release/indexer build --input '$CATALOG' --index-root '$ROOT' --keep 3 >>'$OUT/reindex.log' 2>&1"
-echo "soak: $DURATION s at $RATE requests/s against $ADDRESS, reindex at 15 s and 45 s" >&2
+echo "soak: $DURATION s at $RATE requests/s against $ADDRESS, reindex at $SWITCH_AT s" >&2
 ./target/release/examples/soak soak --suggest-urls "$SCRATCH/urls/suggest_urls.txt" \
   --search-urls "$SCRATCH/urls/search_urls.txt" --server-pid "$SERVER" \
-  --duration "$DURATION" --rate "$RATE" --switch-at 15,45 --reindex "$REINDEX" \
+  --duration "$DURATION" --rate "$RATE" --switch-at "$SWITCH_AT" --reindex "$REINDEX" \
   --report "$OUT/soak.json" >/dev/null
 stop_server
 
@@ -109,9 +112,10 @@ for w in soak["windows"]:
 mib = lambda kib: "n/a" if kib is None else f"{kib / 1024:.0f}"
 lines += [
     "",
-    f"Resident memory: start {mib(soak['rss_kib_start'])} MiB, "
-    + ", ".join(f"2 s after switch {i + 1} {mib(s['rss_kib_2s_after'])} MiB" for i, s in enumerate(soak["switches"]))
-    + f", end {mib(soak['rss_kib_end'])} MiB, max {mib(soak['rss_kib_max'])} MiB.",
+    f"Resident memory (all / anonymous heap): start {mib(soak['rss_kib_start'])} / {mib(soak['anon_kib_start'])} MiB, "
+    + ", ".join(f"2 s after switch {i + 1} {mib(s['rss_kib_2s_after'])} / {mib(s['anon_kib_2s_after'])} MiB" for i, s in enumerate(soak["switches"]))
+    + f", end {mib(soak['rss_kib_end'])} / {mib(soak['anon_kib_end'])} MiB, max {mib(soak['rss_kib_max'])} / {mib(soak['anon_kib_max'])} MiB "
+    + "(the rest is mapped index files, paged in as queries touch them; the max is while both generations are loaded).",
     "",
     f"Overload ({over['connections']} unpaced clients, --max-concurrency 4, {over['overload_s']} s, search only): "
     f"{over['overload_requests']:,} requests, statuses {over['overload_statuses']}; shed {over['shed']:,} "
@@ -122,6 +126,6 @@ lines += [
 ]
 open(f"{out}/summary.md", "w").write("\n".join(lines) + "\n")
 print("\n".join(lines))
-ok = soak["errors"] == 0 and len(soak["switches"]) == len(soak["builds"]) == 2 and over["recovery_errors"] == 0 and over["shed"] > 0
+ok = soak["errors"] == 0 and len(soak["switches"]) == len(soak["builds"]) >= 2 and over["recovery_errors"] == 0 and over["shed"] > 0
 sys.exit(0 if ok else 1)
 PY

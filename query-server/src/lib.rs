@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod error;
+pub mod memory;
 pub mod metrics;
 pub mod openapi;
 pub mod params;

@@ -168,11 +168,17 @@ impl AppState {
             load_ms = generation.load_duration.as_millis() as u64,
             "serving new generation"
         );
-        *self
-            .shared
-            .current
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(generation));
+        let replaced = std::mem::replace(
+            &mut *self
+                .shared
+                .current
+                .write()
+                .unwrap_or_else(|e| e.into_inner()),
+            Some(Arc::new(generation)),
+        );
+        if let Some(replaced) = replaced {
+            tokio::task::spawn_blocking(move || release_when_unused(replaced));
+        }
         *self
             .shared
             .last_failure
@@ -222,6 +228,27 @@ impl AppState {
             }
         }
     }
+}
+
+/// Drops a replaced generation once the requests still using it are done,
+/// then hands the freed heap back to the operating system. Without the
+/// trim, glibc keeps the old suggestion table's pages and the resident
+/// memory climbs by a table at each switch (measured by benches/soak.sh).
+fn release_when_unused(generation: Arc<LoadedGeneration>) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while Arc::strong_count(&generation) > 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let id = generation.id().to_string();
+    let still_used = Arc::strong_count(&generation) > 1;
+    drop(generation);
+    if still_used {
+        // A request held it for over a minute; it is freed with that request.
+        tracing::warn!(generation = %id, "old generation still in use after 60 s");
+        return;
+    }
+    crate::memory::return_freed_memory();
+    tracing::debug!(generation = %id, "old generation released");
 }
 
 pub fn loaded_at_seconds(generation: &LoadedGeneration) -> u64 {

@@ -258,6 +258,17 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
     // A request that started on the old generation can still finish on it.
     assert_eq!(held.id(), first);
     assert!(held.searcher().num_docs() > 0);
+    // Once that request is done, the old generation is freed, not kept.
+    let old = std::sync::Arc::downgrade(&held);
+    drop(held);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while old.upgrade().is_some() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replaced generation was never released"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     // A third generation with a truncated segment file is refused.
     let third = build_fixtures(root.path());
