@@ -168,14 +168,12 @@ impl AppState {
             load_ms = generation.load_duration.as_millis() as u64,
             "serving new generation"
         );
-        let replaced = std::mem::replace(
-            &mut *self
-                .shared
-                .current
-                .write()
-                .unwrap_or_else(|e| e.into_inner()),
-            Some(Arc::new(generation)),
-        );
+        let replaced = self
+            .shared
+            .current
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(Arc::new(generation));
         if let Some(replaced) = replaced {
             tokio::task::spawn_blocking(move || release_when_unused(replaced));
         }
