@@ -204,7 +204,8 @@ fn run_clients(
                 suggest: suggest.clone(),
                 search: search.clone(),
                 search_share: common.search_share,
-                state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (client as u64 + 1) * 0x2545_F491,
+                state: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+                    ^ ((client as u64 + 1) * 0x2545_F491),
             };
             std::thread::spawn(move || {
                 let agent = agent();
