@@ -19,6 +19,10 @@ struct Args {
     /// Timed passes; the fastest is reported.
     #[arg(long, default_value_t = 3)]
     passes: usize,
+    /// Instead of timing, write `line<TAB>tokens` (jieba-rs `cut_for_search`,
+    /// lowercased, space-separated) here: the text fed to the search peers.
+    #[arg(long)]
+    write_tokens: Option<std::path::PathBuf>,
 }
 
 fn report(name: &str, titles: &[&str], tokens: usize, seconds: f64) {
@@ -47,6 +51,20 @@ fn main() -> std::io::Result<()> {
     let titles: Vec<&str> = text.lines().filter(|line| !line.is_empty()).collect();
 
     let jieba = jieba_rs::Jieba::new();
+    if let Some(path) = &args.write_tokens {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+        for (line, title) in titles.iter().enumerate() {
+            let words: Vec<String> = jieba
+                .cut_for_search(title, true)
+                .into_iter()
+                .map(|token| token.word.trim().to_lowercase())
+                .filter(|word| !word.is_empty() && word.chars().any(char::is_alphanumeric))
+                .collect();
+            writeln!(out, "{}\t{}", line + 1, words.join(" "))?;
+        }
+        return out.flush();
+    }
     let (tokens, seconds) = fastest(args.passes, || {
         titles
             .iter()
