@@ -391,6 +391,35 @@ async fn the_console_is_served_static_and_never_reflects_input() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_over_the_time_limit_gets_504_in_the_error_shape() {
+    let root = tempfile::tempdir().unwrap();
+    build_fixtures(root.path());
+    let mut config = ServerConfig::default();
+    config.server.request_timeout_ms = 1;
+    let state = state_for(root.path(), config);
+    state.reload(true).await;
+    let uri = format!(
+        "/v1/search?q={}&limit=100&explain=true",
+        encode("卫衣 直播间 连衣裙 女装 夏季 新款")
+    );
+    // A search hops to the blocking pool and back; one millisecond is short
+    // enough that some of these do not make it, whatever the machine.
+    let mut timed_out = 0;
+    for _ in 0..20 {
+        let answer = get(&state, &uri).await;
+        match answer.status {
+            StatusCode::OK => {}
+            StatusCode::GATEWAY_TIMEOUT => {
+                timed_out += 1;
+                assert_eq!(answer.json["error"]["code"], "timeout", "{}", answer.text);
+            }
+            other => panic!("unexpected {other}: {}", answer.text),
+        }
+    }
+    assert!(timed_out > 0, "no request hit the 1 ms limit");
+}
+
 #[tokio::test]
 async fn input_quoted_in_errors_is_json_that_browsers_will_not_sniff_as_html() {
     let (_root, state) = fixture_state().await;
