@@ -329,6 +329,53 @@ mod tests {
     use super::*;
     use crate::dictionaries::Dictionaries;
 
+    /// A product of an in-RAM test index: (id, id rank, title, sales, followers).
+    type TestProduct<'a> = (&'a str, u64, &'a str, u64, u64);
+
+    /// Indexes `products` in RAM and runs `query` over them, limit 20.
+    fn search_products(
+        analyzer: &Analyzer,
+        products: &[TestProduct<'_>],
+        query: &str,
+        explain: bool,
+    ) -> SearchResults {
+        let fields = CatalogSchema::new();
+        let index = tantivy::Index::create_in_ram(fields.schema.clone());
+        crate::analysis::register_analyzers(&index, analyzer);
+        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        for &(id, id_rank, title, sales, followers) in products {
+            let mut document = TantivyDocument::default();
+            document.add_text(fields.doc_type, "product");
+            document.add_u64(fields.doc_type_code, DocType::Product.code());
+            document.add_text(fields.id, id);
+            document.add_u64(fields.id_rank, id_rank);
+            document.add_text(fields.title, title);
+            document.add_text(fields.title_words, title);
+            document.add_text(fields.title_text, title);
+            document.add_u64(fields.sales, sales);
+            document.add_u64(fields.followers, followers);
+            document.add_u64(fields.likes, 0);
+            writer.add_document(document).unwrap();
+        }
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        let request = SearchRequest {
+            query: query.into(),
+            doc_type: None,
+            limit: 20,
+            offset: 0,
+            explain,
+        };
+        search(
+            &searcher,
+            &fields,
+            analyzer,
+            &RankingConfig::default(),
+            &request,
+        )
+        .unwrap()
+    }
+
     #[test]
     fn multiplier_grows_with_each_signal_and_saturates() {
         let config = RankingConfig::default();
@@ -382,35 +429,13 @@ mod tests {
         ) {
             static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
             let analyzer = ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()));
-            let fields = CatalogSchema::new();
-            let index = tantivy::Index::create_in_ram(fields.schema.clone());
-            crate::analysis::register_analyzers(&index, analyzer);
-            let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
-            for (rank, (sales, followers)) in signals.iter().enumerate() {
-                let title = "森马连帽卫衣";
-                let mut document = TantivyDocument::default();
-                document.add_text(fields.doc_type, "product");
-                document.add_u64(fields.doc_type_code, DocType::Product.code());
-                document.add_text(fields.id, format!("p{rank:02}"));
-                document.add_u64(fields.id_rank, rank as u64);
-                document.add_text(fields.title, title);
-                document.add_text(fields.title_words, title);
-                document.add_text(fields.title_text, title);
-                document.add_u64(fields.sales, *sales);
-                document.add_u64(fields.followers, *followers);
-                document.add_u64(fields.likes, 0);
-                writer.add_document(document).unwrap();
-            }
-            writer.commit().unwrap();
-            let searcher = index.reader().unwrap().searcher();
-            let request = SearchRequest {
-                query: "卫衣".into(),
-                doc_type: None,
-                limit: 20,
-                offset: 0,
-                explain: false,
-            };
-            let results = search(&searcher, &fields, analyzer, &RankingConfig::default(), &request).unwrap();
+            let ids: Vec<String> = (0..signals.len()).map(|rank| format!("p{rank:02}")).collect();
+            let products: Vec<TestProduct<'_>> = signals
+                .iter()
+                .enumerate()
+                .map(|(rank, &(sales, followers))| (ids[rank].as_str(), rank as u64, "森马连帽卫衣", sales, followers))
+                .collect();
+            let results = search_products(analyzer, &products, "卫衣", false);
             proptest::prop_assert_eq!(results.hits.len(), signals.len());
             let position_of = |rank: usize| {
                 let id = format!("p{rank:02}");
@@ -445,54 +470,14 @@ mod tests {
     #[test]
     fn search_blends_popularity_and_breaks_ties_by_id() {
         let analyzer = Analyzer::new(&Dictionaries::embedded());
-        let fields = CatalogSchema::new();
-        let index = tantivy::Index::create_in_ram(fields.schema.clone());
-        crate::analysis::register_analyzers(&index, &analyzer);
-        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
+        // id_rank follows the id order: p1 < p2 < p3 < p4.
         let products = [
-            ("p3", "森马连帽卫衣", 10u64),
-            ("p1", "森马连帽卫衣", 10),
-            ("p2", "森马连帽卫衣", 5000),
-            ("p4", "森马外套", 9_000_000),
+            ("p3", 2, "森马连帽卫衣", 10u64, 0u64),
+            ("p1", 0, "森马连帽卫衣", 10, 0),
+            ("p2", 1, "森马连帽卫衣", 5000, 0),
+            ("p4", 3, "森马外套", 9_000_000, 0),
         ];
-        for (id, title, sales) in products {
-            let mut document = TantivyDocument::default();
-            document.add_text(fields.doc_type, "product");
-            document.add_u64(fields.doc_type_code, DocType::Product.code());
-            document.add_text(fields.id, id);
-            // id_rank follows the id order: p1 < p2 < p3 < p4.
-            let id_rank = match id {
-                "p1" => 0,
-                "p2" => 1,
-                "p3" => 2,
-                _ => 3,
-            };
-            document.add_u64(fields.id_rank, id_rank);
-            document.add_text(fields.title, title);
-            document.add_text(fields.title_words, title);
-            document.add_text(fields.title_text, title);
-            document.add_u64(fields.sales, sales);
-            document.add_u64(fields.followers, 0);
-            document.add_u64(fields.likes, 0);
-            writer.add_document(document).unwrap();
-        }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
-        let request = SearchRequest {
-            query: "卫衣".into(),
-            doc_type: None,
-            limit: 10,
-            offset: 0,
-            explain: true,
-        };
-        let results = search(
-            &searcher,
-            &fields,
-            &analyzer,
-            &RankingConfig::default(),
-            &request,
-        )
-        .unwrap();
+        let results = search_products(&analyzer, &products, "卫衣", true);
         let ids: Vec<&str> = results.hits.iter().map(|hit| hit.id.as_str()).collect();
         // p4 sells most but does not match; p2 outsells p1 and p3; p1 and p3 tie, p1 first.
         assert_eq!(ids, ["p2", "p1", "p3"]);
