@@ -44,14 +44,9 @@ OHA="$TOOLS/bin/oha"
 cargo build --release --locked -p indexer -p query-server >&2
 cargo build --release --locked -p livesearch --example gen_catalog --example make_urls >&2
 mkdir -p "$SCRATCH"
-CATALOG="$SCRATCH/catalog-$PRODUCTS"
+. benches/common.sh
+CATALOG=$(generated_catalog "$SCRATCH/catalog-$PRODUCTS" "$PRODUCTS" with-fixtures)
 ROOT="$SCRATCH/root-$PRODUCTS"
-if [ ! -f "$CATALOG/.complete" ]; then
-  rm -rf "$CATALOG"
-  ./target/release/examples/gen_catalog --products "$PRODUCTS" --out "$CATALOG" >&2
-  for file in anchors.jsonl products.jsonl videos.jsonl queries.tsv; do cat "fixtures/$file" >> "$CATALOG/$file"; done
-  touch "$CATALOG/.complete"
-fi
 rm -rf "$ROOT"
 build_started=$(date +%s.%N)
 ./target/release/indexer build --input "$CATALOG" --index-root "$ROOT" >&2

@@ -47,29 +47,14 @@ cargo build --release --locked -p livesearch --example gen_catalog --example mak
 OUT=target/soak
 rm -rf "$OUT"
 mkdir -p "$OUT" "$SCRATCH"
-CATALOG="$SCRATCH/catalog-$PRODUCTS"
+. benches/common.sh
+CATALOG=$(generated_catalog "$SCRATCH/catalog-$PRODUCTS" "$PRODUCTS" with-fixtures)
 ROOT="$SCRATCH/root"
-if [ ! -f "$CATALOG/.complete" ]; then
-  rm -rf "$CATALOG"
-  ./target/release/examples/gen_catalog --products "$PRODUCTS" --out "$CATALOG" >&2
-  for file in anchors.jsonl products.jsonl videos.jsonl queries.tsv; do cat "fixtures/$file" >> "$CATALOG/$file"; done
-  touch "$CATALOG/.complete"
-fi
 rm -rf "$ROOT"
 ./target/release/indexer build --input "$CATALOG" --index-root "$ROOT" >&2
 
 SERVER=""
-start_server() { # extra server arguments...
-  ./target/release/query-server serve --index-root "$ROOT" --addr 127.0.0.1:0 "$@" >"$OUT/server.out" 2>>"$OUT/server.log" &
-  SERVER=$!
-  ADDRESS=""
-  for _ in $(seq 1 100); do
-    ADDRESS=$(sed -n 's/^listening on //p' "$OUT/server.out" | head -1)
-    [ -n "$ADDRESS" ] && curl -sf "http://$ADDRESS/readyz" >/dev/null && break
-    sleep 0.2
-  done
-  [ -n "$ADDRESS" ] || { echo "the server did not start; see $OUT/server.log" >&2; exit 1; }
-}
+start_server() { start_query_server "$ROOT" "$OUT" "$@"; }
 stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }
 trap stop_server EXIT
 

@@ -71,15 +71,8 @@ cargo build --release --locked -p livesearch --example gen_catalog --example tok
 BIN=./target/release
 EX=./target/release/examples
 
-catalog_of() { # products -> catalog dir (generated once per size)
-  local dir="$SCRATCH/catalog-$1"
-  if [ ! -f "$dir/.complete" ]; then
-    rm -rf "$dir"
-    "$EX/gen_catalog" --products "$1" --out "$dir" >&2
-    touch "$dir/.complete"
-  fi
-  echo "$dir"
-}
+. benches/common.sh
+catalog_of() { generated_catalog "$SCRATCH/catalog-$1" "$1"; }
 
 {
   echo "{\"date\": \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\", \"commit\": \"$(git rev-parse --short HEAD)\","
@@ -157,17 +150,11 @@ if [ "$SKIP_PYTHON" = 0 ]; then
 fi
 
 say "4. loopback: ours over HTTP beside Sonic"
-"$BIN/query-server" serve --index-root "$ROOT" --addr 127.0.0.1:0 --max-concurrency 1024 \
-  > "$SCRATCH/server.out" 2> "$SCRATCH/server.log" &
-SERVER=$!
+SERVER=""
 SONIC_PID=""
-cleanup() { kill "$SERVER" 2>/dev/null || true; [ -n "$SONIC_PID" ] && kill "$SONIC_PID" 2>/dev/null || true; }
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; [ -n "$SONIC_PID" ] && kill "$SONIC_PID" 2>/dev/null; true; }
 trap cleanup EXIT
-for _ in $(seq 1 100); do
-  ADDRESS=$(sed -n 's/^listening on //p' "$SCRATCH/server.out" | head -1)
-  [ -n "$ADDRESS" ] && curl -sf "http://$ADDRESS/readyz" >/dev/null && break
-  sleep 0.2
-done
+start_query_server "$ROOT" "$SCRATCH" --max-concurrency 1024
 encode() { python3 -c 'import sys, urllib.parse; [print(sys.argv[1] + urllib.parse.quote(l.strip())) for l in open(sys.argv[2], encoding="utf-8") if l.strip()]' "$1" "$2"; }
 encode "http://$ADDRESS/v1/suggest?limit=5&q=" "$SCRATCH/prefixes-hanzi1.txt" > "$SCRATCH/ours-suggest-urls.txt"
 encode "http://$ADDRESS/v1/search?limit=10&q=" "$SCRATCH/queries.txt" > "$SCRATCH/ours-search-urls.txt"
