@@ -1,0 +1,131 @@
+//! Search at limit 10 and generation load time, in-process, on a generated
+//! catalog of BENCH_PRODUCTS products (default 1,000,000). The generation is
+//! built once and kept in `target/bench-search/<N>/` for later runs.
+//!
+//! Queries: the first jieba word of real Taobao queries (the vocabulary of
+//! ../shared/data when present, the fixtures' otherwise), kept only when the
+//! untimed warm-up finds hits for them, so every timed search asserts a hit.
+//!
+//! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run)
+
+#[path = "support/catalog.rs"]
+mod catalog;
+
+use std::path::PathBuf;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use livesearch::analysis::{Analyzer, AnalyzerMode};
+use livesearch::build::{build, BuildOptions, NoProgress};
+use livesearch::dictionaries::Dictionaries;
+use livesearch::generation::IndexRoot;
+use livesearch::search::{search, RankingConfig, SearchRequest};
+use livesearch::serving::LoadedGeneration;
+
+fn generation_root(products: usize) -> PathBuf {
+    let base =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-search/{products}"));
+    let root = base.join("root");
+    if IndexRoot::new(&root).current().ok().flatten().is_some() {
+        return root;
+    }
+    let vocabulary = catalog::Vocabulary::load();
+    let catalog_dir = base.join("catalog");
+    catalog::write_catalog(
+        &catalog_dir,
+        catalog::CatalogSize::for_products(products),
+        42,
+        &vocabulary,
+    )
+    .expect("catalog written");
+    let options = BuildOptions::new(&catalog_dir, &root);
+    build(&options, &NoProgress).expect("build succeeds");
+    root
+}
+
+fn request(query: &str) -> SearchRequest {
+    SearchRequest {
+        query: query.to_string(),
+        doc_type: None,
+        limit: 10,
+        offset: 0,
+        explain: false,
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let products: usize = std::env::var("BENCH_PRODUCTS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1_000_000);
+    let root = generation_root(products);
+    let index_root = IndexRoot::new(&root);
+    let current = index_root.current().unwrap().unwrap();
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let ranking = RankingConfig::default();
+
+    let mut group = c.benchmark_group(format!("generation_{products}"));
+    group.sample_size(10);
+    group.bench_function("load", |b| {
+        b.iter(|| {
+            let loaded = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
+            assert!(loaded.searcher().num_docs() as usize >= products);
+            loaded
+        })
+    });
+    group.finish();
+
+    let generation = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
+    let searcher = generation.searcher();
+    let vocabulary = catalog::Vocabulary::load();
+    let queries: Vec<String> = vocabulary
+        .queries
+        .iter()
+        .filter_map(|query| {
+            analyzer
+                .token_texts(query, AnalyzerMode::Query)
+                .into_iter()
+                .next()
+        })
+        .filter(|word| {
+            let found = search(
+                &searcher,
+                &generation.fields,
+                &analyzer,
+                &ranking,
+                &request(word),
+            )
+            .unwrap();
+            !found.hits.is_empty()
+        })
+        .take(1000)
+        .collect();
+    assert!(
+        queries.len() >= 100,
+        "only {} queries find anything",
+        queries.len()
+    );
+    println!("{} one-word real queries with hits", queries.len());
+
+    let mut group = c.benchmark_group(format!("search_{products}"));
+    let mut next = 0;
+    group.bench_function("limit_10", |b| {
+        b.iter(|| {
+            let query = &queries[next % queries.len()];
+            next += 1;
+            let found = search(
+                &searcher,
+                &generation.fields,
+                &analyzer,
+                &ranking,
+                &request(query),
+            )
+            .unwrap();
+            assert!(!found.hits.is_empty(), "{query}");
+            found.total
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
