@@ -201,8 +201,12 @@ if [ "$SKIP_SONIC" = 0 ]; then
   "$SONIC" -c "$SONIC_DIR/config.cfg" > "$SONIC_DIR/sonic.log" 2>&1 &
   SONIC_PID=$!
   for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/1491) 2>/dev/null && break; sleep 0.2; done
-  python3 -c 'import json,sys; [print(f"{json.loads(l)[\"product_id\"]}\t{json.loads(l)[\"title\"]}") for l in open(sys.argv[1], encoding="utf-8")]' \
-    "$CATALOG/products.jsonl" > "$SCRATCH/sonic-docs.tsv"
+  python3 - "$CATALOG/products.jsonl" > "$SCRATCH/sonic-docs.tsv" <<'PY'
+import json, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    product = json.loads(line)
+    print(product["product_id"] + "\t" + product["title"])
+PY
   "$EX/peer_load" sonic-ingest --docs "$SCRATCH/sonic-docs.tsv" --connections 2 > "$RESULTS/sonic_ingest.json"
   sleep 2
   "$EX/peer_load" sonic --kind suggest --limit 5 --terms "$SCRATCH/prefixes-hanzi1.txt" --connections 1,8,32,64 \
