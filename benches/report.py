@@ -205,7 +205,7 @@ def main():
                     continue
                 ratio = f"{r['p50_ms'] / ours['p50_ms']:.2f}×" if ours and r["peer"] != "ours" else ("1.00×" if r["peer"] == "ours" else "n/a")
                 rows.append([r["peer"], r["version"], f"{r['count']:,}", f"{r['per_s']:,.0f}", f"{r['p50_ms']:.3f}", f"{r['p99_ms']:.3f}", f"{r['nonempty_share'] * 100:.0f}%", ratio])
-            out.append(f"{'Queries' if measure == 'query' else 'Prefixes (two hanzi)'}:\n")
+            out.append(f"{'Queries' if measure == 'query' else 'Prefixes (the first 300 two-hanzi prefixes)'}:\n")
             out.append(table(["engine", "version", "requests", "per second", "p50 ms", "p99 ms", "answered", "peer p50 / ours"], rows) + "\n")
         load = ours_rows.get("load")
         if load:

@@ -14,7 +14,8 @@
 #      connections; capability rows: which prefix kinds each one answers.
 #
 # Usage: benches/peers/run_all.sh [--products N] [--sizes A,B,C] [--duration S]
-#                                 [--skip-sonic] [--skip-python] [--scratch DIR]
+#                                 [--steps 1,2,3,4] [--skip-sonic] [--skip-python]
+#                                 [--scratch DIR]
 # Defaults: 100000 products, sizes 100000,300000,1000000, 10 s per load level.
 # Installs peers outside the project: a virtualenv in ~/.cache/livesearch-peers
 # (tantivy, whoosh, jieba, rjieba, matplotlib from PyPI; Xapian from Debian's
@@ -28,15 +29,17 @@ SIZES=100000,300000,1000000
 DURATION=10
 SKIP_SONIC=0
 SKIP_PYTHON=0
+STEPS=1,2,3,4
 SCRATCH=${TMPDIR:-/tmp}/livesearch-peers-run
 PEERS=$HOME/.cache/livesearch-peers
 SONIC_VERSION=1.10.2
-usage() { sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --products) PRODUCTS=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
     --duration) DURATION=$2; shift 2 ;;
+    --steps) STEPS=$2; shift 2 ;;
     --skip-sonic) SKIP_SONIC=1; shift ;;
     --skip-python) SKIP_PYTHON=1; shift ;;
     --scratch) SCRATCH=$2; shift 2 ;;
@@ -51,6 +54,7 @@ QUERIES=../shared/data/queries/taobao_queries.txt
 RESULTS=benches/results
 mkdir -p "$RESULTS" "$SCRATCH"
 say() { echo "== $*" >&2; }
+step() { [[ ",$STEPS," == *",$1,"* ]]; }
 
 say "peers: installing what is missing"
 VENV=$PEERS/search-venv
@@ -82,6 +86,7 @@ catalog_of() { generated_catalog "$SCRATCH/catalog-$1" "$1"; }
   echo " \"products\": $PRODUCTS, \"duration_s\": $DURATION}"
 } > "$RESULTS/meta.json"
 
+if step 1; then
 say "1. build time of ours at $SIZES products"
 : > "$RESULTS/build_scaling.jsonl"
 for size in ${SIZES//,/ }; do
@@ -102,6 +107,7 @@ print(json.dumps({"products": size, "documents": sum(manifest["documents"].value
                   "command": f"indexer build --input catalog-{size} --index-root root-{size}"}))
 PY
 done
+fi
 
 CATALOG=$(catalog_of "$PRODUCTS")
 ROOT="$SCRATCH/root-$PRODUCTS"
@@ -133,22 +139,30 @@ PY
 "$EX/tokenize_titles" --titles "$SCRATCH/titles.txt" --write-tokens "$SCRATCH/title-tokens.tsv"
 "$EX/tokenize_titles" --titles "$SCRATCH/queries.txt" --write-tokens "$SCRATCH/query-tokens.tsv"
 cut -f2 "$SCRATCH/query-tokens.tsv" | grep -v '^$' > "$SCRATCH/query-tokens.txt"
+# In-process prefix timing: the first 300 two-hanzi prefixes for every engine
+# (Whoosh needs minutes for a thousand on 100k documents).
+head -n 300 "$SCRATCH/prefixes-hanzi2.txt" > "$SCRATCH/prefixes-inprocess.txt"
 # Pinyin, initials and mixed prefixes of the same queries (our key builder).
 cargo run --release --locked -q -p livesearch --example make_urls -- --queries "$SCRATCH/queries-whole.txt" \
   --base http://127.0.0.1:1 --out "$SCRATCH/urls-probe" >&2
 
+if step 2; then
 say "2. tokenization peers"
 LIVESEARCH_PEERS_VENV=$VENV bash benches/peers/tokenize.sh --products "$PRODUCTS" --scratch "$SCRATCH/tokenize" >&2
 cp "$SCRATCH/tokenize/tokenize.jsonl" "$RESULTS/tokenize.jsonl"
-
-say "3. in-process: ours, tantivy-py, Xapian, Whoosh"
-"$EX/ours_inprocess" --index-root "$ROOT" --queries "$SCRATCH/queries.txt" \
-  --prefixes "$SCRATCH/prefixes-hanzi2.txt" > "$RESULTS/inprocess.jsonl"
-if [ "$SKIP_PYTHON" = 0 ]; then
-  "$VENV/bin/python" benches/peers/search_peers.py --docs "$SCRATCH/title-tokens.tsv" \
-    --queries "$SCRATCH/query-tokens.txt" --prefixes "$SCRATCH/prefixes-hanzi2.txt" >> "$RESULTS/inprocess.jsonl"
 fi
 
+if step 3; then
+say "3. in-process: ours, tantivy-py, Xapian, Whoosh"
+"$EX/ours_inprocess" --index-root "$ROOT" --queries "$SCRATCH/queries.txt" \
+  --prefixes "$SCRATCH/prefixes-inprocess.txt" > "$RESULTS/inprocess.jsonl"
+if [ "$SKIP_PYTHON" = 0 ]; then
+  "$VENV/bin/python" benches/peers/search_peers.py --docs "$SCRATCH/title-tokens.tsv" \
+    --queries "$SCRATCH/query-tokens.txt" --prefixes "$SCRATCH/prefixes-inprocess.txt" >> "$RESULTS/inprocess.jsonl"
+fi
+fi
+
+step 4 || { say "report"; "$VENV/bin/python" benches/report.py; exit 0; }
 say "4. loopback: ours over HTTP beside Sonic"
 SERVER=""
 SONIC_PID=""

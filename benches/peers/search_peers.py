@@ -3,7 +3,8 @@
 tantivy (PyPI `tantivy`, Rust behind PyO3), Xapian (Debian `python3-xapian`)
 and Whoosh (PyPI, pure Python). For each peer: index build time, then one
 thread in-process timing every query (all words must match, top 10) and
-every prefix (term-prefix query on the titles, top 10). Prints one JSON line
+every prefix (term-prefix query on the titles, top 10), each returning the
+stored ids of its hits (ours returns id, title, signals and anchor). Prints one JSON line
 per peer and measure. Run by benches/peers/run_all.sh in its virtualenv."""
 import argparse
 import importlib.metadata
@@ -71,13 +72,15 @@ def tantivy_peer(docs, queries, prefixes, scratch):
 
     def search(words):
         terms = [(tantivy.Occur.Must, tantivy.Query.term_query(schema, "title", w)) for w in words.split()]
-        return searcher.search(tantivy.Query.boolean_query(terms), 10).hits
+        hits = searcher.search(tantivy.Query.boolean_query(terms), 10).hits
+        return [searcher.doc(address)["id"][0] for _, address in hits]
 
     emit("tantivy-py", version, "query", **timed(queries, search))
 
     def prefix(text):
         pattern = "".join("\\" + c if not c.isalnum() else c for c in text) + ".*"
-        return searcher.search(tantivy.Query.regex_query(schema, "title", pattern), 10).hits
+        hits = searcher.search(tantivy.Query.regex_query(schema, "title", pattern), 10).hits
+        return [searcher.doc(address)["id"][0] for _, address in hits]
 
     emit("tantivy-py", version, "prefix", **timed(prefixes, prefix))
 
@@ -103,13 +106,13 @@ def xapian_peer(docs, queries, prefixes, scratch):
 
     def search(words):
         enquire.set_query(xapian.Query(xapian.Query.OP_AND, words.split()))
-        return enquire.get_mset(0, 10).size()
+        return [match.document.get_data() for match in enquire.get_mset(0, 10)]
 
     emit("xapian", version, "query", **timed(queries, search))
 
     def prefix(text):
         enquire.set_query(xapian.Query(xapian.Query.OP_WILDCARD, text, 0, xapian.Query.WILDCARD_LIMIT_ERROR, xapian.Query.OP_OR))
-        return enquire.get_mset(0, 10).size()
+        return [match.document.get_data() for match in enquire.get_mset(0, 10)]
 
     emit("xapian", version, "prefix", **timed(prefixes, prefix))
 
@@ -132,8 +135,9 @@ def whoosh_peer(docs, queries, prefixes, scratch):
     emit("whoosh", version, "build", documents=len(docs), seconds=seconds, docs_per_s=len(docs) / seconds,
          config="SpaceSeparatedTokenizer over jieba tokens, one writer, 256 MB")
     with index.searcher() as searcher:
-        emit("whoosh", version, "query", **timed(queries, lambda words: len(searcher.search(And([Term("title", w) for w in words.split()]), limit=10))))
-        emit("whoosh", version, "prefix", **timed(prefixes, lambda text: len(searcher.search(Prefix("title", text), limit=10))))
+        ids = lambda results: [hit["id"] for hit in results]
+        emit("whoosh", version, "query", **timed(queries, lambda words: ids(searcher.search(And([Term("title", w) for w in words.split()]), limit=10))))
+        emit("whoosh", version, "prefix", **timed(prefixes, lambda text: ids(searcher.search(Prefix("title", text), limit=10))))
 
 
 def main():
