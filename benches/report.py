@@ -179,8 +179,8 @@ def main():
 
     if inprocess:
         out.append("## In-process search and prefix lookups, one thread\n")
-        out.append("Commands: `cargo run --release --example ours_inprocess -- --index-root ROOT --queries queries.txt --prefixes prefixes-hanzi2.txt`; "
-                   "`python benches/peers/search_peers.py --docs title-tokens.tsv --queries query-tokens.txt --prefixes prefixes-hanzi2.txt`. "
+        out.append("Commands: `cargo run --release --example ours_inprocess -- --index-root ROOT --queries queries.txt --prefixes prefixes-inprocess.txt`; "
+                   "`python benches/peers/search_peers.py --docs title-tokens.tsv --queries query-tokens.txt --prefixes prefixes-inprocess.txt` (the first 300 two-hanzi prefixes of the real queries). "
                    "The peers get the titles and queries already cut by jieba-rs `cut_for_search` (`tokenize_titles --write-tokens`); "
                    "ours analyses raw text itself. Query: all words must match, top 10 (ours also blends sales and followers). "
                    "Prefix: ours is the suggestion lookup (ranked phrases); the peers run a term-prefix query over the title words "
