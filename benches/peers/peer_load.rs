@@ -144,13 +144,18 @@ impl Channel {
         self.read_line()
     }
 
-    /// QUERY or SUGGEST: PENDING, then the EVENT line; returns the results.
-    fn search(&mut self, command: &str) -> Vec<String> {
+    /// QUERY or SUGGEST: PENDING, then the EVENT line; returns the results,
+    /// or Sonic's `ERR ...` refusal (for instance `ERR query_error` when a
+    /// SUGGEST word is more than one token).
+    fn search(&mut self, command: &str) -> Result<Vec<String>, String> {
         let pending = self.call(command);
+        if pending.starts_with("ERR") {
+            return Err(pending);
+        }
         assert!(pending.starts_with("PENDING"), "{command}: {pending}");
         let event = self.read_line();
         assert!(event.starts_with("EVENT"), "{command}: {event}");
-        event.split(' ').skip(3).map(String::from).collect()
+        Ok(event.split(' ').skip(3).map(String::from).collect())
     }
 }
 
@@ -336,7 +341,7 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
             Duration::from_secs(load.duration),
             move |index, started, duration| {
                 let mut channel = Channel::open(&sonic, "search");
-                let (mut latencies, mut nonempty) = (Vec::new(), 0);
+                let (mut latencies, mut nonempty, mut refused) = (Vec::new(), 0, 0);
                 let mut next = index * 7919;
                 while started.elapsed() < duration {
                     let term = &terms[next % terms.len()];
@@ -349,12 +354,14 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
                         quoted(term)
                     ));
                     latencies.push(sent.elapsed().as_micros() as u64);
-                    if !results.is_empty() {
-                        nonempty += 1;
+                    match results {
+                        Ok(results) if !results.is_empty() => nonempty += 1,
+                        Ok(_) => {}
+                        Err(_) => refused += 1,
                     }
                 }
                 channel.call("QUIT");
-                (latencies, nonempty, 0)
+                (latencies, nonempty, refused)
             },
         );
         report(&load.label, connections, level);
