@@ -249,13 +249,22 @@ def main():
         out.append("## Capability: which typed prefixes get an answer\n")
         out.append("Each prefix kind from the same real queries (hanzi1: first character; hanzi2: first two; pinyin: full pinyin "
                    "prefixes such as `lianyi`; initials: `lyq`; mixed: `连yi`), sent one connection for 3 s; the share of requests "
-                   "that got at least one suggestion.\n")
+                   "that got at least one suggestion. Sonic answers `ERR query_error` when the SUGGEST word is more than one token "
+                   "of its tokenizer, counted here as refused.\n")
         kinds = ["hanzi1", "hanzi2", "pinyin", "initials", "mixed"]
         by = {(r["label"].split()[0], r["label"].split()[1]): r for r in capability}
         rows = []
         for engine in ("ours", "sonic"):
             if any((engine, k) in by for k in kinds):
-                rows.append([engine] + [f"{by[(engine, k)]['nonempty_share'] * 100:.0f}%" if (engine, k) in by else "n/a" for k in kinds])
+                cells = []
+                for k in kinds:
+                    r = by.get((engine, k))
+                    if r is None:
+                        cells.append("n/a")
+                        continue
+                    refused = r["errors"] / max(1, r["requests"])
+                    cells.append(f"{r['nonempty_share'] * 100:.0f}%" + (f" ({refused * 100:.0f}% refused with ERR)" if r["errors"] else ""))
+                rows.append([engine] + cells)
         out.append(table(["engine"] + kinds, rows) + "\n")
 
     out.append("## Peers: versions, installation, configuration\n")
