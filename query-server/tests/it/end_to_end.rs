@@ -240,3 +240,86 @@ fn the_admin_token_is_never_logged() {
         "the token was logged:\n{log}"
     );
 }
+
+/// Polls `/readyz` until `done` accepts it (10 s at most).
+fn wait_for_readyz(
+    agent: &ureq::Agent,
+    base: &str,
+    what: &str,
+    done: impl Fn(u16, &serde_json::Value) -> bool,
+) -> (u16, serde_json::Value) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, ready) = get_json(agent, &format!("{base}/readyz"));
+        if done(status, &ready) {
+            return (status, ready);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: last /readyz {status} {ready}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn starts_not_ready_on_a_missing_generation_then_serves_and_refuses_a_corrupt_one() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("CURRENT"), "20200101T000000.000Z-dead\n").unwrap();
+    let log = Arc::new(std::sync::Mutex::new(String::new()));
+    let server = start_server_with(root.path(), &[], "info", Some(log.clone()));
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+
+    let (status, not_ready) = get_json(&agent, &format!("{}/readyz", server.base));
+    assert_eq!(status, 503);
+    assert!(
+        not_ready["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("20200101T000000.000Z-dead"),
+        "{not_ready}"
+    );
+    let (status, _) = get_json(&agent, &format!("{}/v1/suggest?q=lyq", server.base));
+    assert_eq!(status, 503, "not ready yet, yet answering");
+
+    // A good generation is published: the watcher makes the server ready.
+    let good = build_fixtures(root.path());
+    wait_for_readyz(
+        &agent,
+        &server.base,
+        "ready on the good generation",
+        |status, ready| status == 200 && ready["generation"] == good.as_str(),
+    );
+
+    // A corrupt one (its manifest deleted) is refused; the good one stays served.
+    let corrupt = build_fixtures(root.path());
+    std::fs::remove_file(
+        root.path()
+            .join("generations")
+            .join(&corrupt)
+            .join("manifest.json"),
+    )
+    .unwrap();
+    let (_, ready) = wait_for_readyz(&agent, &server.base, "refusal reported", |status, ready| {
+        status == 200 && ready["last_refused"]["generation"] == corrupt.as_str()
+    });
+    assert_eq!(ready["generation"], good.as_str());
+    let (status, _) = get_json(
+        &agent,
+        &format!("{}/v1/search?q={}", server.base, encode("卫衣")),
+    );
+    assert_eq!(status, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    drop(server);
+    let log = log.lock().unwrap().clone();
+    let refusal = log
+        .lines()
+        .find(|line| {
+            line.contains("refused to switch generation") && line.contains(corrupt.as_str())
+        })
+        .unwrap_or_else(|| panic!("no refusal of {corrupt} in the log:\n{log}"));
+    assert!(refusal.contains("ERROR"), "{refusal}");
+}
