@@ -25,21 +25,13 @@ def load_json(path):
         return json.load(handle)
 
 
-def fmt(value, digits=2):
-    if value is None:
-        return "n/a"
-    if isinstance(value, (int,)) or (isinstance(value, float) and value >= 1000):
-        return f"{value:,.0f}"
-    return f"{value:.{digits}f}"
-
-
 def table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
-def plots(results, out_dir, http, scaling):
+def plots(out_dir, http, scaling):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -154,7 +146,7 @@ def main():
     out.append(table(["target (2 cores)", "measured in this run", "status"], glance) + "\n")
     out.append("Search p99 at a fixed 1,000 requests/s is measured by `benches/load.sh` (see the notes below).\n")
 
-    written = plots(args.results, args.plots, http, scaling)
+    written = plots(args.plots, http, scaling)
 
     if scaling:
         out.append("## Build time against catalog size\n")

@@ -112,10 +112,10 @@ pub fn document(limits: &Limits) -> Value {
             if parameter["name"] != name {
                 continue;
             }
-            if let (Some(schema), Value::Object(extra)) =
-                (parameter["schema"].as_object_mut(), extra.clone())
+            if let (Some(schema), Some(extra)) =
+                (parameter["schema"].as_object_mut(), extra.as_object())
             {
-                schema.extend(extra);
+                schema.extend(extra.clone());
             }
         }
     }

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use proptest::prelude::*;
 
 use crate::analysis::Analyzer;
-use crate::catalog::{read_catalog, LoggedQuery, Product};
+use crate::catalog::{read_catalog, Catalog, LoggedQuery, Product};
 use crate::dictionaries::Dictionaries;
 use crate::suggest::index::{write_suggest_index, SuggestIndex, MAX_LIMIT};
 use crate::suggest::keys::{initials_prefixes, syllable_prefixes};
@@ -18,6 +18,9 @@ use crate::suggest::{mine_candidates, SuggestConfig};
 
 struct Fixture {
     _dir: tempfile::TempDir,
+    analyzer: Analyzer,
+    /// The fixtures plus the popular records carrying blocklisted terms.
+    catalog: Catalog,
     index: SuggestIndex,
     blocklist: Vec<String>,
     /// Texts a user could be typing towards: candidates and the injected
@@ -61,6 +64,8 @@ fn fixture() -> &'static Fixture {
         let index = SuggestIndex::open(dir.path()).unwrap();
         Fixture {
             _dir: dir,
+            analyzer,
+            catalog,
             index,
             blocklist,
             targets,
@@ -124,11 +129,25 @@ proptest! {
 
 #[test]
 fn the_injected_records_would_have_been_suggested_if_not_blocked() {
-    // Guards the property above against passing vacuously: the blocklisted
-    // records are the most popular of the catalog, and their clean parts
-    // (耐克运动鞋男款, 连衣裙) are suggested.
+    // Guards the property above against passing vacuously: mined without
+    // the blocklist, the same catalog yields candidates carrying every
+    // blocklisted term, so the index under test had them to drop.
     let fixture = fixture();
     assert!(fixture.blocklist.len() >= 10);
+    let unfiltered = mine_candidates(
+        &fixture.catalog,
+        &fixture.analyzer,
+        &[],
+        &SuggestConfig::default(),
+    );
+    for term in &fixture.blocklist {
+        assert!(
+            unfiltered
+                .iter()
+                .any(|candidate| candidate.text.contains(term.as_str())),
+            "no candidate would carry {term:?} even without the blocklist"
+        );
+    }
     let shown: Vec<String> = fixture
         .index
         .suggest("连衣", MAX_LIMIT)
