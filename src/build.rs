@@ -552,8 +552,9 @@ impl DocumentBuilder<'_> {
         document
     }
 
-    /// The title feeds two fields from one segmentation: every token into
-    /// `title`, the precise words only into `title_words`.
+    /// The title feeds three fields from one segmentation: every token into
+    /// `title`, the precise words only into `title_words`, the words naming
+    /// what it sells into `title_heads`.
     fn add_title(&self, document: &mut CatalogDocument, title: &str) {
         document.add_text(self.fields.title_text, title);
         let tagged = self.analyzer.analyze_tagged(title);
@@ -562,9 +563,11 @@ impl DocumentBuilder<'_> {
             .filter(|token| !token.is_subword)
             .map(|token| token.token.clone())
             .collect();
+        let heads = self.analyzer.title_heads(title, &tagged);
         let all = tagged.into_iter().map(|token| token.token).collect();
         document.add_pre_tokenized(self.fields.title, title, all);
         document.add_pre_tokenized(self.fields.title_words, title, words);
+        document.add_pre_tokenized(self.fields.title_heads, title, heads);
     }
 
     fn add_analyzed(

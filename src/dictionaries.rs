@@ -39,12 +39,31 @@ pub struct Dictionaries {
     stopwords_file: ListFile,
     blocklist_file: Option<ListFile>,
     entries: Vec<DictEntry>,
+    product_words: HashSet<String>,
+    attribute_words: HashSet<String>,
     stopwords: HashSet<String>,
     blocklist: Vec<String>,
+    synonyms: Vec<SynonymRule>,
+}
+
+/// One line of `synonyms.txt`: `a,b,c` makes every term a variant of every
+/// other; `a => b,c` makes `b` and `c` variants of `a` only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SynonymRule {
+    /// Terms a query may contain (normalised).
+    pub from: Vec<String>,
+    /// Terms each of them also matches (normalised).
+    pub to: Vec<String>,
 }
 
 const STOPWORDS_FILE: &str = "stopwords.txt";
 const BLOCKLIST_FILE: &str = "blocklist.txt";
+const SYNONYMS_FILE: &str = "synonyms.txt";
+/// The user dictionary whose words name products (中心词 candidates).
+const PRODUCT_DICT_FILE: &str = "products.dict";
+/// User dictionaries whose words describe or sell a product but never name
+/// one (brands; selling, audience, season and material words).
+const ATTRIBUTE_DICT_FILES: &[&str] = &["brands.dict", "commerce.dict"];
 const USER_DICT_EXTENSION: &str = "dict";
 
 const EMBEDDED_USER_DICTS: &[(&str, &str)] = &[
@@ -60,6 +79,7 @@ const EMBEDDED_USER_DICTS: &[(&str, &str)] = &[
 ];
 const EMBEDDED_STOPWORDS: &str = include_str!("../dictionaries/stopwords.txt");
 const EMBEDDED_BLOCKLIST: &str = include_str!("../dictionaries/blocklist.txt");
+const EMBEDDED_SYNONYMS: &str = include_str!("../dictionaries/synonyms.txt");
 
 impl Dictionaries {
     /// The lists shipped in the repository's `dictionaries/`, compiled in.
@@ -79,7 +99,11 @@ impl Dictionaries {
             name: BLOCKLIST_FILE.to_string(),
             text: EMBEDDED_BLOCKLIST.to_string(),
         });
-        Self::parse(user_dicts, stopwords_file, blocklist_file)
+        let synonyms_file = Some(ListFile {
+            name: SYNONYMS_FILE.to_string(),
+            text: EMBEDDED_SYNONYMS.to_string(),
+        });
+        Self::parse(user_dicts, stopwords_file, blocklist_file, synonyms_file)
             .expect("the embedded dictionaries are validated by the test suite")
     }
 
@@ -90,11 +114,11 @@ impl Dictionaries {
             name: name.to_string(),
             text: String::new(),
         };
-        Self::parse(Vec::new(), empty(STOPWORDS_FILE), None).expect("empty lists parse")
+        Self::parse(Vec::new(), empty(STOPWORDS_FILE), None, None).expect("empty lists parse")
     }
 
     /// Loads every `*.dict` file of `dir` (in name order), `stopwords.txt`
-    /// (required) and `blocklist.txt` (optional).
+    /// (required), `blocklist.txt` and `synonyms.txt` (optional).
     pub fn from_dir(dir: &Path) -> Result<Self> {
         let read = |path: PathBuf| -> Result<ListFile> {
             let text = std::fs::read_to_string(&path).map_err(|source| Error::Io {
@@ -128,28 +152,41 @@ impl Dictionaries {
             .map(read)
             .collect::<Result<Vec<_>>>()?;
         let stopwords_file = read(dir.join(STOPWORDS_FILE))?;
-        let blocklist_path = dir.join(BLOCKLIST_FILE);
-        let blocklist_file = if blocklist_path.exists() {
-            Some(read(blocklist_path)?)
-        } else {
-            None
+        let optional = |name: &str| {
+            let path = dir.join(name);
+            path.exists().then(|| read(path)).transpose()
         };
-        Self::parse(user_dicts, stopwords_file, blocklist_file)
+        let blocklist_file = optional(BLOCKLIST_FILE)?;
+        let synonyms_file = optional(SYNONYMS_FILE)?;
+        Self::parse(user_dicts, stopwords_file, blocklist_file, synonyms_file)
     }
 
     fn parse(
         user_dicts: Vec<ListFile>,
         stopwords_file: ListFile,
         blocklist_file: Option<ListFile>,
+        synonyms_file: Option<ListFile>,
     ) -> Result<Self> {
         let mut entries = Vec::new();
+        let mut product_words = HashSet::new();
+        let mut attribute_words = HashSet::new();
         for file in &user_dicts {
             for (line_index, line) in file.text.lines().enumerate() {
                 if let Some(entry) = parse_dict_line(&file.name, line_index + 1, line)? {
+                    if file.name == PRODUCT_DICT_FILE {
+                        product_words.insert(entry.word.clone());
+                    }
+                    if ATTRIBUTE_DICT_FILES.contains(&file.name.as_str()) {
+                        attribute_words.insert(entry.word.clone());
+                    }
                     entries.push(entry);
                 }
             }
         }
+        let synonyms = match &synonyms_file {
+            Some(file) => parse_synonyms(file)?,
+            None => Vec::new(),
+        };
         let stopwords = list_lines(&stopwords_file.text).map(normalize).collect();
         let blocklist = blocklist_file
             .as_ref()
@@ -160,9 +197,31 @@ impl Dictionaries {
             stopwords_file,
             blocklist_file,
             entries,
+            product_words,
+            attribute_words,
             stopwords,
             blocklist,
+            synonyms,
         })
+    }
+
+    /// Normalised words of `products.dict`: the words that name what is
+    /// bought, from which a query's product word (中心词) is chosen.
+    pub fn product_words(&self) -> &HashSet<String> {
+        &self.product_words
+    }
+
+    /// Normalised words of `brands.dict` and `commerce.dict`: they describe
+    /// a product (brand, material, audience, season, selling terms) and are
+    /// never a query's product word.
+    pub fn attribute_words(&self) -> &HashSet<String> {
+        &self.attribute_words
+    }
+
+    /// The rules of `synonyms.txt`, applied at query time only: they are not
+    /// part of [`Dictionaries::checksum`], so changing them needs no reindex.
+    pub fn synonyms(&self) -> &[SynonymRule] {
+        &self.synonyms
     }
 
     /// Entries of all user dictionaries, in file then line order.
@@ -214,6 +273,47 @@ fn list_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
+}
+
+fn parse_synonyms(file: &ListFile) -> Result<Vec<SynonymRule>> {
+    let mut rules = Vec::new();
+    for (line_index, line) in file.text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let terms = |side: &str| -> Vec<String> {
+            side.split(',')
+                .map(normalize)
+                .map(|term| term.trim().to_string())
+                .filter(|term| !term.is_empty())
+                .collect()
+        };
+        let rule = match line.split_once("=>") {
+            Some((from, to)) => SynonymRule {
+                from: terms(from),
+                to: terms(to),
+            },
+            None => {
+                let all = terms(line);
+                SynonymRule {
+                    from: all.clone(),
+                    to: all,
+                }
+            }
+        };
+        let distinct: HashSet<&String> = rule.from.iter().chain(&rule.to).collect();
+        if rule.from.is_empty() || rule.to.is_empty() || distinct.len() < 2 {
+            return Err(Error::Dictionary {
+                file: file.name.clone(),
+                line: line_index + 1,
+                reason: "expected `a,b[,c…]` or `a[,b…] => c[,d…]` with two different terms"
+                    .to_string(),
+            });
+        }
+        rules.push(rule);
+    }
+    Ok(rules)
 }
 
 fn parse_dict_line(file: &str, line: usize, text: &str) -> Result<Option<DictEntry>> {

@@ -17,7 +17,7 @@ use crate::analysis::{INDEX_TOKENIZER, QUERY_TOKENIZER};
 use crate::error::{Error, Result};
 
 /// Bumped whenever fields change; part of what a generation must match.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The kind of a document, as stored in `doc_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -68,6 +68,8 @@ pub struct CatalogSchema {
     pub id_rank: Field,
     pub title: Field,
     pub title_words: Field,
+    /// The words naming what the title sells (see `analysis::heads`).
+    pub title_heads: Field,
     pub brand: Field,
     pub category: Field,
     pub anchor_id: Field,
@@ -109,6 +111,11 @@ impl CatalogSchema {
             "title_words",
             text(QUERY_TOKENIZER, IndexRecordOption::WithFreqs),
         );
+        // Only tested for membership (the product-word rule of search).
+        builder.add_text_field(
+            "title_heads",
+            text(QUERY_TOKENIZER, IndexRecordOption::Basic),
+        );
         builder.add_text_field("brand", text(INDEX_TOKENIZER, positions));
         builder.add_text_field("category", text(INDEX_TOKENIZER, positions));
         builder.add_text_field("anchor_id", STRING | STORED);
@@ -143,6 +150,7 @@ impl CatalogSchema {
             id_rank: field("id_rank")?,
             title: field("title")?,
             title_words: field("title_words")?,
+            title_heads: field("title_heads")?,
             brand: field("brand")?,
             category: field("category")?,
             anchor_id: field("anchor_id")?,
@@ -158,6 +166,19 @@ impl CatalogSchema {
             price_cents: field("price_cents")?,
             published_at: field("published_at")?,
         })
+    }
+}
+
+impl CatalogSchema {
+    /// The text fields a query word is looked for in.
+    pub fn searched_text_fields(&self) -> [Field; 5] {
+        [
+            self.title,
+            self.title_words,
+            self.brand,
+            self.anchor_name,
+            self.category,
+        ]
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod build;
 mod eval_analyzer;
+mod eval_search;
 mod eval_suggest;
 mod progress;
 mod rollback;
@@ -37,6 +38,9 @@ enum Command {
     /// Keystroke saving of the drop-down against most-popular-completion on
     /// held-out real queries (reads ../shared/data).
     EvalSuggest(eval_suggest::Args),
+    /// Graded search relevance (nDCG@10) beside a plain BM25 baseline on a
+    /// catalog of real titles (reads ../shared/data).
+    EvalSearch(eval_search::Args),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,7 @@ fn main() -> ExitCode {
         Command::Rollback(args) => rollback::run(args),
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),
         Command::EvalSuggest(args) => eval_suggest::run(args),
+        Command::EvalSearch(args) => eval_search::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,7 +15,9 @@
 //! [`register_analyzers`] is the one place that registers them; the indexer
 //! and the query server both call it.
 
-use std::collections::HashSet;
+mod heads;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use jieba_rs::Jieba;
@@ -51,6 +53,10 @@ pub struct Analyzer {
 struct SharedAnalyzer {
     jieba: Jieba,
     stopwords: HashSet<String>,
+    product_words: HashSet<String>,
+    attribute_words: HashSet<String>,
+    /// Query-time variants of a normalised term (`synonyms.txt`).
+    synonyms: HashMap<String, Vec<String>>,
     dictionary_checksum: String,
 }
 
@@ -80,14 +86,38 @@ impl Analyzer {
             let freq = entry.freq.unwrap_or(0).max(needed);
             jieba.add_word(&entry.word, Some(freq), entry.tag.as_deref());
         }
+        let mut synonyms: HashMap<String, Vec<String>> = HashMap::new();
+        for rule in dictionaries.synonyms() {
+            for from in &rule.from {
+                let variants = synonyms.entry(from.clone()).or_default();
+                for to in &rule.to {
+                    if to != from && !variants.contains(to) {
+                        variants.push(to.clone());
+                    }
+                }
+            }
+        }
         Analyzer {
             shared: Arc::new(SharedAnalyzer {
                 jieba,
                 stopwords: dictionaries.stopwords().clone(),
+                product_words: dictionaries.product_words().clone(),
+                attribute_words: dictionaries.attribute_words().clone(),
+                synonyms,
                 dictionary_checksum: dictionaries.checksum(),
             }),
         }
     }
+
+    /// The query-time variants of normalised `term` from `synonyms.txt`.
+    pub fn synonyms_of(&self, term: &str) -> &[String] {
+        self.shared
+            .synonyms
+            .get(term)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
 
     /// The checksum of the dictionaries this analyzer was built from.
     pub fn dictionary_checksum(&self) -> &str {
@@ -117,6 +147,37 @@ impl Analyzer {
             tokens.push(AnalyzedToken { token, is_subword })
         });
         tokens
+    }
+
+    /// Dictionary words that together spell `word` exactly, left to right
+    /// (小米手环 → 小米 手环), when `word` is one word of two or more parts:
+    /// a title may write the parts apart where a query writes them together.
+    pub fn subword_tiling(&self, word: &str) -> Option<Vec<String>> {
+        let tagged = self.analyze_tagged(word);
+        let [.., last] = tagged.as_slice() else {
+            return None;
+        };
+        let whole = tagged.len() > 1
+            && !last.is_subword
+            && last.token.offset_from == 0
+            && last.token.offset_to == word.len();
+        if !whole {
+            return None;
+        }
+        // Longest parts first, so the tiling has as few parts as possible.
+        let mut parts: Vec<&Token> = tagged[..tagged.len() - 1]
+            .iter()
+            .map(|subword| &subword.token)
+            .collect();
+        parts.sort_by_key(|part| std::cmp::Reverse(part.offset_to - part.offset_from));
+        let mut tiling = Vec::new();
+        let mut at = 0;
+        while at < word.len() {
+            let part = parts.iter().find(|part| part.offset_from == at)?;
+            tiling.push(part.text.clone());
+            at = part.offset_to;
+        }
+        Some(tiling)
     }
 
     /// The token texts of `text`, for tests and diagnostics.

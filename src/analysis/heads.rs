@@ -1,0 +1,248 @@
+//! The words of a title that name what it sells (its product words, 中心词),
+//! told apart from words it only mentions.
+//!
+//! Shop titles are head-final noun phrases strung together: in 蜂蜜洗发水 the
+//! product is 洗发水 and 蜂蜜 only describes it; in 鼠标垫 the product is a
+//! pad. Titles also mention other products: gifts (面霜送口红), compatible
+//! devices (适用于苹果), parts (牙刷头). A word is a head of the title when
+//! - it is not immediately followed by another product-like word (a compound
+//!   whose last part is the product: 鼠标|垫, 咖啡|机, 蜂蜜|洗发水), and
+//! - it does not stand in a mention clause: after a gift marker (送, 赠, …)
+//!   that follows a product word, or after a compatibility marker (适用,
+//!   兼容, …), up to the next space or punctuation, and
+//! - it is not the compatible device before 专用/通用 (苹果专用).
+//!
+//! A dictionary word inside a head word is a head too when it ends that word
+//! (无线鼠标 → 鼠标), and not when it starts it (鼠标垫 → not 鼠标).
+
+use tantivy::tokenizer::Token;
+
+use super::{AnalyzedToken, Analyzer};
+use crate::text::is_han;
+
+/// Markers after which the rest of a clause lists gifts.
+const GIFT_MARKERS: &[&str] = &[
+    "送", "赠", "赠送", "加送", "附送", "附赠", "再送", "赠品", "买一送一", "买二送一", "送礼品",
+];
+
+/// Markers after which the rest of a clause lists compatible products.
+const COMPATIBILITY_MARKERS: &[&str] = &["适用", "适用于", "兼容", "适配", "用于", "适合"];
+
+/// Words after which the word before them names a compatible device.
+const DEVICE_SUFFIXES: &[&str] = &["专用", "通用", "适用", "配套"];
+
+/// Product-dictionary words that package a product rather than replace it
+/// (洗发水套装 is still shampoo).
+const PACKAGING_WORDS: &[&str] = &[
+    "套装", "礼盒", "套盒", "两件套", "三件套", "组合", "套餐", "礼包", "家庭装", "旅行装",
+];
+
+/// Words that name a part, accessory or consumable of another product. A
+/// title holding one (outside a gift or compatibility clause) sells that
+/// part: its other words are not its heads (小米手环3代充电器 sells a
+/// charger), unless the query asks for the part itself.
+const ACCESSORY_WORDS: &[&str] = &[
+    "配件", "零件", "零部件", "表带", "腕带", "手表带", "替换带", "保护套", "保护壳", "手机壳", "手机套", "皮套",
+    "贴膜", "钢化膜", "保护膜", "水凝膜", "充电器", "充电线", "数据线", "充电头", "充电座", "刷头",
+    "替换头", "滤芯", "滤网", "机芯", "支架", "挂绳", "收纳盒", "收纳袋", "收纳包", "包装袋",
+    "包装盒", "防尘罩", "防尘套", "外壳", "后盖", "镜头盖", "耳机套", "键帽", "表壳", "底座",
+    "遥控器", "电池", "吊坠套", "硅胶套", "手柄", "转换器", "转接头", "适配器", "替换",
+];
+
+/// Markers that deny the word right after them (非电动牙刷, 非原装).
+const NEGATION_MARKERS: &[&str] = &["非", "不是", "不含"];
+
+/// Single characters that, written right after a product word, make the
+/// compound a part or accessory of it (牙刷|头, 手机|壳).
+const PART_CHARS: &str = "头垫套壳膜带盒架贴袋罩芯线圈片托座扣环绳夹刷";
+
+impl Analyzer {
+    /// Whether `word` (normalised) names a kind of product: a word of
+    /// `products.dict`, or a word of two or more characters ending in a
+    /// product head character (熨烫机, 钢琴罩), packaging words excepted.
+    pub fn is_product_word(&self, word: &str) -> bool {
+        if PACKAGING_WORDS.contains(&word) {
+            return false;
+        }
+        if self.shared.product_words.contains(word) {
+            return true;
+        }
+        // A compound ending in a product word names that product (无线鼠标).
+        let suffix_names_product = word
+            .char_indices()
+            .skip(1)
+            .map(|(offset, _)| &word[offset..])
+            .any(|suffix| suffix.chars().count() >= 2 && self.shared.product_words.contains(suffix));
+        if suffix_names_product {
+            return true;
+        }
+        let mut chars = word.chars();
+        let last = chars.next_back();
+        let has_more_han = chars.clone().count() >= 1 && chars.all(is_han);
+        has_more_han && last.is_some_and(super::is_product_head_char)
+    }
+
+    /// Whether `word` (normalised) describes a product without naming one:
+    /// a brand, or a selling, audience, season or material word.
+    pub fn is_attribute_word(&self, word: &str) -> bool {
+        self.shared.attribute_words.contains(word)
+    }
+
+    /// Whether `word` written right after another word turns that word into
+    /// a modifier (a product word, or a part character on its own).
+    fn makes_modifier_of_previous(&self, word: &str) -> bool {
+        let mut chars = word.chars();
+        let single_part_char = matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c));
+        single_part_char || self.is_product_word(word)
+    }
+
+    /// The head tokens of an index-mode analysis of `text` (see the module
+    /// documentation), in order, with their positions and offsets.
+    pub fn title_heads(&self, text: &str, tagged: &[AnalyzedToken]) -> Vec<Token> {
+        let words: Vec<usize> = (0..tagged.len())
+            .filter(|&index| !tagged[index].is_subword)
+            .collect();
+        let mut heads = Vec::new();
+        let mut accessory_heads = Vec::new();
+        let mut in_mention = false;
+        let mut seen_product = false;
+        let mut previous_end: Option<usize> = None;
+        for (word_number, &index) in words.iter().enumerate() {
+            let token = &tagged[index].token;
+            let word = token.text.as_str();
+            let separated = previous_end.is_some_and(|end| {
+                text.get(end..token.offset_from)
+                    .is_none_or(|gap| !gap.is_empty())
+            });
+            if separated {
+                in_mention = false;
+            }
+            previous_end = Some(token.offset_to);
+            if GIFT_MARKERS.contains(&word) {
+                in_mention |= seen_product;
+                continue;
+            }
+            if COMPATIBILITY_MARKERS.contains(&word) {
+                in_mention = true;
+                continue;
+            }
+            let negated = word_number
+                .checked_sub(1)
+                .map(|previous| &tagged[words[previous]].token)
+                .is_some_and(|previous| {
+                    previous.offset_to == token.offset_from
+                        && NEGATION_MARKERS.contains(&previous.text.as_str())
+                });
+            let next_adjacent = words
+                .get(word_number + 1)
+                .map(|&next| &tagged[next].token)
+                .filter(|next| next.offset_from == token.offset_to);
+            let is_modifier = next_adjacent.is_some_and(|next| {
+                DEVICE_SUFFIXES.contains(&next.text.as_str())
+                    || self.makes_modifier_of_previous(&next.text)
+            });
+            let is_number = word.chars().all(|c| c.is_ascii_digit() || c == '.');
+            if !in_mention && !is_modifier && !is_number && !negated {
+                // Sub-words come right before their word; those ending it are
+                // heads too.
+                let mut first = index;
+                while first > 0
+                    && tagged[first - 1].is_subword
+                    && tagged[first - 1].token.position == token.position
+                {
+                    first -= 1;
+                }
+                let is_accessory = ACCESSORY_WORDS.contains(&word)
+                    || tagged[first..index].iter().any(|subword| {
+                        subword.token.offset_to == token.offset_to
+                            && ACCESSORY_WORDS.contains(&subword.token.text.as_str())
+                    });
+                let found = if is_accessory {
+                    &mut accessory_heads
+                } else {
+                    &mut heads
+                };
+                for subword in &tagged[first..index] {
+                    if subword.token.offset_to == token.offset_to {
+                        found.push(subword.token.clone());
+                    }
+                }
+                found.push(token.clone());
+            }
+            seen_product |= self.is_product_word(word);
+        }
+        // A title selling a part names its product only through the part.
+        if accessory_heads.is_empty() {
+            heads
+        } else {
+            accessory_heads
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analysis::Analyzer;
+    use crate::dictionaries::Dictionaries;
+
+    fn heads(title: &str) -> Vec<String> {
+        static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+        let analyzer = ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()));
+        let tagged = analyzer.analyze_tagged(title);
+        analyzer
+            .title_heads(title, &tagged)
+            .into_iter()
+            .map(|token| token.text)
+            .collect()
+    }
+
+    #[test]
+    fn a_gift_after_the_product_is_not_a_head() {
+        let found = heads("保湿面霜送口红一支");
+        assert!(found.contains(&"面霜".to_string()), "{found:?}");
+        assert!(!found.contains(&"口红".to_string()), "{found:?}");
+        assert!(heads("口红 正品").contains(&"口红".to_string()));
+    }
+
+    #[test]
+    fn a_gift_marker_before_any_product_starts_no_mention() {
+        let found = heads("送女友口红礼盒");
+        assert!(found.contains(&"口红".to_string()), "{found:?}");
+    }
+
+    #[test]
+    fn a_modifier_before_the_product_is_not_a_head() {
+        let found = heads("蜂蜜洗发水");
+        assert!(found.contains(&"洗发水".to_string()), "{found:?}");
+        assert!(!found.contains(&"蜂蜜".to_string()), "{found:?}");
+        let pad = heads("鼠标垫超大号");
+        assert!(!pad.contains(&"鼠标".to_string()), "{pad:?}");
+        let mouse = heads("罗技无线鼠标");
+        assert!(mouse.contains(&"鼠标".to_string()), "{mouse:?}");
+    }
+
+    #[test]
+    fn compatible_devices_are_not_heads() {
+        let found = heads("钢化膜适用于苹果手机");
+        assert!(!found.contains(&"手机".to_string()), "{found:?}");
+        assert!(!found.contains(&"苹果".to_string()), "{found:?}");
+        let special = heads("华为专用数据线");
+        assert!(!special.contains(&"华为".to_string()), "{special:?}");
+        assert!(special.contains(&"数据线".to_string()), "{special:?}");
+    }
+
+    #[test]
+    fn a_title_selling_a_part_has_only_the_part_as_head() {
+        let found = heads("小米手环3代充电器 磁吸充电线");
+        assert!(!found.contains(&"小米手环".to_string()), "{found:?}");
+        assert!(found.contains(&"充电器".to_string()), "{found:?}");
+        let gift = heads("小米手环4 送充电器");
+        assert!(gift.contains(&"小米手环".to_string()), "{gift:?}");
+    }
+
+    #[test]
+    fn packaging_does_not_demote_the_product() {
+        let found = heads("洗发水套装");
+        assert!(found.contains(&"洗发水".to_string()), "{found:?}");
+    }
+}

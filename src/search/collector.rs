@@ -1,0 +1,435 @@
+//! The relevance collector: every document matching the required words is
+//! given a sort key of tiers, then a blended score, and the best are kept.
+//!
+//! The key, compared in order:
+//! 1. how many query words the document matches (so a hit matching every
+//!    word ranks above any hit that matches fewer, however popular);
+//! 2. the product-word tier: the query's product word among the title's own
+//!    product words (2), only mentioned (1: a gift, a part, a compatible
+//!    device, a modifier), or absent (0);
+//! 3. text × proximity × popularity: BM25 over the fields, raised when
+//!    neighbouring query words stand side by side in the title, multiplied by
+//!    the saturating popularity blend;
+//! 4. the smaller id rank, so ties are deterministic across segments.
+//!
+//! Popularity thus reorders hits of the same tiers only: it can never lift a
+//! mention over the product itself. The words every hit must match come
+//! from the retrieval query, whose BM25 score is their sum; the dropped
+//! words, the product word's head test and the neighbour phrases are looked
+//! up per document by seeking their own scorers forward, which is cheap
+//! because tantivy collects a segment in document order.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::ColumnValues;
+use tantivy::query::{EnableScoring, Scorer, Weight};
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+
+use super::config::{RankingConfig, Signals};
+use super::plan::QueryPlan;
+use super::query::{head_query, neighbour_queries, word_query};
+use super::SearchContext;
+use crate::error::Result;
+use crate::schema::DocType;
+
+/// Whether the query's product word names what the document sells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProductMatch {
+    /// The document does not contain the product word.
+    Absent,
+    /// The document only mentions it (a gift, part, compatible device or
+    /// modifier of another product).
+    Mention,
+    /// The product word is among the title's own product words, or the
+    /// query names no product.
+    Product,
+}
+
+/// The ordering key of a hit; larger ranks first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct SortKey {
+    pub words_matched: u32,
+    pub product_match: ProductMatch,
+    pub score: Score,
+    pub id_rank: u64,
+}
+
+impl Eq for SortKey {}
+
+impl Ord for SortKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.words_matched
+            .cmp(&other.words_matched)
+            .then(self.product_match.cmp(&other.product_match))
+            .then(self.score.total_cmp(&other.score))
+            .then(Reverse(self.id_rank).cmp(&Reverse(other.id_rank)))
+    }
+}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Everything the key of one document is made of, for `explain`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tiers {
+    /// The query words this document matches.
+    pub matched_words: Vec<String>,
+    /// The query words it does not match.
+    pub missing_words: Vec<String>,
+    pub product_match: ProductMatch,
+    /// Pairs of neighbouring query words side by side in the title, of all.
+    pub adjacent_pairs: usize,
+    pub neighbour_pairs: usize,
+    /// BM25 over the fields, summed over the matched words.
+    pub text: f32,
+    /// 1 + proximity_weight × adjacent_pairs / neighbour_pairs.
+    pub proximity: f32,
+    pub popularity: f32,
+}
+
+/// Weights of the plan's queries, made once per search.
+pub(crate) struct PlanWeights {
+    /// The dropped words, each with its index in the plan.
+    dropped: Vec<(usize, Box<dyn Weight>)>,
+    /// Every word, each with its index in the plan (for `explain`).
+    all_words: Vec<Box<dyn Weight>>,
+    product: Option<(usize, Box<dyn Weight>)>,
+    neighbours: Vec<Box<dyn Weight>>,
+}
+
+impl PlanWeights {
+    pub(crate) fn new(context: &SearchContext<'_>, plan: &QueryPlan) -> Result<Self> {
+        let searcher = context.searcher;
+        let scored = EnableScoring::enabled_from_searcher(searcher);
+        let unscored = EnableScoring::disabled_from_searcher(searcher);
+        let all_words = plan
+            .words
+            .iter()
+            .map(|word| word_query(context, word).weight(scored))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let dropped = plan
+            .dropped
+            .iter()
+            .map(|&word| Ok((word, word_query(context, &plan.words[word]).weight(scored)?)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let product = plan
+            .product_word
+            .map(|word| {
+                head_query(context, &plan.words[word])
+                    .weight(unscored)
+                    .map(|weight| (word, weight))
+            })
+            .transpose()?;
+        let neighbours = neighbour_queries(context, plan)
+            .iter()
+            .map(|query| query.weight(unscored))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(PlanWeights {
+            dropped,
+            all_words,
+            product,
+            neighbours,
+        })
+    }
+}
+
+/// Fast-field columns of one segment.
+struct Columns {
+    sales: Option<Arc<dyn ColumnValues<u64>>>,
+    followers: Option<Arc<dyn ColumnValues<u64>>>,
+    likes: Option<Arc<dyn ColumnValues<u64>>>,
+    id_rank: Option<Arc<dyn ColumnValues<u64>>>,
+    doc_type: Option<Arc<dyn ColumnValues<u64>>>,
+}
+
+impl Columns {
+    fn new(segment: &SegmentReader) -> Self {
+        let fast = segment.fast_fields();
+        let column = |name: &str| {
+            fast.u64(name)
+                .ok()
+                .map(|column| column.first_or_default_col(0))
+        };
+        Columns {
+            sales: column("sales"),
+            followers: column("followers"),
+            likes: column("likes"),
+            id_rank: column("id_rank"),
+            doc_type: column("doc_type_code"),
+        }
+    }
+
+    fn value(column: &Option<Arc<dyn ColumnValues<u64>>>, doc: DocId) -> u64 {
+        column.as_ref().map_or(0, |column| column.get_val(doc))
+    }
+
+    fn signals(&self, doc: DocId) -> (Signals, bool) {
+        let signals = Signals {
+            sales: Self::value(&self.sales, doc),
+            followers: Self::value(&self.followers, doc),
+            likes: Self::value(&self.likes, doc),
+        };
+        let is_live = Self::value(&self.doc_type, doc) == DocType::Live.code();
+        (signals, is_live)
+    }
+}
+
+/// Moves `scorer` to `doc` if it can; whether it matches `doc`.
+fn matches(scorer: &mut dyn Scorer, doc: DocId) -> bool {
+    if scorer.doc() < doc {
+        scorer.seek(doc);
+    }
+    scorer.doc() == doc
+}
+
+/// The per-document lookups of one segment.
+struct SegmentScorers {
+    required_count: u32,
+    /// Scorers of the dropped words, each with its index in the plan.
+    dropped: Vec<(usize, Box<dyn Scorer>)>,
+    /// The product word's index and its scorer over the title's heads.
+    product: Option<(usize, Box<dyn Scorer>)>,
+    neighbours: Vec<Box<dyn Scorer>>,
+    columns: Columns,
+}
+
+impl SegmentScorers {
+    fn new(weights: &PlanWeights, plan: &QueryPlan, segment: &SegmentReader) -> Result<Self> {
+        let dropped = weights
+            .dropped
+            .iter()
+            .map(|(word, weight)| Ok((*word, weight.scorer(segment, 1.0)?)))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let product = match &weights.product {
+            Some((word, weight)) => Some((*word, weight.scorer(segment, 1.0)?)),
+            None => None,
+        };
+        let neighbours = weights
+            .neighbours
+            .iter()
+            .map(|weight| weight.scorer(segment, 1.0))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Ok(SegmentScorers {
+            required_count: plan.required.len() as u32,
+            dropped,
+            product,
+            neighbours,
+            columns: Columns::new(segment),
+        })
+    }
+
+    /// The key of `doc`, which matches every required word with the summed
+    /// BM25 `required_score`.
+    fn key(&mut self, config: &RankingConfig, doc: DocId, required_score: Score) -> SortKey {
+        let mut words_matched = self.required_count;
+        let mut text = required_score;
+        let mut product_present = true;
+        let product_word = self.product.as_ref().map(|(word, _)| *word);
+        for (word, scorer) in &mut self.dropped {
+            if matches(scorer.as_mut(), doc) {
+                words_matched += 1;
+                text += scorer.score();
+            } else if product_word == Some(*word) {
+                product_present = false;
+            }
+        }
+        let product_match = match &mut self.product {
+            None => ProductMatch::Product,
+            Some(_) if !product_present => ProductMatch::Absent,
+            Some((_, scorer)) => {
+                if matches(scorer.as_mut(), doc) {
+                    ProductMatch::Product
+                } else {
+                    ProductMatch::Mention
+                }
+            }
+        };
+        let mut adjacent = 0;
+        for scorer in &mut self.neighbours {
+            adjacent += usize::from(matches(scorer.as_mut(), doc));
+        }
+        let proximity = proximity(config, adjacent, self.neighbours.len());
+        let (signals, is_live) = self.columns.signals(doc);
+        SortKey {
+            words_matched,
+            product_match,
+            score: text * proximity * config.popularity_multiplier(signals, is_live),
+            id_rank: Columns::value(&self.columns.id_rank, doc),
+        }
+    }
+}
+
+fn proximity(config: &RankingConfig, adjacent: usize, pairs: usize) -> f32 {
+    if pairs == 0 {
+        return 1.0;
+    }
+    1.0 + config.proximity_weight * adjacent as f32 / pairs as f32
+}
+
+/// Keeps the `offset + limit` best documents and counts them all.
+pub(crate) struct RelevanceCollector<'a> {
+    pub weights: &'a PlanWeights,
+    pub plan: &'a QueryPlan,
+    pub config: &'a RankingConfig,
+    pub keep: usize,
+}
+
+/// The best documents of a search, best first, and how many matched.
+pub(crate) struct Collected {
+    pub top: Vec<(SortKey, DocAddress)>,
+    pub total: usize,
+}
+
+/// A min-heap entry: the worst kept document on top. Of equal keys the
+/// larger document id is worse, as in tantivy's own top-k.
+type HeapEntry = Reverse<(SortKey, Reverse<DocId>)>;
+
+pub(crate) struct RelevanceSegmentCollector {
+    scorers: SegmentScorers,
+    config: RankingConfig,
+    segment: SegmentOrdinal,
+    keep: usize,
+    heap: BinaryHeap<HeapEntry>,
+    total: usize,
+}
+
+impl Collector for RelevanceCollector<'_> {
+    type Fruit = Collected;
+    type Child = RelevanceSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        let scorers = SegmentScorers::new(self.weights, self.plan, reader)
+            .map_err(|error| tantivy::TantivyError::InternalError(error.to_string()))?;
+        Ok(RelevanceSegmentCollector {
+            scorers,
+            config: self.config.clone(),
+            segment,
+            keep: self.keep.max(1),
+            heap: BinaryHeap::with_capacity(self.keep.max(1) + 1),
+            total: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
+        let total = fruits.iter().map(|fruit| fruit.total).sum();
+        let mut top: Vec<(SortKey, DocAddress)> =
+            fruits.into_iter().flat_map(|fruit| fruit.top).collect();
+        top.sort_by(|left, right| right.0.cmp(&left.0).then(left.1.cmp(&right.1)));
+        top.truncate(self.keep);
+        Ok(Collected { top, total })
+    }
+}
+
+impl SegmentCollector for RelevanceSegmentCollector {
+    type Fruit = Collected;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.total += 1;
+        // With no required word, every word is scored by its own scorer.
+        let required_score = if self.scorers.required_count == 0 {
+            0.0
+        } else {
+            score
+        };
+        let key = self.scorers.key(&self.config, doc, required_score);
+        let entry = Reverse((key, Reverse(doc)));
+        if self.heap.len() < self.keep {
+            self.heap.push(entry);
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if entry < *worst {
+                *worst = entry;
+            }
+        }
+    }
+
+    fn harvest(self) -> Collected {
+        let segment = self.segment;
+        let top = self
+            .heap
+            .into_vec()
+            .into_iter()
+            .map(|Reverse((key, Reverse(doc)))| (key, DocAddress::new(segment, doc)))
+            .collect();
+        Collected {
+            top,
+            total: self.total,
+        }
+    }
+}
+
+/// The tiers of one document, computed word by word, for `explain`.
+pub(crate) fn explain_tiers(
+    context: &SearchContext<'_>,
+    weights: &PlanWeights,
+    plan: &QueryPlan,
+    address: DocAddress,
+) -> Result<Tiers> {
+    let searcher: &Searcher = context.searcher;
+    let segment = searcher.segment_reader(address.segment_ord);
+    let doc = address.doc_id;
+    let mut matched_words = Vec::new();
+    let mut missing_words = Vec::new();
+    let mut text = 0.0;
+    for (word, weight) in plan.words.iter().zip(&weights.all_words) {
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        if matches(scorer.as_mut(), doc) {
+            text += scorer.score();
+            matched_words.push(word.text.clone());
+        } else {
+            missing_words.push(word.text.clone());
+        }
+    }
+    let mut scorers = SegmentScorers::new(weights, plan, segment)?;
+    let required_score = {
+        let mut required = 0.0;
+        for &word in &plan.required {
+            let mut scorer = weights.all_words[word].scorer(segment, 1.0)?;
+            if matches(scorer.as_mut(), doc) {
+                required += scorer.score();
+            }
+        }
+        required
+    };
+    let key = scorers.key(context.config, doc, required_score);
+    let adjacent_pairs = weights
+        .neighbours
+        .iter()
+        .map(|weight| {
+            weight
+                .scorer(segment, 1.0)
+                .map(|mut scorer| matches(scorer.as_mut(), doc))
+        })
+        .collect::<tantivy::Result<Vec<bool>>>()?
+        .into_iter()
+        .filter(|&adjacent| adjacent)
+        .count();
+    let (signals, is_live) = Columns::new(segment).signals(doc);
+    Ok(Tiers {
+        matched_words,
+        missing_words,
+        product_match: key.product_match,
+        adjacent_pairs,
+        neighbour_pairs: weights.neighbours.len(),
+        text,
+        proximity: proximity(context.config, adjacent_pairs, weights.neighbours.len()),
+        popularity: context.config.popularity_multiplier(signals, is_live),
+    })
+}

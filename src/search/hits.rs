@@ -1,0 +1,99 @@
+//! The hits of a page: stored fields, signals and, on request, why each
+//! ranked where it did.
+
+use serde::Serialize;
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Score, TantivyDocument};
+
+use super::collector::Tiers;
+use super::config::Signals;
+use super::SearchContext;
+use crate::error::Result;
+use crate::schema::DocType;
+
+/// Why a hit scored what it did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScoreExplanation {
+    /// BM25 over the fields, summed over the matched words.
+    pub text: f32,
+    pub popularity_multiplier: f32,
+    /// The tiers the hit is sorted by, before its score.
+    pub tiers: Tiers,
+    pub formula: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AnchorRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Hit {
+    #[serde(rename = "type")]
+    pub doc_type: String,
+    pub id: String,
+    pub title: String,
+    /// text × proximity × popularity; hits are sorted by their tiers first.
+    pub score: f32,
+    pub signals: Signals,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<AnchorRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<ScoreExplanation>,
+}
+
+/// Reads the stored fields of the document at `address`.
+pub(crate) fn hit(
+    context: &SearchContext<'_>,
+    address: DocAddress,
+    score: Score,
+    tiers: Option<Tiers>,
+) -> Result<Hit> {
+    let fields = context.fields;
+    let document: TantivyDocument = context.searcher.doc(address)?;
+    let text = |field| {
+        document
+            .get_first(field)
+            .and_then(|value| value.as_str())
+            .unwrap_or("")
+            .to_string()
+    };
+    let number = |field| {
+        document
+            .get_first(field)
+            .and_then(|value| value.as_u64())
+            .unwrap_or(0)
+    };
+    let signals = Signals {
+        sales: number(fields.sales),
+        followers: number(fields.followers),
+        likes: number(fields.likes),
+    };
+    let doc_type = text(fields.doc_type);
+    let anchor_id = text(fields.anchor_id);
+    let anchor = (!anchor_id.is_empty()).then(|| AnchorRef {
+        id: anchor_id,
+        name: text(fields.anchor_name_text),
+    });
+    let explain = tiers.map(|tiers| ScoreExplanation {
+        text: tiers.text,
+        popularity_multiplier: context
+            .config
+            .popularity_multiplier(signals, doc_type == DocType::Live.as_str()),
+        tiers,
+        formula: context.config.formula(),
+    });
+    Ok(Hit {
+        doc_type,
+        id: text(fields.id),
+        title: text(fields.title_text),
+        score,
+        signals,
+        anchor,
+        explain,
+    })
+}
