@@ -18,7 +18,7 @@ use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
-use livesearch::search::{search, RankingConfig, SearchRequest};
+use livesearch::search::{RankingConfig, SearchRequest};
 use livesearch::serving::LoadedGeneration;
 
 fn generation_root(products: usize) -> PathBuf {
@@ -75,7 +75,6 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let generation = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
-    let searcher = generation.searcher();
     let vocabulary = catalog::Vocabulary::load();
     let queries: Vec<String> = vocabulary
         .queries
@@ -87,14 +86,9 @@ fn bench(c: &mut Criterion) {
                 .next()
         })
         .filter(|word| {
-            let found = search(
-                &searcher,
-                &generation.fields,
-                &analyzer,
-                &ranking,
-                &request(word),
-            )
-            .unwrap();
+            let found = generation
+                .search(&analyzer, &ranking, &request(word))
+                .unwrap();
             !found.hits.is_empty()
         })
         .take(1000)
@@ -112,15 +106,33 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let query = &queries[next % queries.len()];
             next += 1;
-            let found = search(
-                &searcher,
-                &generation.fields,
-                &analyzer,
-                &ranking,
-                &request(query),
-            )
-            .unwrap();
+            let found = generation
+                .search(&analyzer, &ranking, &request(query))
+                .unwrap();
             assert!(!found.hits.is_empty(), "{query}");
+            found.total
+        })
+    });
+    // Whole real queries as typed: several words, most of them relaxed.
+    let whole_queries: Vec<&String> = vocabulary
+        .queries
+        .iter()
+        .filter(|query| analyzer.token_texts(query, AnalyzerMode::Query).len() >= 2)
+        .take(1000)
+        .collect();
+    assert!(
+        whole_queries.len() >= 100,
+        "{} multi-word queries",
+        whole_queries.len()
+    );
+    let mut next = 0;
+    group.bench_function("whole_queries_limit_10", |b| {
+        b.iter(|| {
+            let query = whole_queries[next % whole_queries.len()];
+            next += 1;
+            let found = generation
+                .search(&analyzer, &ranking, &request(query))
+                .unwrap();
             found.total
         })
     });

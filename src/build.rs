@@ -456,6 +456,79 @@ fn index_catalog(
     Ok(documents)
 }
 
+/// Indexes a validated catalog in RAM, with the same documents a build
+/// writes (for tests, examples and evaluations that need no generation on
+/// disk; suggestions are not built).
+///
+/// ```
+/// use livesearch::analysis::Analyzer;
+/// use livesearch::build::index_in_ram;
+/// use livesearch::catalog::{Catalog, Product};
+/// use livesearch::dictionaries::Dictionaries;
+/// use livesearch::schema::CatalogSchema;
+/// use livesearch::search::{search, RankingConfig, SearchContext, SearchRequest};
+///
+/// let product = |id: &str, title: &str| Product {
+///     product_id: id.to_string(),
+///     title: title.to_string(),
+///     brand: None,
+///     category: None,
+///     price_cents: None,
+///     sales: 10,
+///     anchor_ids: Vec::new(),
+/// };
+/// let catalog = Catalog {
+///     products: vec![product("p1", "保湿面霜送口红一支"), product("p2", "哑光口红")],
+///     ..Catalog::default()
+/// };
+/// let analyzer = Analyzer::new(&Dictionaries::embedded());
+/// let index = index_in_ram(&catalog, &analyzer).unwrap();
+/// let searcher = index.reader().unwrap().searcher();
+/// let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+/// let context = SearchContext {
+///     searcher: &searcher,
+///     fields: &fields,
+///     analyzer: &analyzer,
+///     config: &RankingConfig::default(),
+///     suggest: None,
+/// };
+/// let request = SearchRequest {
+///     query: "口红".into(),
+///     doc_type: None,
+///     limit: 10,
+///     offset: 0,
+///     explain: false,
+/// };
+/// let results = search(&context, &request).unwrap();
+/// // The lipstick itself ranks above the cream that gives one away.
+/// assert_eq!(results.hits[0].id, "p2");
+/// ```
+pub fn index_in_ram(catalog: &Catalog, analyzer: &Analyzer) -> Result<Index> {
+    let fields = CatalogSchema::new();
+    let index = Index::create_in_ram(fields.schema.clone());
+    register_analyzers(&index, analyzer);
+    let mut writer: IndexWriter<CatalogDocument> = index.writer_with_num_threads(1, 15_000_000)?;
+    let records: Vec<Record<'_>> = catalog
+        .products
+        .iter()
+        .map(Record::Product)
+        .chain(catalog.videos.iter().map(Record::Video))
+        .chain(catalog.anchors.iter().map(Record::Anchor))
+        .collect();
+    let id_ranks = rank_ids(&records);
+    let anchors = catalog.anchor_by_id();
+    let builder = DocumentBuilder {
+        fields: &fields,
+        analyzer,
+        anchors: &anchors,
+    };
+    for (record, id_rank) in records.iter().zip(id_ranks) {
+        writer.add_document(builder.document(record, id_rank))?;
+    }
+    writer.commit()?;
+    Ok(index)
+}
+
 /// Rank of each record's (id, type) among all records, so ties in ranking
 /// can be broken by id the same way in every segment.
 fn rank_ids(records: &[Record<'_>]) -> Vec<u64> {

@@ -10,6 +10,7 @@ use crate::analysis::{Analyzer, ANALYZER_VERSION};
 use crate::error::{Error, Result};
 use crate::generation::{IndexRoot, Manifest, INDEX_DIR};
 use crate::schema::{CatalogSchema, SCHEMA_VERSION};
+use crate::search::{RankingConfig, SearchContext, SearchRequest, SearchResults};
 use crate::suggest::SuggestIndex;
 
 /// A generation opened and checked, ready to search.
@@ -107,6 +108,25 @@ impl LoadedGeneration {
 
     pub fn searcher(&self) -> Searcher {
         self.reader.searcher()
+    }
+
+    /// Runs `request` on this generation, reading pinyin queries through its
+    /// suggestions.
+    pub fn search(
+        &self,
+        analyzer: &Analyzer,
+        config: &RankingConfig,
+        request: &SearchRequest,
+    ) -> Result<SearchResults> {
+        let searcher = self.searcher();
+        let context = SearchContext {
+            searcher: &searcher,
+            fields: &self.fields,
+            analyzer,
+            config,
+            suggest: Some(&self.suggest),
+        };
+        crate::search::search(&context, request)
     }
 }
 

@@ -12,7 +12,7 @@ use clap::Parser;
 use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
-use livesearch::search::{search, RankingConfig, SearchRequest};
+use livesearch::search::{RankingConfig, SearchRequest};
 use livesearch::serving::LoadedGeneration;
 
 #[derive(Parser)]
@@ -84,7 +84,6 @@ fn main() {
     let prefixes = lines(&args.prefixes);
     assert!(!queries.is_empty() && !prefixes.is_empty());
     let ranking = RankingConfig::default();
-    let searcher = generation.searcher();
     emit(
         "query",
         timed(&queries, |query| {
@@ -95,7 +94,8 @@ fn main() {
                 offset: 0,
                 explain: false,
             };
-            let results = search(&searcher, &generation.fields, &analyzer, &ranking, &request)
+            let results = generation
+                .search(&analyzer, &ranking, &request)
                 .expect("search runs");
             !results.hits.is_empty()
         }),

@@ -130,25 +130,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let generation = LoadedGeneration::open(&index_root, &summary.manifest.generation, &analyzer)?;
     let searcher = generation.searcher();
     let ranking = RankingConfig::default();
-    let ours_results = |query: &str,
-                        explain: bool|
-     -> anyhow::Result<livesearch::search::SearchResults> {
-        let request = SearchRequest {
-            query: query.to_string(),
-            doc_type: Some(DocType::Product),
-            limit: DEPTH,
-            offset: 0,
-            explain,
+    let ours_results =
+        |query: &str, explain: bool| -> anyhow::Result<livesearch::search::SearchResults> {
+            let request = SearchRequest {
+                query: query.to_string(),
+                doc_type: Some(DocType::Product),
+                limit: DEPTH,
+                offset: 0,
+                explain,
+            };
+            let context = SearchContext {
+                searcher: &searcher,
+                fields: &generation.fields,
+                analyzer: &analyzer,
+                config: &ranking,
+                suggest: Some(&generation.suggest),
+            };
+            Ok(search(&context, &request)?)
         };
-        let context = SearchContext {
-            searcher: &searcher,
-            fields: &generation.fields,
-            analyzer: &analyzer,
-            config: &ranking,
-            suggest: Some(&generation.suggest),
-        };
-        Ok(search(&context, &request)?)
-    };
     let ours = |query: &str| -> anyhow::Result<Vec<String>> {
         Ok(ours_results(query, false)?
             .hits
@@ -479,7 +478,11 @@ fn hashed_sales(title: &str) -> u64 {
     (10f64.powf(unit * 5.0) - 1.0).round() as u64
 }
 
-fn write_products(path: &Path, titles: &[(String, Option<u64>)], sales: &str) -> anyhow::Result<()> {
+fn write_products(
+    path: &Path,
+    titles: &[(String, Option<u64>)],
+    sales: &str,
+) -> anyhow::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     for (number, (title, real_sales)) in titles.iter().enumerate() {
         let sales = match sales {

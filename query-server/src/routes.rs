@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Json, Router};
 use livesearch::schema::DocType;
-use livesearch::search::{search, SearchRequest, SearchResults};
+use livesearch::search::{SearchRequest, SearchResults};
 use serde::Serialize;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -260,7 +260,7 @@ pub(crate) struct SearchResponse {
 /// sales, followers and likes.
 #[utoipa::path(get, path = "/v1/search", tag = "search",
     params(
-        ("q" = String, Query, description = "what was typed; every word must match (not blank)"),
+        ("q" = String, Query, description = "what was typed (not blank); hits matching every word come first, and when fewer than `relax_min_hits` do, the least important words are dropped (`relaxed`, `dropped_words`)"),
         ("type" = Option<String>, Query, description = "all (default), product, video, live or anchor"),
         ("limit" = Option<u32>, Query, description = "hits to return (default 10)"),
         ("offset" = Option<u32>, Query, description = "hits to skip (default 0)"),
@@ -316,13 +316,11 @@ pub(crate) async fn search_handler(
     let analyzer = state.analyzer().clone();
     let ranking = state.config().ranking.clone();
     let searched = generation.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        let searcher = searched.searcher();
-        search(&searcher, &searched.fields, &analyzer, &ranking, &request)
-    })
-    .await
-    .map_err(ApiError::internal)?
-    .map_err(ApiError::internal)?;
+    let results =
+        tokio::task::spawn_blocking(move || searched.search(&analyzer, &ranking, &request))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?;
     Ok(Json(SearchResponse {
         query,
         generation: generation.id().to_string(),

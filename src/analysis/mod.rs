@@ -118,7 +118,6 @@ impl Analyzer {
             .unwrap_or(&[])
     }
 
-
     /// The checksum of the dictionaries this analyzer was built from.
     pub fn dictionary_checksum(&self) -> &str {
         &self.shared.dictionary_checksum

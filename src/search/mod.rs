@@ -167,53 +167,81 @@ fn pinyin_reading(context: &SearchContext<'_>, query: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::build::index_in_ram;
+    use crate::catalog::{Anchor, Catalog, Product};
     use crate::dictionaries::Dictionaries;
 
-    /// A product of an in-RAM test index: (id, id rank, title, sales, followers).
-    type TestProduct<'a> = (&'a str, u64, &'a str, u64, u64);
+    /// A product of an in-RAM test index: (id, title, sales, followers).
+    type TestProduct<'a> = (&'a str, &'a str, u64, u64);
 
-    /// Indexes `products` in RAM and runs `query` over them, limit 20.
-    fn search_products(
-        analyzer: &Analyzer,
-        products: &[TestProduct<'_>],
+    fn analyzer() -> &'static Analyzer {
+        static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+        ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
+    }
+
+    /// Indexes `products` in RAM as a build would; a product with followers
+    /// is sold by an anchor of its own with that many.
+    fn index_products(products: &[TestProduct<'_>]) -> tantivy::Index {
+        let mut catalog = Catalog::default();
+        for &(id, title, sales, followers) in products {
+            let mut anchor_ids = Vec::new();
+            if followers > 0 {
+                let anchor_id = format!("a-{id}");
+                catalog.anchors.push(Anchor {
+                    anchor_id: anchor_id.clone(),
+                    name: "主播".to_string(),
+                    followers,
+                });
+                anchor_ids.push(anchor_id);
+            }
+            catalog.products.push(Product {
+                product_id: id.to_string(),
+                title: title.to_string(),
+                brand: None,
+                category: None,
+                price_cents: None,
+                sales,
+                anchor_ids,
+            });
+        }
+        index_in_ram(&catalog, analyzer()).unwrap()
+    }
+
+    fn run(index: &tantivy::Index, query: &str, explain: bool) -> SearchResults {
+        run_with(&RankingConfig::default(), index, query, explain)
+    }
+
+    fn run_with(
+        config: &RankingConfig,
+        index: &tantivy::Index,
         query: &str,
         explain: bool,
     ) -> SearchResults {
-        let fields = CatalogSchema::new();
-        let index = tantivy::Index::create_in_ram(fields.schema.clone());
-        crate::analysis::register_analyzers(&index, analyzer);
-        let mut writer: tantivy::IndexWriter = index.writer(15_000_000).unwrap();
-        for &(id, id_rank, title, sales, followers) in products {
-            let mut document = TantivyDocument::default();
-            document.add_text(fields.doc_type, "product");
-            document.add_u64(fields.doc_type_code, DocType::Product.code());
-            document.add_text(fields.id, id);
-            document.add_u64(fields.id_rank, id_rank);
-            document.add_text(fields.title, title);
-            document.add_text(fields.title_words, title);
-            document.add_text(fields.title_text, title);
-            document.add_u64(fields.sales, sales);
-            document.add_u64(fields.followers, followers);
-            document.add_u64(fields.likes, 0);
-            writer.add_document(document).unwrap();
-        }
-        writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
+        let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+        let context = SearchContext {
+            searcher: &searcher,
+            fields: &fields,
+            analyzer: analyzer(),
+            config,
+            suggest: None,
+        };
         let request = SearchRequest {
             query: query.into(),
-            doc_type: None,
+            doc_type: Some(DocType::Product),
             limit: 20,
             offset: 0,
             explain,
         };
-        search(
-            &searcher,
-            &fields,
-            analyzer,
-            &RankingConfig::default(),
-            &request,
-        )
-        .unwrap()
+        search(&context, &request).unwrap()
+    }
+
+    fn search_products(products: &[TestProduct<'_>], query: &str, explain: bool) -> SearchResults {
+        run(&index_products(products), query, explain)
+    }
+
+    fn ids(results: &SearchResults) -> Vec<&str> {
+        results.hits.iter().map(|hit| hit.id.as_str()).collect()
     }
 
     #[test]
@@ -233,6 +261,155 @@ mod tests {
         assert!(
             config.popularity_multiplier(base, true) > config.popularity_multiplier(base, false)
         );
+    }
+
+    #[test]
+    fn search_blends_popularity_and_breaks_ties_by_id() {
+        let products = [
+            ("p3", "森马连帽卫衣", 10u64, 0u64),
+            ("p1", "森马连帽卫衣", 10, 0),
+            ("p2", "森马连帽卫衣", 5000, 0),
+            ("p4", "森马外套", 9_000_000, 0),
+        ];
+        let results = search_products(&products, "卫衣", true);
+        // p4 sells most but does not match; p2 outsells p1 and p3; p1 and p3 tie, p1 first.
+        assert_eq!(ids(&results), ["p2", "p1", "p3"]);
+        assert_eq!(results.total, 3);
+        assert!(!results.relaxed);
+        let explain = results.hits[0].explain.as_ref().unwrap();
+        let tiers = &explain.tiers;
+        let expected = tiers.text * tiers.proximity * explain.popularity_multiplier;
+        assert!((expected - results.hits[0].score).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_hit_matching_every_word_ranks_above_partial_ones_however_popular() {
+        let products = [
+            ("all", "纯棉袜子男士", 0, 0),
+            ("socks", "袜子 船袜", 90_000_000, 9_000_000),
+            ("cotton", "纯棉毛巾", 90_000_000, 9_000_000),
+        ];
+        let results = search_products(&products, "纯棉袜子", true);
+        assert!(results.relaxed, "{results:?}");
+        assert_eq!(results.hits[0].id, "all");
+        let tiers = &results.hits[0].explain.as_ref().unwrap().tiers;
+        assert!(tiers.missing_words.is_empty(), "{tiers:?}");
+        let partial = &results.hits[1].explain.as_ref().unwrap().tiers;
+        assert_eq!(partial.missing_words.len(), 1, "{partial:?}");
+    }
+
+    #[test]
+    fn too_few_all_word_hits_relax_the_least_important_word_never_the_product_word() {
+        let products = [
+            ("p1", "真皮钱包男士", 0, 0),
+            ("p2", "钱包女长款", 0, 0),
+            ("p3", "钱包卡包", 0, 0),
+            ("p4", "真皮腰带", 0, 0),
+        ];
+        let config = RankingConfig {
+            relax_min_hits: 2,
+            ..RankingConfig::default()
+        };
+        let results = run_with(&config, &index_products(&products), "小羊皮真皮钱包", false);
+        assert!(results.relaxed);
+        assert_eq!(results.dropped_words, ["小羊皮", "真皮"]);
+        assert_eq!(results.product_word.as_deref(), Some("钱包"));
+        assert!(!results.dropped_words.contains(&"钱包".to_string()));
+        assert!(results.dropped_words.contains(&"小羊皮".to_string()));
+        // Every hit holds the product word; the one that also holds 真皮 first.
+        assert_eq!(results.hits[0].id, "p1");
+        assert!(!ids(&results).contains(&"p4"), "{:?}", ids(&results));
+    }
+
+    #[test]
+    fn when_even_the_product_word_finds_too_few_any_word_matches() {
+        let products = [
+            ("p1", "真皮钱包男士", 0, 0),
+            ("p2", "真皮腰带", 0, 0),
+            ("p3", "钱包女长款", 0, 0),
+        ];
+        let results = search_products(&products, "真皮钱包", true);
+        assert_eq!(results.total, 3);
+        assert_eq!(results.hits[0].id, "p1");
+        // Of the partial hits, the one holding the product word first.
+        assert_eq!(ids(&results)[1..], ["p3", "p2"]);
+        let tier = |index: usize| {
+            results.hits[index]
+                .explain
+                .as_ref()
+                .unwrap()
+                .tiers
+                .product_match
+        };
+        assert_eq!(tier(2), ProductMatch::Absent);
+    }
+
+    #[test]
+    fn the_product_itself_ranks_above_a_title_that_gives_it_away() {
+        let products = [
+            ("cream", "保湿面霜送口红一支", 5_000_000, 5_000_000),
+            ("lipstick", "哑光口红持久", 0, 0),
+        ];
+        let results = search_products(&products, "口红", true);
+        assert_eq!(ids(&results), ["lipstick", "cream"]);
+        let tier = |index: usize| {
+            results.hits[index]
+                .explain
+                .as_ref()
+                .unwrap()
+                .tiers
+                .product_match
+        };
+        assert_eq!(tier(0), ProductMatch::Product);
+        assert_eq!(tier(1), ProductMatch::Mention);
+    }
+
+    #[test]
+    fn synonyms_match_both_ways() {
+        let products = [
+            ("tomato", "新鲜番茄5斤", 0, 0),
+            ("other", "西红柿炒蛋调料", 0, 0),
+        ];
+        let index = index_products(&products);
+        let tomato = run(&index, "西红柿", false);
+        assert_eq!(tomato.total, 2, "{tomato:?}");
+        assert_eq!(tomato.hits[0].id, "other", "the word as typed first");
+        let reverse = run(&index, "番茄", false);
+        assert_eq!(reverse.total, 2);
+        assert_eq!(reverse.hits[0].id, "tomato");
+    }
+
+    #[test]
+    fn traditional_characters_are_read_as_simplified() {
+        let products = [("dress", "碎花连衣裙夏", 0, 0)];
+        let results = search_products(&products, "連衣裙", false);
+        assert_eq!(ids(&results), ["dress"]);
+        let converted = results.converted.unwrap();
+        assert_eq!(converted.kind, "traditional");
+        assert_eq!(converted.to, "连衣裙");
+    }
+
+    #[test]
+    fn words_side_by_side_score_above_the_same_words_apart() {
+        let products = [
+            ("apart", "无线充电器 鼠标垫", 0, 0),
+            ("together", "鼠标垫 无线充电器", 0, 0),
+        ];
+        let results = search_products(&products, "鼠标垫无线", true);
+        let proximity = |id: &str| {
+            let hit = results.hits.iter().find(|hit| hit.id == id).unwrap();
+            hit.explain.as_ref().unwrap().tiers.adjacent_pairs
+        };
+        assert_eq!(proximity("together"), 1);
+        assert_eq!(proximity("apart"), 0);
+        assert_eq!(results.hits[0].id, "together");
+    }
+
+    #[test]
+    fn a_query_sharing_no_word_with_the_catalog_finds_nothing() {
+        let results = search_products(&[("p1", "碎花连衣裙", 0, 0)], "机械键盘", false);
+        assert!(results.hits.is_empty());
+        assert_eq!(results.total, 0);
     }
 
     proptest::proptest! {
@@ -267,15 +444,13 @@ mod tests {
         fn a_dominated_document_never_ranks_higher(
             signals in proptest::collection::vec((0u64..50_000_000, 0u64..50_000_000), 2..12)
         ) {
-            static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
-            let analyzer = ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()));
             let ids: Vec<String> = (0..signals.len()).map(|rank| format!("p{rank:02}")).collect();
             let products: Vec<TestProduct<'_>> = signals
                 .iter()
                 .enumerate()
-                .map(|(rank, &(sales, followers))| (ids[rank].as_str(), rank as u64, "森马连帽卫衣", sales, followers))
+                .map(|(rank, &(sales, followers))| (ids[rank].as_str(), "森马连帽卫衣", sales, followers))
                 .collect();
-            let results = search_products(analyzer, &products, "卫衣", false);
+            let results = search_products(&products, "卫衣", false);
             proptest::prop_assert_eq!(results.hits.len(), signals.len());
             let position_of = |rank: usize| {
                 let id = format!("p{rank:02}");
@@ -305,26 +480,48 @@ mod tests {
                 }
             }
         }
+
+        /// Adding a word to a query never turns a non-empty first page empty.
+        #[test]
+        fn adding_a_word_never_empties_a_page(
+            query in proptest::sample::select(QUERY_WORDS.to_vec()),
+            extra in proptest::sample::select(QUERY_WORDS.to_vec()),
+            at_front: bool,
+        ) {
+            static INDEX: std::sync::OnceLock<tantivy::Index> = std::sync::OnceLock::new();
+            let index = INDEX.get_or_init(|| index_products(&PROPERTY_CATALOG));
+            let before = run(index, query, false);
+            let longer = if at_front { format!("{extra}{query}") } else { format!("{query}{extra}") };
+            let after = run(index, &longer, false);
+            if !before.hits.is_empty() {
+                proptest::prop_assert!(!after.hits.is_empty(), "{query} found hits, {longer} none");
+            }
+        }
     }
 
-    #[test]
-    fn search_blends_popularity_and_breaks_ties_by_id() {
-        let analyzer = Analyzer::new(&Dictionaries::embedded());
-        // id_rank follows the id order: p1 < p2 < p3 < p4.
-        let products = [
-            ("p3", 2, "森马连帽卫衣", 10u64, 0u64),
-            ("p1", 0, "森马连帽卫衣", 10, 0),
-            ("p2", 1, "森马连帽卫衣", 5000, 0),
-            ("p4", 3, "森马外套", 9_000_000, 0),
-        ];
-        let results = search_products(&analyzer, &products, "卫衣", true);
-        let ids: Vec<&str> = results.hits.iter().map(|hit| hit.id.as_str()).collect();
-        // p4 sells most but does not match; p2 outsells p1 and p3; p1 and p3 tie, p1 first.
-        assert_eq!(ids, ["p2", "p1", "p3"]);
-        assert_eq!(results.total, 3);
-        let explain = results.hits[0].explain.as_ref().unwrap();
-        assert!(
-            (explain.text * explain.popularity_multiplier - results.hits[0].score).abs() < 1e-3
-        );
-    }
+    /// Words for the property above: in the catalog, in the dictionaries
+    /// but not the catalog, and unknown anywhere.
+    const QUERY_WORDS: [&str; 12] = [
+        "连衣裙",
+        "碎花",
+        "真皮",
+        "钱包",
+        "口红",
+        "机械键盘",
+        "蓝牙耳机",
+        "红色",
+        "夏季",
+        "螺丝刀",
+        "xyz",
+        "2024",
+    ];
+
+    const PROPERTY_CATALOG: [TestProduct<'static>; 6] = [
+        ("p1", "碎花连衣裙夏季", 10, 0),
+        ("p2", "真皮钱包男士", 20, 0),
+        ("p3", "哑光口红", 30, 0),
+        ("p4", "红色连衣裙", 40, 0),
+        ("p5", "钱包女长款", 50, 0),
+        ("p6", "夏季凉鞋", 60, 0),
+    ];
 }

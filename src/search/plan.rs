@@ -66,11 +66,7 @@ pub struct QueryPlan {
 impl QueryPlan {
     /// Analyses `text`, looks up every word's statistics and relaxes the
     /// required words until enough documents of `doc_type` match.
-    pub fn new(
-        context: &SearchContext<'_>,
-        text: &str,
-        doc_type: Option<DocType>,
-    ) -> Result<Self> {
+    pub fn new(context: &SearchContext<'_>, text: &str, doc_type: Option<DocType>) -> Result<Self> {
         let analyzer = context.analyzer;
         let searcher = context.searcher;
         let mut tokens = analyzer.token_texts(text, AnalyzerMode::Query);
@@ -171,9 +167,11 @@ impl QueryPlan {
         // Even the most important word alone finds too few: any word will
         // do, those matching more words (and the product word) first.
         if let [last] = self.required[..] {
-            let others_match = self.words.iter().enumerate().any(|(index, word)| {
-                index != last && word.document_frequency > 0
-            });
+            let others_match = self
+                .words
+                .iter()
+                .enumerate()
+                .any(|(index, word)| index != last && word.document_frequency > 0);
             let query = required_query(context, self, doc_type);
             if others_match && context.searcher.search(query.as_ref(), &Count)? < wanted {
                 self.drop_word(last);
@@ -298,7 +296,11 @@ fn product_word(context: &SearchContext<'_>, words: &[QueryWord]) -> Option<usiz
     words
         .iter()
         .rposition(|word| present(word) && names_product(context, word))
-        .or_else(|| words.iter().rposition(|word| present(word) && plain_noun(word)))
+        .or_else(|| {
+            words
+                .iter()
+                .rposition(|word| present(word) && plain_noun(word))
+        })
 }
 
 /// Whether the dictionaries know `word` (or a one-word variant) as a
@@ -311,4 +313,3 @@ fn names_product(context: &SearchContext<'_>, word: &QueryWord) -> bool {
             .iter()
             .any(|variant| variant.len() == 1 && analyzer.is_product_word(&variant[0]))
 }
-

@@ -107,8 +107,7 @@ pub(crate) fn head_query(context: &SearchContext<'_>, word: &QueryWord) -> Box<d
         // The head of a variant of several words is its last word (小米 手环
         // sells a 手环).
         .filter_map(|variant| variant.last())
-        .map(|head| tokens_query(context.fields.title_heads, std::slice::from_ref(head)))
-        .flatten()
+        .filter_map(|head| tokens_query(context.fields.title_heads, std::slice::from_ref(head)))
         .map(|query| (Occur::Should, query))
         .collect();
     Box::new(BooleanQuery::new(clauses))

@@ -55,6 +55,55 @@ async fn search_answers_with_tokens_hits_and_generation() {
 }
 
 #[tokio::test]
+async fn a_query_with_a_word_no_document_holds_is_relaxed_and_says_so() {
+    let (_root, state) = fixture_state().await;
+    let strict = get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
+    assert_eq!(strict.json["relaxed"], false, "{}", strict.text);
+    assert_eq!(strict.json["dropped_words"], serde_json::json!([]));
+    assert_eq!(strict.json["product_word"], "卫衣");
+
+    let answer = get(
+        &state,
+        &format!("/v1/search?q={}&explain=true", encode("卫衣 zzqx")),
+    )
+    .await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let json = &answer.json;
+    assert_eq!(json["relaxed"], true, "{json}");
+    assert_eq!(json["dropped_words"], serde_json::json!(["zzqx"]));
+    assert_eq!(json["total"], strict.json["total"]);
+    let hits = json["hits"].as_array().unwrap();
+    assert!(!hits.is_empty());
+    for hit in hits {
+        assert_eq!(
+            hit["explain"]["tiers"]["missing_words"],
+            serde_json::json!(["zzqx"])
+        );
+    }
+}
+
+#[tokio::test]
+async fn pinyin_typed_into_the_search_box_is_read_as_hanzi() {
+    let (_root, state) = fixture_state().await;
+    for typed in ["lianyiqun", "lyq"] {
+        let answer = get(&state, &format!("/v1/search?q={typed}")).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let json = &answer.json;
+        assert_eq!(json["converted"]["kind"], "pinyin", "{typed}: {json}");
+        assert_eq!(json["converted"]["from"], typed);
+        let hanzi = json["converted"]["to"].as_str().unwrap();
+        assert!(hanzi.contains("连衣裙"), "{typed} read as {hanzi}");
+        let hits = json["hits"].as_array().unwrap();
+        assert!(!hits.is_empty(), "{json}");
+        assert!(hits[0]["title"].as_str().unwrap().contains("连衣裙"));
+    }
+    // Latin that matches as typed is not converted.
+    let brand = get(&state, "/v1/search?q=vivo").await;
+    assert!(!brand.json["hits"].as_array().unwrap().is_empty());
+    assert!(brand.json.get("converted").is_none(), "{}", brand.text);
+}
+
+#[tokio::test]
 async fn explain_gives_components_that_multiply_to_the_score() {
     let (_root, state) = fixture_state().await;
     let answer = get(
@@ -65,11 +114,19 @@ async fn explain_gives_components_that_multiply_to_the_score() {
     let hit = &answer.json["hits"][0];
     let text = hit["explain"]["text"].as_f64().unwrap();
     let multiplier = hit["explain"]["popularity_multiplier"].as_f64().unwrap();
+    let tiers = &hit["explain"]["tiers"];
+    let proximity = tiers["proximity"].as_f64().unwrap();
     let score = hit["score"].as_f64().unwrap();
     assert!(
-        (text * multiplier - score).abs() < 1e-3 * score.max(1.0),
+        (text * proximity * multiplier - score).abs() < 1e-3 * score.max(1.0),
         "{hit}"
     );
+    assert_eq!(
+        tiers["matched_words"],
+        serde_json::json!(["连衣裙"]),
+        "{hit}"
+    );
+    assert_eq!(tiers["product_match"], "product", "{hit}");
     assert!(hit["explain"]["formula"]
         .as_str()
         .unwrap()
