@@ -201,10 +201,18 @@ struct SegmentScorers {
     product: Option<(usize, Box<dyn Scorer>)>,
     neighbours: Vec<Box<dyn Scorer>>,
     columns: Columns,
+    /// Upper bounds of the proximity and popularity factors, for pruning.
+    max_proximity: f32,
+    max_popularity: f32,
 }
 
 impl SegmentScorers {
-    fn new(weights: &PlanWeights, plan: &QueryPlan, segment: &SegmentReader) -> Result<Self> {
+    fn new(
+        weights: &PlanWeights,
+        plan: &QueryPlan,
+        config: &RankingConfig,
+        segment: &SegmentReader,
+    ) -> Result<Self> {
         let dropped = weights
             .dropped
             .iter()
@@ -219,29 +227,52 @@ impl SegmentScorers {
             .iter()
             .map(|weight| weight.scorer(segment, 1.0))
             .collect::<tantivy::Result<Vec<_>>>()?;
+        let max_proximity = proximity(config, neighbours.len(), neighbours.len());
         Ok(SegmentScorers {
             required_count: plan.required.len() as u32,
             dropped,
             product,
             neighbours,
             columns: Columns::new(segment),
+            max_proximity,
+            max_popularity: config.max_popularity_multiplier(),
         })
     }
 
     /// The key of `doc`, which matches every required word with the summed
-    /// BM25 `required_score`.
-    fn key(&mut self, config: &RankingConfig, doc: DocId, required_score: Score) -> SortKey {
+    /// BM25 `required_score`; `None` as soon as it is sure the key cannot
+    /// beat `worst` (the worst kept key once the heap is full), so most
+    /// documents of a common word skip the lookups and fast fields.
+    fn key(
+        &mut self,
+        config: &RankingConfig,
+        doc: DocId,
+        required_score: Score,
+        worst: Option<&SortKey>,
+    ) -> Option<SortKey> {
         let mut words_matched = self.required_count;
         let mut text = required_score;
         let mut product_present = true;
         let product_word = self.product.as_ref().map(|(word, _)| *word);
+        let words_needed = worst.map_or(0, |worst| worst.words_matched);
+        let mut unchecked = self.dropped.len() as u32;
         for (word, scorer) in &mut self.dropped {
+            unchecked -= 1;
             if matches(scorer.as_mut(), doc) {
                 words_matched += 1;
                 text += scorer.score();
-            } else if product_word == Some(*word) {
-                product_present = false;
+            } else {
+                if product_word == Some(*word) {
+                    product_present = false;
+                }
+                // Even matching every word left cannot reach the worst kept.
+                if words_matched + unchecked < words_needed {
+                    return None;
+                }
             }
+        }
+        if worst.is_some_and(|worst| words_matched < worst.words_matched) {
+            return None;
         }
         let product_match = match &mut self.product {
             None => ProductMatch::Product,
@@ -254,18 +285,29 @@ impl SegmentScorers {
                 }
             }
         };
+        if let Some(worst) = worst {
+            let tiers = (words_matched, product_match);
+            let worst_tiers = (worst.words_matched, worst.product_match);
+            if tiers < worst_tiers {
+                return None;
+            }
+            let best_possible = text * self.max_proximity * self.max_popularity;
+            if tiers == worst_tiers && best_possible < worst.score {
+                return None;
+            }
+        }
         let mut adjacent = 0;
         for scorer in &mut self.neighbours {
             adjacent += usize::from(matches(scorer.as_mut(), doc));
         }
         let proximity = proximity(config, adjacent, self.neighbours.len());
         let (signals, is_live) = self.columns.signals(doc);
-        SortKey {
+        Some(SortKey {
             words_matched,
             product_match,
             score: text * proximity * config.popularity_multiplier(signals, is_live),
             id_rank: Columns::value(&self.columns.id_rank, doc),
-        }
+        })
     }
 }
 
@@ -312,7 +354,7 @@ impl Collector for RelevanceCollector<'_> {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let scorers = SegmentScorers::new(self.weights, self.plan, reader)
+        let scorers = SegmentScorers::new(self.weights, self.plan, self.config, reader)
             .map_err(|error| tantivy::TantivyError::InternalError(error.to_string()))?;
         Ok(RelevanceSegmentCollector {
             scorers,
@@ -349,7 +391,15 @@ impl SegmentCollector for RelevanceSegmentCollector {
         } else {
             score
         };
-        let key = self.scorers.key(&self.config, doc, required_score);
+        let worst = (self.heap.len() >= self.keep)
+            .then(|| self.heap.peek().map(|Reverse((key, _))| *key))
+            .flatten();
+        let Some(key) = self
+            .scorers
+            .key(&self.config, doc, required_score, worst.as_ref())
+        else {
+            return;
+        };
         let entry = Reverse((key, Reverse(doc)));
         if self.heap.len() < self.keep {
             self.heap.push(entry);
@@ -397,7 +447,7 @@ pub(crate) fn explain_tiers(
             missing_words.push(word.text.clone());
         }
     }
-    let mut scorers = SegmentScorers::new(weights, plan, segment)?;
+    let mut scorers = SegmentScorers::new(weights, plan, context.config, segment)?;
     let required_score = {
         let mut required = 0.0;
         for &word in &plan.required {
@@ -408,7 +458,9 @@ pub(crate) fn explain_tiers(
         }
         required
     };
-    let key = scorers.key(context.config, doc, required_score);
+    let key = scorers
+        .key(context.config, doc, required_score, None)
+        .expect("a key is always computed without a worst key to beat");
     let adjacent_pairs = weights
         .neighbours
         .iter()

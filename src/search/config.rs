@@ -76,6 +76,15 @@ impl RankingConfig {
             + live
     }
 
+    /// The largest factor [`RankingConfig::popularity_multiplier`] can give
+    /// (every signal saturated, live).
+    pub fn max_popularity_multiplier(&self) -> f32 {
+        1.0 + self.sales_weight.max(0.0)
+            + self.followers_weight.max(0.0)
+            + self.likes_weight.max(0.0)
+            + self.live_boost.max(0.0)
+    }
+
     /// The blend as a formula, for `explain`.
     pub fn formula(&self) -> String {
         format!(

@@ -365,6 +365,38 @@ mod tests {
     }
 
     #[test]
+    fn a_category_naming_the_product_word_puts_the_product_in_the_product_tier() {
+        let mut catalog = Catalog::default();
+        for (id, title, category) in [
+            ("in-category", "夏季新款碎花长款 送连衣裙腰带", Some("连衣裙")),
+            ("gift-only", "夏季新款碎花长款 送连衣裙腰带", None),
+        ] {
+            catalog.products.push(Product {
+                product_id: id.to_string(),
+                title: title.to_string(),
+                brand: None,
+                category: category.map(str::to_string),
+                price_cents: None,
+                sales: 0,
+                anchor_ids: Vec::new(),
+            });
+        }
+        let index = index_in_ram(&catalog, analyzer()).unwrap();
+        let results = run(&index, "连衣裙", true);
+        assert_eq!(ids(&results), ["in-category", "gift-only"]);
+        let tier = |index: usize| {
+            results.hits[index]
+                .explain
+                .as_ref()
+                .unwrap()
+                .tiers
+                .product_match
+        };
+        assert_eq!(tier(0), ProductMatch::Product);
+        assert_eq!(tier(1), ProductMatch::Mention);
+    }
+
+    #[test]
     fn synonyms_match_both_ways() {
         let products = [
             ("tomato", "新鲜番茄5斤", 0, 0),

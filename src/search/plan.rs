@@ -3,8 +3,8 @@
 //! and which words a relaxed search may drop.
 
 use serde::Serialize;
-use tantivy::collector::Count;
-use tantivy::{Searcher, Term};
+use tantivy::query::{EnableScoring, Query};
+use tantivy::{DocSet, Searcher, Term, TERMINATED};
 
 use super::query::required_query;
 use super::SearchContext;
@@ -16,6 +16,10 @@ use crate::text::is_han;
 /// How much more a guessed product word weighs than its IDF alone when
 /// relaxation chooses what to drop.
 const GUESSED_PRODUCT_WEIGHT: f32 = 1.0;
+
+/// With no word required, words held by more than this share of the
+/// documents only count for hits that other words retrieved.
+const ANY_WORD_MAX_SHARE: f64 = 0.02;
 
 /// What a word does in the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -148,7 +152,7 @@ impl QueryPlan {
         let wanted = context.config.relax_min_hits;
         while self.required.len() > 1 {
             let query = required_query(context, self, doc_type);
-            if context.searcher.search(query.as_ref(), &Count)? >= wanted {
+            if matches_at_least(context.searcher, query.as_ref(), wanted)? {
                 break;
             }
             let least = *self
@@ -173,11 +177,35 @@ impl QueryPlan {
                 .enumerate()
                 .any(|(index, word)| index != last && word.document_frequency > 0);
             let query = required_query(context, self, doc_type);
-            if others_match && context.searcher.search(query.as_ref(), &Count)? < wanted {
+            if others_match && !matches_at_least(context.searcher, query.as_ref(), wanted)? {
                 self.drop_word(last);
             }
         }
         Ok(())
+    }
+
+    /// The words whose documents are retrieved when no word is required:
+    /// the present words held by at most [`ANY_WORD_MAX_SHARE`] of the
+    /// documents (a hit of a common word alone is a poor hit, and merging its
+    /// long posting list is what makes such a search slow); the most
+    /// important present word when every one is common. Documents retrieved
+    /// still count every word they match.
+    pub fn any_word_retrieval(&self, total_documents: u64) -> Vec<usize> {
+        let limit = (total_documents as f64 * ANY_WORD_MAX_SHARE).ceil() as u64;
+        let present = self.present_words();
+        let rare: Vec<usize> = present
+            .iter()
+            .copied()
+            .filter(|&word| self.words[word].document_frequency <= limit)
+            .collect();
+        if !rare.is_empty() {
+            return rare;
+        }
+        present
+            .into_iter()
+            .max_by(|&left, &right| self.importance(left).total_cmp(&self.importance(right)))
+            .into_iter()
+            .collect()
     }
 
     /// Indexes of the words that can match (some document holds them).
@@ -240,6 +268,28 @@ fn join_single_characters(context: &SearchContext<'_>, tokens: Vec<String>) -> R
         index += taken;
     }
     Ok(joined)
+}
+
+/// Whether at least `wanted` live documents match `query`: stops counting
+/// there, so a common word costs no more than a rare one.
+fn matches_at_least(searcher: &Searcher, query: &dyn Query, wanted: usize) -> Result<bool> {
+    let weight = query.weight(EnableScoring::disabled_from_searcher(searcher))?;
+    let mut found = 0;
+    for segment in searcher.segment_readers() {
+        let mut scorer = weight.scorer(segment, 1.0)?;
+        let alive = segment.alive_bitset();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            if alive.is_none_or(|alive| alive.is_alive(doc)) {
+                found += 1;
+                if found >= wanted {
+                    return Ok(true);
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok(found >= wanted)
 }
 
 /// A word joined from several query tokens keeps them as its first variant

@@ -32,8 +32,17 @@ pub(crate) fn word_query(context: &SearchContext<'_>, word: &QueryWord) -> Box<d
             config.synonym_boost
         };
         for &(field, boost) in &field_boosts {
+            if boost <= 0.0 {
+                continue;
+            }
             // `title_words` has no positions: whole words only.
             if variant.len() > 1 && field == fields.title_words {
+                continue;
+            }
+            // Variants are looked for in the title only: every field a
+            // variant is looked for in is one more posting list to merge for
+            // every document, and titles are where shops write variants.
+            if variant_index > 0 && field != fields.title {
                 continue;
             }
             let Some(query) = tokens_query(field, variant) else {
@@ -74,7 +83,7 @@ pub(crate) fn required_query(
 ) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = if plan.required.is_empty() {
         let any_word: Vec<(Occur, Box<dyn Query>)> = plan
-            .present_words()
+            .any_word_retrieval(context.searcher.num_docs())
             .into_iter()
             .map(|word| (Occur::Should, word_query(context, &plan.words[word])))
             .collect();
@@ -99,15 +108,21 @@ pub(crate) fn required_query(
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// The word, or the last word of a variant, among the title's heads.
+/// The word, or the last word of a variant, among the title's heads or in
+/// the product's category (category intent, where the catalog has them).
 pub(crate) fn head_query(context: &SearchContext<'_>, word: &QueryWord) -> Box<dyn Query> {
+    let fields = context.fields;
     let clauses: Vec<(Occur, Box<dyn Query>)> = word
         .variants
         .iter()
         // The head of a variant of several words is its last word (小米 手环
         // sells a 手环).
         .filter_map(|variant| variant.last())
-        .filter_map(|head| tokens_query(context.fields.title_heads, std::slice::from_ref(head)))
+        .flat_map(|head| {
+            [fields.title_heads, fields.category]
+                .into_iter()
+                .filter_map(move |field| tokens_query(field, std::slice::from_ref(head)))
+        })
         .map(|query| (Occur::Should, query))
         .collect();
     Box::new(BooleanQuery::new(clauses))
