@@ -165,6 +165,9 @@ pub(crate) struct Ready {
     created_at: String,
     loaded_at: u64,
     documents: std::collections::BTreeMap<String, u64>,
+    /// True when CURRENT's generation could not be served and the newest
+    /// good generation on disk is served instead (`last_refused` says why).
+    fallback: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_refused: Option<crate::state::LoadFailure>,
 }
@@ -180,12 +183,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let Some(generation) = state.generation() else {
         let reason = last_refused.map_or_else(
             || "no generation is loaded yet".to_string(),
-            |failure| {
-                format!(
-                    "no generation is loaded: {} refused: {}",
-                    failure.generation, failure.reason
-                )
-            },
+            |failure| format!("no generation is loaded: {}", failure.reason),
         );
         return ApiError::new(ErrorCode::NotReady, reason).into_response();
     };
@@ -195,6 +193,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         created_at: generation.manifest.created_at.clone(),
         loaded_at: loaded_at_seconds(&generation),
         documents: generation.manifest.documents.clone(),
+        fallback: state.serving_fallback(),
         last_refused,
     })
     .into_response()

@@ -79,6 +79,7 @@ impl MatchKind {
 pub struct Suggestion {
     pub text: String,
     /// Ranking score: popularity × the match kind's factor.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     #[serde(rename = "match")]
     pub match_kind: MatchKind,
