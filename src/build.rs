@@ -239,7 +239,13 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
 
     let shrink_guard = ShrinkGuard::new(&root, previous_generation.as_deref(), options);
     // Document counts are known from the catalog: an empty feed fails here, before indexing.
-    shrink_guard.check(&root, &generation, &catalog, &catalog_document_counts(&catalog), None)?;
+    shrink_guard.check(
+        &root,
+        &generation,
+        &catalog,
+        &catalog_document_counts(&catalog),
+        None,
+    )?;
 
     let staged_dir = root.staging_dir().join(&generation);
     let written = write_generation(

@@ -449,7 +449,9 @@ pub fn parse_json_without_duplicate_keys(text: &str) -> serde_json::Result<Value
 struct StrictValue(Value);
 
 impl<'de> Deserialize<'de> for StrictValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
         deserializer.deserialize_any(StrictVisitor)
     }
 }
@@ -792,7 +794,8 @@ pub fn parse_catalog_line(file: &str, line: &[u8]) -> std::result::Result<(), St
     if file == QUERIES_FILE {
         return parse_logged_query(text).map(|_| ());
     }
-    let Value::Object(object) = parse_json_without_duplicate_keys(text).map_err(|e| e.to_string())?
+    let Value::Object(object) =
+        parse_json_without_duplicate_keys(text).map_err(|e| e.to_string())?
     else {
         return Err("expected a JSON object".to_string());
     };

@@ -204,8 +204,12 @@ pub fn parse_manifest(text: &str) -> std::result::Result<Manifest, String> {
     let manifest: Manifest =
         serde_json::from_str(text).map_err(|error| format!("bad manifest.json: {error}"))?;
     for relative in manifest.files.keys() {
-        check_relative_path(relative)
-            .map_err(|reason| format!("manifest.json lists `{}`, which {reason}", relative.escape_default()))?;
+        check_relative_path(relative).map_err(|reason| {
+            format!(
+                "manifest.json lists `{}`, which {reason}",
+                relative.escape_default()
+            )
+        })?;
     }
     Ok(manifest)
 }
@@ -327,9 +331,7 @@ impl IndexRoot {
             .read_to_end(&mut bytes)
             .map_err(|error| bad(format!("cannot be read: {}", describe_io(&error))))?;
         if bytes.len() as u64 > MAX_CURRENT_BYTES {
-            return Err(bad(format!(
-                "has more than {MAX_CURRENT_BYTES} bytes"
-            )));
+            return Err(bad(format!("has more than {MAX_CURRENT_BYTES} bytes")));
         }
         let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".to_string()))?;
         let name = text.trim();
@@ -366,8 +368,8 @@ impl IndexRoot {
             reason,
         })?;
         let path = self.generation_dir(generation).join(MANIFEST_FILE);
-        let metadata = std::fs::symlink_metadata(&path)
-            .map_err(|error| unusable(describe_io(&error)))?;
+        let metadata =
+            std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
         if !metadata.is_file() {
             return Err(unusable("is not a regular file".to_string()));
         }

@@ -359,7 +359,10 @@ fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
         .map(|line| format!("{line}\n"))
         .collect();
     let kept = half.lines().count();
-    assert!(kept < 360 * 7 / 10, "the test needs a shrink over 30%: {kept} kept");
+    assert!(
+        kept < 360 * 7 / 10,
+        "the test needs a shrink over 30%: {kept} kept"
+    );
 
     for (name, products) in [("empty", String::new()), ("halved", half)] {
         let catalog = catalog_with_products(products.as_bytes());
@@ -368,14 +371,19 @@ fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
         assert_eq!(refused.status.code(), Some(1), "{name}: {stderr}");
         let expected_count = if name == "empty" { 0 } else { kept };
         assert!(
-            stderr.contains(&format!("product documents fell from 360 to {expected_count}")),
+            stderr.contains(&format!(
+                "product documents fell from 360 to {expected_count}"
+            )),
             "{name}: {stderr}"
         );
         assert!(stderr.contains("--allow-shrink"), "{name}: {stderr}");
         assert_eq!(current(root), served, "{name}: CURRENT moved");
         assert_eq!(names_in(&root.join("generations")), vec![served.clone()]);
         let failed = names_in(&root.join("failed"));
-        let report = root.join("failed").join(failed.last().unwrap()).join("shrink.json");
+        let report = root
+            .join("failed")
+            .join(failed.last().unwrap())
+            .join("shrink.json");
         let report: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
         assert_eq!(report["current_count"], 360, "{name}");
@@ -384,10 +392,17 @@ fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
 
     let catalog = catalog_with_products(b"");
     let allowed = build_from(catalog.path(), root, &["--allow-shrink"]);
-    assert!(allowed.status.success(), "{}", String::from_utf8_lossy(&allowed.stderr));
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
     assert_ne!(current(root), served);
     let stdout = String::from_utf8_lossy(&allowed.stdout);
-    assert!(stdout.contains("0 records, 0 rejected, 0 blank lines"), "{stdout}");
+    assert!(
+        stdout.contains("0 records, 0 rejected, 0 blank lines"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -395,7 +410,11 @@ fn the_first_build_of_an_empty_root_may_be_empty() {
     let root_dir = tempfile::tempdir().unwrap();
     let catalog = catalog_with_products(b"");
     let first = build_from(catalog.path(), root_dir.path(), &[]);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
 }
 
 #[test]

@@ -220,7 +220,9 @@ impl ServerConfig {
             return max_connections;
         }
         crate::connections::file_descriptor_limit().map_or(1024, |limit| {
-            limit.saturating_sub(RESERVED_FILE_DESCRIPTORS).clamp(1, 1 << 20) as usize
+            limit
+                .saturating_sub(RESERVED_FILE_DESCRIPTORS)
+                .clamp(1, 1 << 20) as usize
         })
     }
 

@@ -151,7 +151,11 @@ impl ConnectionIo {
             self.head_deadline = Some(now + self.limits.header_read_timeout);
         }
         self.head_tail.extend_from_slice(bytes);
-        if self.head_tail.windows(4).any(|window| window == b"\r\n\r\n") {
+        if self
+            .head_tail
+            .windows(4)
+            .any(|window| window == b"\r\n\r\n")
+        {
             self.reading_head = false;
             self.head_deadline = None;
             self.head_tail.clear();
@@ -202,7 +206,8 @@ impl ConnectionIo {
                 self.replacement = None;
                 break;
             }
-            let count = std::task::ready!(Pin::new(&mut self.stream).poll_write(cx, &bytes[*written..]))?;
+            let count =
+                std::task::ready!(Pin::new(&mut self.stream).poll_write(cx, &bytes[*written..]))?;
             if count == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
@@ -328,7 +333,8 @@ mod tests {
 
     #[test]
     fn only_hypers_bodiless_error_heads_are_rewritten() {
-        let hyper_head = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let hyper_head =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
         let answer = String::from_utf8(json_error_answer(hyper_head).unwrap()).unwrap();
         assert!(answer.starts_with("HTTP/1.1 431 "), "{answer}");
         let body = answer.split("\r\n\r\n").nth(1).unwrap();

@@ -790,7 +790,12 @@ mod tests {
 
     #[test]
     fn any_changed_byte_of_the_table_is_refused_or_served_in_range() {
-        let (dir, _) = index_of(&[("连衣裙", 0.9), ("李宁", 0.5), ("lining", 0.4), ("卫衣", 0.3)]);
+        let (dir, _) = index_of(&[
+            ("连衣裙", 0.9),
+            ("李宁", 0.5),
+            ("lining", 0.4),
+            ("卫衣", 0.3),
+        ]);
         let suggest_dir = dir.path().join(SUGGEST_DIR);
         let keys = std::fs::read(suggest_dir.join(KEYS_FILE)).unwrap();
         let table = std::fs::read(suggest_dir.join(TABLE_FILE)).unwrap();
@@ -815,7 +820,11 @@ mod tests {
                 }
             }
         }
-        assert!(refused > table.len(), "only {refused} of {} changes refused", table.len() * 3);
+        assert!(
+            refused > table.len(),
+            "only {refused} of {} changes refused",
+            table.len() * 3
+        );
         // A length prefix claiming exabytes is refused, not allocated.
         let mut huge = table.clone();
         huge.truncate(1);
@@ -831,33 +840,56 @@ mod tests {
         let keys = std::fs::read(suggest_dir.join(KEYS_FILE)).unwrap();
         let bytes = std::fs::read(suggest_dir.join(TABLE_FILE)).unwrap();
         let config = bincode::config::standard();
-        let decode = || bincode::decode_from_slice::<Table, _>(&bytes, config).unwrap().0;
+        let decode = || {
+            bincode::decode_from_slice::<Table, _>(&bytes, config)
+                .unwrap()
+                .0
+        };
         let encode = |table: &Table| bincode::encode_to_vec(table, config).unwrap();
 
         let mut table = decode();
         table.hot.push(7);
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table)).err().unwrap();
-        assert!(error.reason.contains("hot list holds candidate id 7"), "{error}");
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
+        assert!(
+            error.reason.contains("hot list holds candidate id 7"),
+            "{error}"
+        );
 
         let mut table = decode();
         table.postings[1] = 99;
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table)).err().unwrap();
-        assert!(error.reason.contains("postings holds candidate id 99"), "{error}");
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
+        assert!(
+            error.reason.contains("postings holds candidate id 99"),
+            "{error}"
+        );
 
         let mut table = decode();
         table.postings.truncate(table.postings.len() - 1);
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table)).err().unwrap();
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
         assert!(error.reason.contains("past the end"), "{error}");
 
         let mut table = decode();
         table.candidates[0].score = f32::NAN;
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table)).err().unwrap();
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
         assert!(error.reason.contains("not a finite"), "{error}");
 
         let mut table = decode();
         table.postings.insert(0, 0);
-        let error = SuggestIndex::from_bytes(keys, &encode(&table)).err().unwrap();
+        let error = SuggestIndex::from_bytes(keys, &encode(&table))
+            .err()
+            .unwrap();
         assert_eq!(error.file, "suggest/keys.fst");
-        assert!(error.reason.contains("not the start of a postings run"), "{error}");
+        assert!(
+            error.reason.contains("not the start of a postings run"),
+            "{error}"
+        );
     }
 }

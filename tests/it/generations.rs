@@ -17,7 +17,10 @@ fn open(root: &Path, generation: &str) -> Result<LoadedGeneration, String> {
 }
 
 fn edit_manifest(root: &Path, generation: &str, edit: impl Fn(&mut serde_json::Value)) {
-    let path = root.join("generations").join(generation).join(MANIFEST_FILE);
+    let path = root
+        .join("generations")
+        .join(generation)
+        .join(MANIFEST_FILE);
     let mut manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut manifest);
@@ -28,7 +31,10 @@ fn edit_manifest(root: &Path, generation: &str, edit: impl Fn(&mut serde_json::V
 fn a_changed_byte_of_the_same_size_is_refused_with_the_file_named() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    let generation = build_into(&fixtures_dir(), root).unwrap().manifest.generation;
+    let generation = build_into(&fixtures_dir(), root)
+        .unwrap()
+        .manifest
+        .generation;
     let files: Vec<String> = IndexRoot::new(root)
         .read_manifest(&generation)
         .unwrap()
@@ -46,9 +52,17 @@ fn a_changed_byte_of_the_same_size_is_refused_with_the_file_named() {
         let mut changed = original.clone();
         changed[original.len() / 2] ^= 0x20;
         std::fs::write(&path, &changed).unwrap();
-        let reason = open(root, &generation).err().unwrap_or_else(|| panic!("{file} changed yet served"));
-        assert!(reason.contains(&format!("file {file} checksum")), "{file}: {reason}");
-        assert!(!reason.contains(&root.display().to_string()), "absolute path: {reason}");
+        let reason = open(root, &generation)
+            .err()
+            .unwrap_or_else(|| panic!("{file} changed yet served"));
+        assert!(
+            reason.contains(&format!("file {file} checksum")),
+            "{file}: {reason}"
+        );
+        assert!(
+            !reason.contains(&root.display().to_string()),
+            "absolute path: {reason}"
+        );
         std::fs::write(&path, &original).unwrap();
     }
     open(root, &generation).unwrap();
@@ -58,13 +72,29 @@ fn a_changed_byte_of_the_same_size_is_refused_with_the_file_named() {
 fn manifests_from_the_future_or_with_paths_outside_are_refused() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    let generation = build_into(&fixtures_dir(), root).unwrap().manifest.generation;
-    let original = std::fs::read(root.join("generations").join(&generation).join(MANIFEST_FILE)).unwrap();
+    let generation = build_into(&fixtures_dir(), root)
+        .unwrap()
+        .manifest
+        .generation;
+    let original = std::fs::read(
+        root.join("generations")
+            .join(&generation)
+            .join(MANIFEST_FILE),
+    )
+    .unwrap();
     let restore = || {
-        std::fs::write(root.join("generations").join(&generation).join(MANIFEST_FILE), &original).unwrap()
+        std::fs::write(
+            root.join("generations")
+                .join(&generation)
+                .join(MANIFEST_FILE),
+            &original,
+        )
+        .unwrap()
     };
 
-    edit_manifest(root, &generation, |manifest| manifest["format_version"] = 99.into());
+    edit_manifest(root, &generation, |manifest| {
+        manifest["format_version"] = 99.into()
+    });
     let reason = open(root, &generation).unwrap_err();
     assert!(reason.contains("format_version 99 is newer"), "{reason}");
     restore();
@@ -74,16 +104,25 @@ fn manifests_from_the_future_or_with_paths_outside_are_refused() {
             manifest["files"][outside] = serde_json::json!({"bytes": 1, "crc32": 0});
         });
         let reason = open(root, &generation).unwrap_err();
-        assert!(reason.contains("leaves the generation folder"), "{outside}: {reason}");
+        assert!(
+            reason.contains("leaves the generation folder"),
+            "{outside}: {reason}"
+        );
         restore();
     }
 
     // A listed file replaced by a link to a file outside is not followed.
-    let rejects = root.join("generations").join(&generation).join("rejects.jsonl");
+    let rejects = root
+        .join("generations")
+        .join(&generation)
+        .join("rejects.jsonl");
     std::fs::remove_file(&rejects).unwrap();
     std::os::unix::fs::symlink(root.join("CURRENT"), &rejects).unwrap();
     let reason = open(root, &generation).unwrap_err();
-    assert!(reason.contains("rejects.jsonl is not a regular file"), "{reason}");
+    assert!(
+        reason.contains("rejects.jsonl is not a regular file"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -102,13 +141,28 @@ fn current_must_be_a_small_regular_file_naming_a_generation_inside_the_root() {
     }
     std::fs::remove_file(&current).unwrap();
     std::fs::create_dir(&current).unwrap();
-    assert!(root.current().unwrap_err().to_string().contains("not a regular file"));
+    assert!(root
+        .current()
+        .unwrap_err()
+        .to_string()
+        .contains("not a regular file"));
     std::fs::remove_dir(&current).unwrap();
     // A FIFO is refused without being opened, so nothing blocks on it.
-    let status = std::process::Command::new("mkfifo").arg(&current).status().unwrap();
+    let status = std::process::Command::new("mkfifo")
+        .arg(&current)
+        .status()
+        .unwrap();
     assert!(status.success());
-    assert!(root.current().unwrap_err().to_string().contains("not a regular file"));
+    assert!(root
+        .current()
+        .unwrap_err()
+        .to_string()
+        .contains("not a regular file"));
     std::fs::remove_file(&current).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &current).unwrap();
-    assert!(root.current().unwrap_err().to_string().contains("not a regular file"));
+    assert!(root
+        .current()
+        .unwrap_err()
+        .to_string()
+        .contains("not a regular file"));
 }

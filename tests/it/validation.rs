@@ -190,11 +190,24 @@ fn a_byte_order_mark_is_skipped_and_counted_and_an_empty_file_has_no_lines() {
 
     let products = products_report(&summary);
     assert!(products.byte_order_mark);
-    assert_eq!((products.records, products.accepted, products.rejected), (1, 1, 0));
-    let anchors = summary.manifest.inputs.iter().find(|input| input.file == "anchors.jsonl").unwrap();
+    assert_eq!(
+        (products.records, products.accepted, products.rejected),
+        (1, 1, 0)
+    );
+    let anchors = summary
+        .manifest
+        .inputs
+        .iter()
+        .find(|input| input.file == "anchors.jsonl")
+        .unwrap();
     assert!(anchors.byte_order_mark);
     assert_eq!(anchors.accepted, 1);
-    let videos = summary.manifest.inputs.iter().find(|input| input.file == "videos.jsonl").unwrap();
+    let videos = summary
+        .manifest
+        .inputs
+        .iter()
+        .find(|input| input.file == "videos.jsonl")
+        .unwrap();
     assert!(!videos.byte_order_mark);
     assert_eq!((videos.records, videos.blank_lines), (0, 0));
     assert_eq!(summary.manifest.rejects, 0);
@@ -248,7 +261,10 @@ fn duplicate_keys_overlong_names_and_repeated_ids_are_handled() {
     assert!(reason("products.jsonl", 2).contains("duplicate key `anchor_ids`"));
     assert!(reason("products.jsonl", 3).contains("`brand` has 101 characters"));
     assert!(reason("products.jsonl", 4).contains("`category` has 101 characters"));
-    assert!(reason("products.jsonl", 5).contains("duplicate key `k`"), "nested objects too");
+    assert!(
+        reason("products.jsonl", 5).contains("duplicate key `k`"),
+        "nested objects too"
+    );
     assert_eq!(rejects.len(), 6);
     // 50,000 copies of one id are one anchor: p6 is indexed with a1.
     assert_eq!(products_report(&summary).accepted, 2);

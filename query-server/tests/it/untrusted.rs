@@ -61,7 +61,10 @@ impl ClientLoop {
         self.stop.store(true, Ordering::Relaxed);
         let statuses = self.thread.join().unwrap();
         assert!(statuses.len() > 10, "only {} requests", statuses.len());
-        let failed: Vec<_> = statuses.iter().filter(|(_, status)| *status != 200).collect();
+        let failed: Vec<_> = statuses
+            .iter()
+            .filter(|(_, status)| *status != 200)
+            .collect();
         assert!(failed.is_empty(), "requests failed: {failed:?}");
     }
 }
@@ -101,7 +104,9 @@ fn one_byte_changes_in_every_file_kind_are_refused_while_requests_keep_answering
             *largest = (file.clone(), entry.bytes);
         }
     }
-    for kind in ["store", "fast", "idx", "term", "pos", "json", "fst", "bin", "jsonl"] {
+    for kind in [
+        "store", "fast", "idx", "term", "pos", "json", "fst", "bin", "jsonl",
+    ] {
         assert!(by_kind.contains_key(kind), "no {kind} file in {by_kind:?}");
     }
     let mut refused = 0;
@@ -133,7 +138,10 @@ fn one_byte_changes_in_every_file_kind_are_refused_while_requests_keep_answering
             let (status, outcome) = admin_reload(&agent, &server.base);
             assert_eq!(status, 409, "{file} at {offset}: {outcome}");
             let reason = outcome["reason"].as_str().unwrap();
-            assert!(reason.contains(&format!("file {file} ")), "{file} at {offset}: {reason}");
+            assert!(
+                reason.contains(&format!("file {file} ")),
+                "{file} at {offset}: {reason}"
+            );
             assert_eq!(outcome["serving"], good.as_str());
         }
     }
@@ -164,11 +172,17 @@ fn a_fifo_current_leaves_the_server_answering_and_a_fixed_one_clears_the_refusal
     });
     let reason = ready["last_refused"]["reason"].as_str().unwrap();
     assert!(reason.contains("CURRENT is not a regular file"), "{reason}");
-    assert!(!ready.to_string().contains(&root.display().to_string()), "{ready}");
+    assert!(
+        !ready.to_string().contains(&root.display().to_string()),
+        "{ready}"
+    );
     assert_eq!(ready["generation"], good.as_str());
     let (status, _) = get_json(&agent, &format!("{}/healthz", server.base));
     assert_eq!(status, 200);
-    let (status, hits) = get_json(&agent, &format!("{}/v1/search?q={}", server.base, encode("卫衣")));
+    let (status, hits) = get_json(
+        &agent,
+        &format!("{}/v1/search?q={}", server.base, encode("卫衣")),
+    );
     assert_eq!(status, 200, "{hits}");
 
     // CURRENT names the served generation again: the refusal is stale and goes.
@@ -193,8 +207,14 @@ fn a_restart_on_a_corrupt_current_serves_the_last_good_generation() {
 
     // CURRENT names the corrupt generation; then CURRENT itself is bad.
     for (current, reason) in [
-        (corrupt.clone(), "file suggest/candidates.bin checksum".to_string()),
-        ("../../etc/passwd".to_string(), "not a generation name".to_string()),
+        (
+            corrupt.clone(),
+            "file suggest/candidates.bin checksum".to_string(),
+        ),
+        (
+            "../../etc/passwd".to_string(),
+            "not a generation name".to_string(),
+        ),
     ] {
         std::fs::write(root.join("CURRENT"), format!("{current}\n")).unwrap();
         let server = start(root, &[]);
@@ -254,7 +274,11 @@ fn a_shrunken_feed_is_refused_and_the_running_server_keeps_its_products() {
     assert_eq!(ready["documents"]["product"], 360);
     let (_, found) = get_json(
         &agent,
-        &format!("{}/v1/search?q={}&type=product", server.base, encode("卫衣")),
+        &format!(
+            "{}/v1/search?q={}&type=product",
+            server.base,
+            encode("卫衣")
+        ),
     );
     assert!(!found["hits"].as_array().unwrap().is_empty(), "{found}");
 }
@@ -270,7 +294,11 @@ fn read_response(stream: &mut TcpStream) -> String {
     let head = String::from_utf8(bytes).unwrap();
     let length: usize = head
         .lines()
-        .find_map(|line| line.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_string))
+        .find_map(|line| {
+            line.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_string)
+        })
         .unwrap()
         .trim()
         .parse()
@@ -365,7 +393,10 @@ fn errors_of_the_http_layer_have_the_json_shape() {
     let root_dir = tempfile::tempdir().unwrap();
     build_fixtures(root_dir.path());
     let server = start(root_dir.path(), &[]);
-    let long_target = format!("GET /healthz?{} HTTP/1.1\r\nHost: t\r\n\r\n", "x".repeat(70_000));
+    let long_target = format!(
+        "GET /healthz?{} HTTP/1.1\r\nHost: t\r\n\r\n",
+        "x".repeat(70_000)
+    );
     let huge_header = format!(
         "GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: {}\r\n\r\n",
         "x".repeat(512 * 1024)
@@ -381,7 +412,12 @@ fn errors_of_the_http_layer_have_the_json_shape() {
             "{code}: {}",
             answer.lines().next().unwrap_or("")
         );
-        assert!(answer.to_ascii_lowercase().contains("content-type: application/json"), "{answer}");
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{answer}"
+        );
         let body = answer.split("\r\n\r\n").nth(1).unwrap();
         let json: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(json["error"]["code"], code, "{answer}");
