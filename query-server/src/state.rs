@@ -30,6 +30,9 @@ struct Shared {
     /// Whether the served generation is not the one CURRENT names, but the
     /// newest good one on disk, taken because CURRENT's was refused.
     serving_fallback: AtomicBool,
+    /// Generations a fallback could not open: not verified again at every
+    /// tick of the watcher (verifying reads every file).
+    failed_fallbacks: std::sync::Mutex<std::collections::HashSet<String>>,
     reloading: tokio::sync::Mutex<()>,
     metrics: Metrics,
 }
@@ -78,6 +81,7 @@ impl AppState {
                 current: RwLock::new(None),
                 last_failure: RwLock::new(None),
                 serving_fallback: AtomicBool::new(false),
+                failed_fallbacks: Default::default(),
                 reloading: tokio::sync::Mutex::new(()),
                 metrics: Metrics::default(),
             }),
@@ -239,7 +243,13 @@ impl AppState {
             return;
         };
         for candidate in generations.iter().rev() {
-            if Some(candidate.as_str()) == refused {
+            let failed_before = self
+                .shared
+                .failed_fallbacks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(candidate);
+            if failed_before || Some(candidate.as_str()) == refused {
                 continue;
             }
             match self.open(candidate).await {
@@ -254,6 +264,11 @@ impl AppState {
                 }
                 Err(reason) => {
                     tracing::warn!(generation = %candidate, %reason, "fallback generation refused");
+                    self.shared
+                        .failed_fallbacks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(candidate.clone());
                 }
             }
         }
