@@ -188,28 +188,24 @@ struct ManifestVersion {
 /// Parses a manifest's text: the format version first, then the fields.
 pub fn parse_manifest(text: &str) -> std::result::Result<Manifest, String> {
     let version: ManifestVersion =
-        serde_json::from_str(text).map_err(|error| format!("bad manifest.json: {error}"))?;
+        serde_json::from_str(text).map_err(|error| format!("is not a manifest: {error}"))?;
     if version.format_version > MANIFEST_FORMAT_VERSION {
         return Err(format!(
-            "manifest format_version {} is newer than this binary's {MANIFEST_FORMAT_VERSION}; upgrade the server",
+            "has format_version {}, newer than this binary's {MANIFEST_FORMAT_VERSION}; upgrade the server",
             version.format_version
         ));
     }
     if version.format_version < MANIFEST_FORMAT_VERSION {
         return Err(format!(
-            "manifest format_version {} has no file checksums; rebuild it with this indexer",
+            "has format_version {}, without file checksums; rebuild the generation with this indexer",
             version.format_version
         ));
     }
     let manifest: Manifest =
-        serde_json::from_str(text).map_err(|error| format!("bad manifest.json: {error}"))?;
+        serde_json::from_str(text).map_err(|error| format!("is not a manifest: {error}"))?;
     for relative in manifest.files.keys() {
-        check_relative_path(relative).map_err(|reason| {
-            format!(
-                "manifest.json lists `{}`, which {reason}",
-                relative.escape_default()
-            )
-        })?;
+        check_relative_path(relative)
+            .map_err(|reason| format!("lists `{}`, which {reason}", relative.escape_default()))?;
     }
     Ok(manifest)
 }

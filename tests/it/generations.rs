@@ -96,7 +96,10 @@ fn manifests_from_the_future_or_with_paths_outside_are_refused() {
         manifest["format_version"] = 99.into()
     });
     let reason = open(root, &generation).unwrap_err();
-    assert!(reason.contains("format_version 99 is newer"), "{reason}");
+    assert!(
+        reason.contains("file manifest.json has format_version 99, newer"),
+        "{reason}"
+    );
     restore();
 
     for outside in ["../../CURRENT", "/etc/hostname", "index/../../CURRENT"] {
