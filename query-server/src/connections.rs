@@ -229,8 +229,7 @@ impl AsyncRead for ConnectionIo {
             Poll::Ready(Ok(())) => {
                 let read = &buf.filled()[before..];
                 if !read.is_empty() {
-                    let read = read.to_vec();
-                    this.saw_read(&read);
+                    this.saw_read(read);
                 }
                 Poll::Ready(Ok(()))
             }

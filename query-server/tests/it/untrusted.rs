@@ -426,3 +426,37 @@ fn errors_of_the_http_layer_have_the_json_shape() {
     let (status, _) = get_json(&agent(), &format!("{}/healthz", server.base));
     assert_eq!(status, 200);
 }
+
+#[test]
+fn beyond_the_connection_cap_a_request_waits_for_a_free_slot_and_is_answered() {
+    let root_dir = tempfile::tempdir().unwrap();
+    build_fixtures(root_dir.path());
+    let server = start(
+        root_dir.path(),
+        &["--max-connections", "2", "--header-read-timeout-ms", "1000"],
+    );
+    let address = server.base.strip_prefix("http://").unwrap().to_string();
+    let mut stalled: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut stream = TcpStream::connect(&address).unwrap();
+            stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut waiting = TcpStream::connect(&address).unwrap();
+    waiting
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+        .unwrap();
+    waiting
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    assert!(read_response(&mut waiting).starts_with("HTTP/1.1 200"));
+    // It was answered only once a stalled connection had been closed.
+    assert!(
+        stalled
+            .iter_mut()
+            .any(|stream| closed_within(stream, Duration::from_millis(50))),
+        "answered while both stalled connections held the two slots"
+    );
+}
