@@ -20,7 +20,7 @@ use crate::document::CatalogDocument;
 use crate::error::{Error, Result};
 use crate::generation::{
     fail_point, new_generation_id, now_rfc3339, sync_tree, IndexRoot, Manifest, INDEX_DIR,
-    MANIFEST_FILE, MANIFEST_FORMAT_VERSION, REJECTS_FILE,
+    MANIFEST_FORMAT_VERSION, REJECTS_FILE,
 };
 use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
 use crate::suggest::index::write_suggest_index;
@@ -489,20 +489,13 @@ fn write_generation(
         suggestion_candidates,
         files,
     };
-    let manifest_path = dir.join(MANIFEST_FILE);
     let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|error| Error::Encoding {
         what: "manifest".to_string(),
         reason: error.to_string(),
     })?;
-    write_synced(&manifest_path, &manifest_json)?;
+    crate::generation::write_manifest_bytes(dir, &manifest_json)?;
     crate::generation::sync_dir(dir)?;
     Ok(manifest)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = std::fs::File::create(path).map_err(Error::io(path))?;
-    file.write_all(bytes).map_err(Error::io(path))?;
-    file.sync_all().map_err(Error::io(path))
 }
 
 fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {

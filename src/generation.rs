@@ -25,6 +25,9 @@ use crate::catalog::FileReport;
 use crate::error::{Error, Result};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The CRC-32 of `manifest.json` in hex: the manifest holds every other
+/// file's checksum, this file holds the manifest's.
+pub const MANIFEST_CHECKSUM_FILE: &str = "manifest.crc32";
 pub const REJECTS_FILE: &str = "rejects.jsonl";
 pub const INDEX_DIR: &str = "index";
 /// 2: every file carries a CRC-32 of its bytes besides its size.
@@ -375,11 +378,40 @@ impl IndexRoot {
                 metadata.len()
             )));
         }
+        let mut bytes = Vec::new();
+        open_without_blocking(&path)
+            .and_then(|file| file.take(MAX_MANIFEST_BYTES).read_to_end(&mut bytes))
+            .map_err(|error| unusable(describe_io(&error)))?;
+        let recorded = self.read_manifest_checksum(generation)?;
+        let actual = crc32fast::hash(&bytes);
+        if actual != recorded {
+            return Err(unusable(format!(
+                "checksum {actual:08x} differs from {recorded:08x} recorded in {MANIFEST_CHECKSUM_FILE}: one of the two changed after the build"
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| unusable("is not UTF-8".to_string()))?;
+        parse_manifest(&text).map_err(unusable)
+    }
+
+    /// The manifest's CRC-32 as `manifest.crc32` records it.
+    fn read_manifest_checksum(&self, generation: &str) -> Result<u32> {
+        let unusable = |reason: String| Error::GenerationFile {
+            generation: generation.to_string(),
+            file: MANIFEST_CHECKSUM_FILE.to_string(),
+            reason,
+        };
+        let path = self.generation_dir(generation).join(MANIFEST_CHECKSUM_FILE);
+        let metadata =
+            std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
+        if !metadata.is_file() {
+            return Err(unusable("is not a regular file".to_string()));
+        }
         let mut text = String::new();
         open_without_blocking(&path)
-            .and_then(|file| file.take(MAX_MANIFEST_BYTES).read_to_string(&mut text))
+            .and_then(|file| file.take(64).read_to_string(&mut text))
             .map_err(|error| unusable(describe_io(&error)))?;
-        parse_manifest(&text).map_err(unusable)
+        u32::from_str_radix(text.trim(), 16)
+            .map_err(|_| unusable("does not hold a hexadecimal CRC-32".to_string()))
     }
 
     /// Moves a finished, synced generation from staging into `generations/`
@@ -455,6 +487,22 @@ impl IndexRoot {
         self.set_current(&previous)?;
         Ok((current, previous))
     }
+}
+
+/// Writes `manifest.json` and its checksum file into `generation_dir`,
+/// each synced. (Tests that edit a manifest use it too.)
+pub fn write_manifest_bytes(generation_dir: &Path, manifest_json: &[u8]) -> Result<()> {
+    let checksum = format!("{:08x}\n", crc32fast::hash(manifest_json));
+    for (name, bytes) in [
+        (MANIFEST_FILE, manifest_json),
+        (MANIFEST_CHECKSUM_FILE, checksum.as_bytes()),
+    ] {
+        let path = generation_dir.join(name);
+        let mut file = File::create(&path).map_err(Error::io(&path))?;
+        file.write_all(bytes).map_err(Error::io(&path))?;
+        file.sync_all().map_err(Error::io(&path))?;
+    }
+    Ok(())
 }
 
 /// Opens a file for reading without waiting on a FIFO's writer.

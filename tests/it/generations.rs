@@ -5,7 +5,9 @@ use std::path::Path;
 
 use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
-use livesearch::generation::{IndexRoot, MANIFEST_FILE};
+use livesearch::generation::{
+    write_manifest_bytes, IndexRoot, MANIFEST_CHECKSUM_FILE, MANIFEST_FILE,
+};
 use livesearch::serving::LoadedGeneration;
 
 use crate::support::{build_into, fixtures_dir};
@@ -17,14 +19,11 @@ fn open(root: &Path, generation: &str) -> Result<LoadedGeneration, String> {
 }
 
 fn edit_manifest(root: &Path, generation: &str, edit: impl Fn(&mut serde_json::Value)) {
-    let path = root
-        .join("generations")
-        .join(generation)
-        .join(MANIFEST_FILE);
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let dir = root.join("generations").join(generation);
+    let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
     edit(&mut manifest);
-    std::fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    write_manifest_bytes(&dir, &serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
 }
 
 #[test]
@@ -82,15 +81,8 @@ fn manifests_from_the_future_or_with_paths_outside_are_refused() {
             .join(MANIFEST_FILE),
     )
     .unwrap();
-    let restore = || {
-        std::fs::write(
-            root.join("generations")
-                .join(&generation)
-                .join(MANIFEST_FILE),
-            &original,
-        )
-        .unwrap()
-    };
+    let dir = root.join("generations").join(&generation);
+    let restore = || write_manifest_bytes(&dir, &original).unwrap();
 
     edit_manifest(root, &generation, |manifest| {
         manifest["format_version"] = 99.into()
@@ -113,6 +105,18 @@ fn manifests_from_the_future_or_with_paths_outside_are_refused() {
         );
         restore();
     }
+
+    // A changed byte in the manifest or in its checksum file is refused too.
+    for file in [MANIFEST_FILE, MANIFEST_CHECKSUM_FILE] {
+        let path = dir.join(file);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[2] ^= 0x01;
+        std::fs::write(&path, &bytes).unwrap();
+        let reason = open(root, &generation).unwrap_err();
+        assert!(reason.contains(file), "{file}: {reason}");
+        restore();
+    }
+    open(root, &generation).unwrap();
 
     // A listed file replaced by a link to a file outside is not followed.
     let rejects = root

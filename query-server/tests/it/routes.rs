@@ -516,7 +516,11 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     manifest["dictionary_checksum"] = "0".repeat(64).into();
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    livesearch::generation::write_manifest_bytes(
+        manifest_path.parent().unwrap(),
+        &serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
     state.reload(false).await;
     let ready = get(&state, "/readyz").await.json;
     assert_eq!(ready["generation"], good.as_str());
