@@ -2,10 +2,18 @@
 //! client reading a number cannot handle. A score that is not finite (only
 //! possible from data that escaped every check) is written as 0.
 
+/// `value`, or 0 when it is not finite.
+pub fn finite_or_zero(value: f32) -> f32 {
+    if value.is_finite() {
+        value
+    } else {
+        0.0
+    }
+}
+
 /// Serializes `value`, or 0 when it is not finite.
 pub fn f32_or_zero<S: serde::Serializer>(value: &f32, serializer: S) -> Result<S::Ok, S::Error> {
-    let finite = if value.is_finite() { *value } else { 0.0 };
-    serializer.serialize_f32(finite)
+    serializer.serialize_f32(finite_or_zero(*value))
 }
 
 #[cfg(test)]

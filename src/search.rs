@@ -110,9 +110,7 @@ pub struct SearchRequest {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreExplanation {
-    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub text: f32,
-    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub popularity_multiplier: f32,
     pub formula: String,
 }
@@ -131,7 +129,6 @@ pub struct Hit {
     pub doc_type: String,
     pub id: String,
     pub title: String,
-    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     pub signals: Signals,
     #[serde(skip_serializing_if = "Option::is_none")]
