@@ -165,8 +165,10 @@ impl AppState {
         };
         let previous = self.served_id();
         if previous.as_deref() == Some(named.as_str()) {
-            // CURRENT names what is served: any refusal recorded is stale.
+            // CURRENT names what is served: a refusal recorded is stale, and
+            // a fallback is now the generation CURRENT names.
             self.clear_failure();
+            self.shared.serving_fallback.store(false, Ordering::Relaxed);
             return ReloadOutcome::Unchanged { generation: named };
         }
         if !retry_refused {

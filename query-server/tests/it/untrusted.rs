@@ -242,8 +242,16 @@ fn a_restart_on_a_corrupt_current_serves_the_last_good_generation() {
         drop(server);
     }
 
-    // Pointing CURRENT at the generation served ends the fallback.
+    // Pointing CURRENT at the generation served ends the fallback, in the
+    // running server and after a restart.
+    let server = start(root, &[]);
+    let (_, ready) = get_json(&agent, &format!("{}/readyz", server.base));
+    assert_eq!(ready["fallback"], true, "{ready}");
     IndexRoot::new(root).set_current(&good).unwrap();
+    wait_for_readyz(&agent, &server.base, "fallback ended", |status, ready| {
+        status == 200 && ready["fallback"] == false && ready.get("last_refused").is_none()
+    });
+    drop(server);
     let server = start(root, &[]);
     let (_, ready) = get_json(&agent, &format!("{}/readyz", server.base));
     assert_eq!(ready["fallback"], false, "{ready}");
