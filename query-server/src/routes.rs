@@ -322,11 +322,10 @@ pub(crate) async fn search_handler(
     .await
     .map_err(ApiError::internal)?
     .map_err(ApiError::internal)?;
-    let results = with_finite_scores(results);
     Ok(Json(SearchResponse {
         query,
         generation: generation.id().to_string(),
-        results,
+        results: with_finite_scores(results),
     }))
 }
 
