@@ -140,10 +140,10 @@ pub fn file_crc32(path: &Path) -> std::io::Result<u32> {
     }
 }
 
-/// An I/O error as shown to operators: its kind and the system's text,
+/// An I/O error as shown to operators: the system's text, lowercase,
 /// never a path (the caller names the file relative to the index root).
 pub fn describe_io(error: &std::io::Error) -> String {
-    error.to_string().to_lowercase()
+    format!("cannot be read: {}", error.to_string().to_lowercase())
 }
 
 /// A path from a manifest must name a file inside the generation: relative,
@@ -306,7 +306,7 @@ impl IndexRoot {
         let metadata = match std::fs::metadata(&path) {
             Ok(metadata) => metadata,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(error) => return Err(bad(format!("cannot be read: {}", describe_io(&error)))),
+            Err(error) => return Err(bad(describe_io(&error))),
         };
         if !metadata.is_file() {
             return Err(bad("is not a regular file".to_string()));
@@ -317,8 +317,7 @@ impl IndexRoot {
                 metadata.len()
             )));
         }
-        let mut file = open_without_blocking(&path)
-            .map_err(|error| bad(format!("cannot be read: {}", describe_io(&error))))?;
+        let mut file = open_without_blocking(&path).map_err(|error| bad(describe_io(&error)))?;
         // Checked again on the open file: CURRENT may have been replaced since.
         let opened_is_file = file.metadata().is_ok_and(|metadata| metadata.is_file());
         if !opened_is_file {
@@ -328,7 +327,7 @@ impl IndexRoot {
         (&mut file)
             .take(MAX_CURRENT_BYTES + 1)
             .read_to_end(&mut bytes)
-            .map_err(|error| bad(format!("cannot be read: {}", describe_io(&error))))?;
+            .map_err(|error| bad(describe_io(&error)))?;
         if bytes.len() as u64 > MAX_CURRENT_BYTES {
             return Err(bad(format!("has more than {MAX_CURRENT_BYTES} bytes")));
         }
