@@ -6,7 +6,8 @@
 //! ../shared/data when present, the fixtures' otherwise), kept only when the
 //! untimed warm-up finds hits for them, so every timed search asserts a hit.
 //!
-//! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run)
+//! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run;
+//! `-- generation_` for the load and verification figures only)
 
 #[path = "support/catalog.rs"]
 mod catalog;
@@ -25,8 +26,13 @@ fn generation_root(products: usize) -> PathBuf {
     let base =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("target/bench-search/{products}"));
     let root = base.join("root");
-    if IndexRoot::new(&root).current().ok().flatten().is_some() {
-        return root;
+    let index_root = IndexRoot::new(&root);
+    if let Ok(Some(current)) = index_root.current() {
+        // A generation of an older manifest format is rebuilt.
+        if index_root.read_manifest(&current).is_ok() {
+            return root;
+        }
+        std::fs::remove_dir_all(&root).expect("old bench generation removed");
     }
     let vocabulary = catalog::Vocabulary::load();
     let catalog_dir = base.join("catalog");
@@ -72,6 +78,29 @@ fn bench(c: &mut Criterion) {
             loaded
         })
     });
+    // What `load` spends on checking every file against its manifest CRC-32,
+    // beside tantivy's own footer checksums (`Index::validate_checksum`),
+    // which cover the segment files only. Warm page cache: the files were
+    // just read.
+    let manifest = index_root.read_manifest(&current).unwrap();
+    let generation_dir = index_root.generation_dir(&current);
+    let bytes: u64 = manifest.files.values().map(|file| file.bytes).sum();
+    println!(
+        "generation of {products} products: {} files, {:.1} MiB",
+        manifest.files.len(),
+        bytes as f64 / (1 << 20) as f64
+    );
+    group.bench_function("verify_files_crc32", |b| {
+        b.iter(|| manifest.verify_files(&generation_dir).unwrap())
+    });
+    let opened = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
+    group.bench_function("tantivy_validate_checksum", |b| {
+        b.iter(|| {
+            let failed = opened.index.validate_checksum().unwrap();
+            assert!(failed.is_empty(), "{failed:?}");
+        })
+    });
+    drop(opened);
     group.finish();
 
     let generation = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds=60
-targets="catalog_line queries_tsv analyzer suggest_keys query_string"
+targets="catalog_line queries_tsv analyzer suggest_keys query_string suggest_table manifest"
 usage() {
   cat <<USAGE
 usage: fuzz/smoke.sh [--seconds N] [--targets "a b ..."]

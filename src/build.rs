@@ -20,7 +20,7 @@ use crate::document::CatalogDocument;
 use crate::error::{Error, Result};
 use crate::generation::{
     fail_point, new_generation_id, now_rfc3339, sync_tree, IndexRoot, Manifest, INDEX_DIR,
-    MANIFEST_FILE, MANIFEST_FORMAT_VERSION, REJECTS_FILE,
+    MANIFEST_FORMAT_VERSION, REJECTS_FILE,
 };
 use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
 use crate::suggest::index::write_suggest_index;
@@ -43,6 +43,8 @@ pub struct BuildOptions {
     keep: usize,
     writer_memory_bytes: usize,
     suggest: SuggestConfig,
+    max_shrink: f64,
+    allow_shrink: bool,
 }
 
 impl BuildOptions {
@@ -56,7 +58,25 @@ impl BuildOptions {
             keep: 3,
             writer_memory_bytes: 512 << 20,
             suggest: SuggestConfig::default(),
+            max_shrink: 0.3,
+            allow_shrink: false,
         }
+    }
+
+    /// Largest share by which the documents of any type, or the suggestion
+    /// candidates, may fall from the current generation (0.3 by default).
+    pub fn max_shrink(mut self, share: f64) -> Result<Self> {
+        if !(0.0..=1.0).contains(&share) {
+            return Err(invalid("--max-shrink", "must be between 0 and 1"));
+        }
+        self.max_shrink = share;
+        Ok(self)
+    }
+
+    /// Publishes whatever the counts: for a feed that really shrank.
+    pub fn allow_shrink(mut self, allow: bool) -> Self {
+        self.allow_shrink = allow;
+        self
     }
 
     /// Dictionaries to analyse with; the embedded ones by default.
@@ -189,6 +209,8 @@ pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildSum
 
 fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary> {
     let started = Instant::now();
+    // Before anything is created under the index root: a wrong --input leaves no trace.
+    crate::catalog::check_catalog_dir(&options.input)?;
     let root = IndexRoot::new(&options.index_root);
     let lock = root.lock()?;
     root.create_dirs()?;
@@ -204,14 +226,7 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
     progress.finish_phase();
 
     if let Some(report) = catalog.first_file_over_reject_ratio(options.max_reject_ratio) {
-        let failed_dir = root.failed_dir().join(&generation);
-        let rejects_path = failed_dir.join(REJECTS_FILE);
-        std::fs::create_dir_all(&failed_dir).map_err(Error::io(&failed_dir))?;
-        write_rejects(&rejects_path, &catalog.rejects)?;
-        let report_path = failed_dir.join("report.json");
-        let report_json = serde_json::to_vec_pretty(&catalog.files).unwrap_or_default();
-        std::fs::write(&report_path, report_json).map_err(Error::io(&report_path))?;
-        root.retain_failed(FAILED_REPORTS_KEPT)?;
+        let rejects_path = write_failed_report(&root, &generation, &catalog)?;
         return Err(Error::RejectRatioExceeded {
             file: report.file.clone(),
             rejects_path,
@@ -222,6 +237,16 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
         });
     }
 
+    let shrink_guard = ShrinkGuard::new(&root, previous_generation.as_deref(), options);
+    // Document counts are known from the catalog: an empty feed fails here, before indexing.
+    shrink_guard.check(
+        &root,
+        &generation,
+        &catalog,
+        &catalog_document_counts(&catalog),
+        None,
+    )?;
+
     let staged_dir = root.staging_dir().join(&generation);
     let written = write_generation(
         options,
@@ -230,7 +255,17 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
         &staged_dir,
         timings_ms,
         progress,
-    );
+    )
+    .and_then(|manifest| {
+        shrink_guard.check(
+            &root,
+            &generation,
+            &catalog,
+            &manifest.documents,
+            Some(manifest.suggestion_candidates),
+        )?;
+        Ok(manifest)
+    });
     let manifest = match written {
         Ok(manifest) => manifest,
         Err(error) => {
@@ -250,6 +285,138 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
         cleaned_partial_builds,
         elapsed: started.elapsed(),
     })
+}
+
+/// Writes the rejects and the file reports of a build that publishes
+/// nothing under `failed/<id>/`; returns the rejects' path.
+fn write_failed_report(root: &IndexRoot, generation: &str, catalog: &Catalog) -> Result<PathBuf> {
+    let failed_dir = root.failed_dir().join(generation);
+    let rejects_path = failed_dir.join(REJECTS_FILE);
+    std::fs::create_dir_all(&failed_dir).map_err(Error::io(&failed_dir))?;
+    write_rejects(&rejects_path, &catalog.rejects)?;
+    let report_path = failed_dir.join("report.json");
+    let report_json = serde_json::to_vec_pretty(&catalog.files).unwrap_or_default();
+    std::fs::write(&report_path, report_json).map_err(Error::io(&report_path))?;
+    root.retain_failed(FAILED_REPORTS_KEPT)?;
+    Ok(rejects_path)
+}
+
+/// Documents by type the catalog will index, as `index_catalog` counts them.
+fn catalog_document_counts(catalog: &Catalog) -> BTreeMap<String, u64> {
+    let mut counts: BTreeMap<String, u64> = DocType::ALL
+        .iter()
+        .map(|doc_type| (doc_type.as_str().to_string(), 0))
+        .collect();
+    let lives = catalog
+        .videos
+        .iter()
+        .filter(|video| video.kind == VideoKind::Live)
+        .count() as u64;
+    let by_type = [
+        (DocType::Product, catalog.products.len() as u64),
+        (DocType::Video, catalog.videos.len() as u64 - lives),
+        (DocType::Live, lives),
+        (DocType::Anchor, catalog.anchors.len() as u64),
+    ];
+    for (doc_type, count) in by_type {
+        counts.insert(doc_type.as_str().to_string(), count);
+    }
+    counts
+}
+
+/// Refuses to publish a generation much smaller than the served one: a
+/// truncated or empty feed must not replace a good catalog unnoticed.
+struct ShrinkGuard {
+    /// The current generation's manifest; None on the first build, with
+    /// --allow-shrink, or when the current manifest cannot be read.
+    previous: Option<Manifest>,
+    max_shrink: f64,
+}
+
+impl ShrinkGuard {
+    fn new(root: &IndexRoot, previous_generation: Option<&str>, options: &BuildOptions) -> Self {
+        let previous = match previous_generation {
+            Some(generation) if !options.allow_shrink => match root.read_manifest(generation) {
+                Ok(manifest) => Some(manifest),
+                Err(error) => {
+                    tracing::warn!(%error, "no shrink check: the current manifest does not read");
+                    None
+                }
+            },
+            _ => None,
+        };
+        ShrinkGuard {
+            previous,
+            max_shrink: options.max_shrink,
+        }
+    }
+
+    /// Checks `documents` (and `candidates` when known) against the current
+    /// generation; on a refusal writes the report under `failed/<id>/`.
+    fn check(
+        &self,
+        root: &IndexRoot,
+        generation: &str,
+        catalog: &Catalog,
+        documents: &BTreeMap<String, u64>,
+        candidates: Option<u64>,
+    ) -> Result<()> {
+        let Some(previous) = &self.previous else {
+            return Ok(());
+        };
+        let mut counts: Vec<(String, u64, u64)> = previous
+            .documents
+            .iter()
+            .map(|(doc_type, &before)| {
+                let now = documents.get(doc_type).copied().unwrap_or(0);
+                (format!("{doc_type} documents"), before, now)
+            })
+            .collect();
+        if let Some(now) = candidates {
+            counts.push((
+                "suggestion candidates".to_string(),
+                previous.suggestion_candidates,
+                now,
+            ));
+        }
+        let Some((what, before, now)) = counts
+            .into_iter()
+            .find(|(_, before, now)| shrink_share(*before, *now) > self.max_shrink)
+        else {
+            return Ok(());
+        };
+        write_failed_report(root, generation, catalog)?;
+        let report_path = root.failed_dir().join(generation).join("shrink.json");
+        let report = serde_json::json!({
+            "refused": what,
+            "current_generation": previous.generation,
+            "current_count": before,
+            "new_count": now,
+            "max_shrink": self.max_shrink,
+            "current_documents": previous.documents,
+            "new_documents": documents,
+            "current_suggestion_candidates": previous.suggestion_candidates,
+            "new_suggestion_candidates": candidates,
+        });
+        let report_json = serde_json::to_vec_pretty(&report).unwrap_or_default();
+        std::fs::write(&report_path, report_json).map_err(Error::io(&report_path))?;
+        Err(Error::ShrinkRefused {
+            what,
+            previous: before,
+            now,
+            shrink_percent: shrink_share(before, now) * 100.0,
+            max_shrink_percent: self.max_shrink * 100.0,
+            report_path,
+        })
+    }
+}
+
+/// The share by which a count fell (0 when it grew or was 0).
+fn shrink_share(before: u64, now: u64) -> f64 {
+    if before == 0 || now >= before {
+        return 0.0;
+    }
+    (before - now) as f64 / before as f64
 }
 
 fn record_phase(timings_ms: &mut BTreeMap<String, u64>, name: &str, started: Instant) {
@@ -322,20 +489,13 @@ fn write_generation(
         suggestion_candidates,
         files,
     };
-    let manifest_path = dir.join(MANIFEST_FILE);
     let manifest_json = serde_json::to_vec_pretty(&manifest).map_err(|error| Error::Encoding {
         what: "manifest".to_string(),
         reason: error.to_string(),
     })?;
-    write_synced(&manifest_path, &manifest_json)?;
+    crate::generation::write_manifest_bytes(dir, &manifest_json)?;
     crate::generation::sync_dir(dir)?;
     Ok(manifest)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
-    let mut file = std::fs::File::create(path).map_err(Error::io(path))?;
-    file.write_all(bytes).map_err(Error::io(path))?;
-    file.sync_all().map_err(Error::io(path))
 }
 
 fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {

@@ -38,6 +38,23 @@ pub enum Error {
         max_ratio: f64,
     },
 
+    /// The new build has far fewer documents of one type (or suggestion
+    /// candidates) than the served generation: likely a truncated feed.
+    #[error(
+        "{what} fell from {previous} to {now} ({shrink_percent:.1}% fewer), more than the allowed {max_shrink_percent:.0}%; \
+         nothing was published (report in {}); if the feed really shrank, build again with --allow-shrink",
+        report_path.display()
+    )]
+    ShrinkRefused {
+        /// `product documents`, `video documents`, ... or `suggestion candidates`.
+        what: String,
+        previous: u64,
+        now: u64,
+        shrink_percent: f64,
+        max_shrink_percent: f64,
+        report_path: PathBuf,
+    },
+
     #[error("invalid option {option}: {reason}")]
     InvalidOption { option: String, reason: String },
 
@@ -46,6 +63,19 @@ pub enum Error {
 
     #[error("generation {generation} is unusable: {reason}")]
     Generation { generation: String, reason: String },
+
+    /// One file of a generation fails a check; `file` is relative to the
+    /// generation folder, `reason` holds no absolute path.
+    #[error("generation {generation} is unusable: file {file} {reason}")]
+    GenerationFile {
+        generation: String,
+        file: String,
+        reason: String,
+    },
+
+    /// `ROOT/CURRENT` is not a small regular file naming a generation.
+    #[error("CURRENT {reason}")]
+    BadCurrent { reason: String },
 
     #[error("no generation is published under {root}")]
     NoCurrentGeneration { root: PathBuf },

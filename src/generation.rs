@@ -16,8 +16,8 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::io::{Read, Write};
+use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,9 +25,19 @@ use crate::catalog::FileReport;
 use crate::error::{Error, Result};
 
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The CRC-32 of `manifest.json` in hex: the manifest holds every other
+/// file's checksum, this file holds the manifest's.
+pub const MANIFEST_CHECKSUM_FILE: &str = "manifest.crc32";
 pub const REJECTS_FILE: &str = "rejects.jsonl";
 pub const INDEX_DIR: &str = "index";
-pub const MANIFEST_FORMAT_VERSION: u32 = 1;
+/// 2: every file carries a CRC-32 of its bytes besides its size.
+pub const MANIFEST_FORMAT_VERSION: u32 = 2;
+/// `CURRENT` holds one generation name; anything longer is not one.
+pub const MAX_CURRENT_BYTES: u64 = 256;
+/// A manifest lists a few dozen files; a bigger one is not ours.
+pub const MAX_MANIFEST_BYTES: u64 = 16 << 20;
+/// Longest generation name accepted (ours are 25 characters).
+const MAX_GENERATION_NAME_CHARS: usize = 64;
 
 /// What a generation holds and how it was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,9 +60,19 @@ pub struct Manifest {
     /// Suggestion candidates written, when the generation has them.
     #[serde(default)]
     pub suggestion_candidates: u64,
-    /// Every file of the generation but the manifest, with its size, so a
-    /// truncated or missing file is caught before the generation is served.
-    pub files: BTreeMap<String, u64>,
+    /// Every file of the generation but the manifest, with its size and
+    /// checksum, so a truncated, missing or changed file is caught before
+    /// the generation is served.
+    pub files: BTreeMap<String, FileEntry>,
+}
+
+/// One file of a generation as the build wrote it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub bytes: u64,
+    /// CRC-32 (IEEE) of the whole file.
+    pub crc32: u32,
 }
 
 impl Manifest {
@@ -60,28 +80,137 @@ impl Manifest {
         self.documents.values().sum()
     }
 
-    /// Checks that every listed file exists with its recorded size.
+    /// Checks that every listed file stays inside the generation, is a
+    /// regular file, and has its recorded size and checksum. The first
+    /// file that fails is named in the error.
     pub fn verify_files(&self, generation_dir: &Path) -> Result<()> {
         for (relative, expected) in &self.files {
-            let path = generation_dir.join(relative);
-            let actual = std::fs::metadata(&path)
-                .map_err(|error| self.unusable(format!("file {relative}: {error}")))?
-                .len();
-            if actual != *expected {
-                return Err(self.unusable(format!(
-                    "file {relative} has {actual} bytes, the manifest says {expected}"
-                )));
-            }
+            self.verify_file(generation_dir, relative, expected)
+                .map_err(|reason| Error::GenerationFile {
+                    generation: self.generation.clone(),
+                    file: relative.clone(),
+                    reason,
+                })?;
         }
         Ok(())
     }
 
-    fn unusable(&self, reason: String) -> Error {
-        Error::Generation {
-            generation: self.generation.clone(),
-            reason,
+    fn verify_file(
+        &self,
+        generation_dir: &Path,
+        relative: &str,
+        expected: &FileEntry,
+    ) -> std::result::Result<(), String> {
+        check_relative_path(relative)?;
+        let path = generation_dir.join(relative);
+        // Not followed: a link could lead out of the index root.
+        let metadata = std::fs::symlink_metadata(&path).map_err(|error| describe_io(&error))?;
+        if !metadata.is_file() {
+            return Err("is not a regular file".to_string());
         }
+        if metadata.len() != expected.bytes {
+            return Err(format!(
+                "has {} bytes, the manifest says {}",
+                metadata.len(),
+                expected.bytes
+            ));
+        }
+        let actual = file_crc32(&path).map_err(|error| describe_io(&error))?;
+        if actual != expected.crc32 {
+            return Err(format!(
+                "checksum {actual:08x} differs from the manifest's {:08x}: the file changed after the build",
+                expected.crc32
+            ));
+        }
+        Ok(())
     }
+}
+
+/// The CRC-32 of a whole file, read in large blocks.
+pub fn file_crc32(path: &Path) -> std::io::Result<u32> {
+    let mut file = File::open(path)?;
+    let mut hasher = crc32fast::Hasher::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    loop {
+        let read = file.read(&mut buffer)?;
+        if read == 0 {
+            return Ok(hasher.finalize());
+        }
+        hasher.update(&buffer[..read]);
+    }
+}
+
+/// An I/O error as shown to operators: the system's text, lowercase,
+/// never a path (the caller names the file relative to the index root).
+pub fn describe_io(error: &std::io::Error) -> String {
+    format!("cannot be read: {}", error.to_string().to_lowercase())
+}
+
+/// A path from a manifest must name a file inside the generation: relative,
+/// with plain components only (no `..`, no root, no `.`).
+pub fn check_relative_path(relative: &str) -> std::result::Result<(), String> {
+    let path = Path::new(relative);
+    if relative.is_empty() || relative.contains('\0') {
+        return Err("is not a file name".to_string());
+    }
+    if path
+        .components()
+        .all(|component| matches!(component, Component::Normal(_)))
+    {
+        return Ok(());
+    }
+    Err("leaves the generation folder (only plain relative paths are allowed)".to_string())
+}
+
+/// A generation name must be one plain folder name of ours: ASCII letters,
+/// digits, `.`, `-` and `_`, not starting with `.`, at most 64 characters.
+/// This keeps `CURRENT` from pointing outside `generations/`.
+pub fn check_generation_name(name: &str) -> std::result::Result<(), String> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_');
+    if name.is_empty()
+        || name.len() > MAX_GENERATION_NAME_CHARS
+        || name.starts_with('.')
+        || !name.chars().all(allowed)
+    {
+        let shown: String = name.chars().take(MAX_GENERATION_NAME_CHARS).collect();
+        return Err(format!(
+            "`{}` is not a generation name (letters, digits, `.`, `-`, `_`, at most {MAX_GENERATION_NAME_CHARS})",
+            shown.escape_default()
+        ));
+    }
+    Ok(())
+}
+
+/// Only the `format_version` of a manifest, read before the rest so a
+/// manifest from a newer indexer is refused with that reason.
+#[derive(Deserialize)]
+struct ManifestVersion {
+    format_version: u32,
+}
+
+/// Parses a manifest's text: the format version first, then the fields.
+pub fn parse_manifest(text: &str) -> std::result::Result<Manifest, String> {
+    let version: ManifestVersion =
+        serde_json::from_str(text).map_err(|error| format!("is not a manifest: {error}"))?;
+    if version.format_version > MANIFEST_FORMAT_VERSION {
+        return Err(format!(
+            "has format_version {}, newer than this binary's {MANIFEST_FORMAT_VERSION}; upgrade the server",
+            version.format_version
+        ));
+    }
+    if version.format_version < MANIFEST_FORMAT_VERSION {
+        return Err(format!(
+            "has format_version {}, without file checksums; rebuild the generation with this indexer",
+            version.format_version
+        ));
+    }
+    let manifest: Manifest =
+        serde_json::from_str(text).map_err(|error| format!("is not a manifest: {error}"))?;
+    for relative in manifest.files.keys() {
+        check_relative_path(relative)
+            .map_err(|reason| format!("lists `{}`, which {reason}", relative.escape_default()))?;
+    }
+    Ok(manifest)
 }
 
 /// The folder that holds every generation of one index.
@@ -167,20 +296,48 @@ impl IndexRoot {
         Ok(removed)
     }
 
-    /// The generation `CURRENT` names, if any.
+    /// The generation `CURRENT` names, if any. `CURRENT` must be a small
+    /// regular file holding a plain generation name: a FIFO, a device or a
+    /// huge file is refused without being read (a FIFO would block the
+    /// reader until a writer came).
     pub fn current(&self) -> Result<Option<String>> {
         let path = self.current_file();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                let name = text.trim();
-                if name.is_empty() {
-                    return Ok(None);
-                }
-                Ok(Some(name.to_string()))
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(source) => Err(Error::Io { path, source }),
+        let bad = |reason: String| Error::BadCurrent { reason };
+        let metadata = match std::fs::metadata(&path) {
+            Ok(metadata) => metadata,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(bad(describe_io(&error))),
+        };
+        if !metadata.is_file() {
+            return Err(bad("is not a regular file".to_string()));
         }
+        if metadata.len() > MAX_CURRENT_BYTES {
+            return Err(bad(format!(
+                "has {} bytes, more than a generation name ({MAX_CURRENT_BYTES} at most)",
+                metadata.len()
+            )));
+        }
+        let mut file = open_without_blocking(&path).map_err(|error| bad(describe_io(&error)))?;
+        // Checked again on the open file: CURRENT may have been replaced since.
+        let opened_is_file = file.metadata().is_ok_and(|metadata| metadata.is_file());
+        if !opened_is_file {
+            return Err(bad("is not a regular file".to_string()));
+        }
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(MAX_CURRENT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|error| bad(describe_io(&error)))?;
+        if bytes.len() as u64 > MAX_CURRENT_BYTES {
+            return Err(bad(format!("has more than {MAX_CURRENT_BYTES} bytes")));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".to_string()))?;
+        let name = text.trim();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        check_generation_name(name).map_err(bad)?;
+        Ok(Some(name.to_string()))
     }
 
     /// Complete generations (those with a manifest), oldest first. Ids sort
@@ -195,16 +352,65 @@ impl IndexRoot {
         Ok(names)
     }
 
+    /// Reads and parses a generation's manifest: a regular file of bounded
+    /// size, a known format version, and plain relative file paths. Reasons
+    /// name the file relative to the generation, never an absolute path.
     pub fn read_manifest(&self, generation: &str) -> Result<Manifest> {
-        let path = self.generation_dir(generation).join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|error| Error::Generation {
+        let unusable = |reason: String| Error::GenerationFile {
             generation: generation.to_string(),
-            reason: format!("cannot read {}: {error}", path.display()),
+            file: MANIFEST_FILE.to_string(),
+            reason,
+        };
+        check_generation_name(generation).map_err(|reason| Error::Generation {
+            generation: generation.escape_default().to_string(),
+            reason,
         })?;
-        serde_json::from_str(&text).map_err(|error| Error::Generation {
+        let path = self.generation_dir(generation).join(MANIFEST_FILE);
+        let metadata =
+            std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
+        if !metadata.is_file() {
+            return Err(unusable("is not a regular file".to_string()));
+        }
+        if metadata.len() > MAX_MANIFEST_BYTES {
+            return Err(unusable(format!(
+                "has {} bytes, over the limit of {MAX_MANIFEST_BYTES}",
+                metadata.len()
+            )));
+        }
+        let mut bytes = Vec::new();
+        open_without_blocking(&path)
+            .and_then(|file| file.take(MAX_MANIFEST_BYTES).read_to_end(&mut bytes))
+            .map_err(|error| unusable(describe_io(&error)))?;
+        let recorded = self.read_manifest_checksum(generation)?;
+        let actual = crc32fast::hash(&bytes);
+        if actual != recorded {
+            return Err(unusable(format!(
+                "checksum {actual:08x} differs from {recorded:08x} recorded in {MANIFEST_CHECKSUM_FILE}: one of the two changed after the build"
+            )));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| unusable("is not UTF-8".to_string()))?;
+        parse_manifest(&text).map_err(unusable)
+    }
+
+    /// The manifest's CRC-32 as `manifest.crc32` records it.
+    fn read_manifest_checksum(&self, generation: &str) -> Result<u32> {
+        let unusable = |reason: String| Error::GenerationFile {
             generation: generation.to_string(),
-            reason: format!("bad manifest {}: {error}", path.display()),
-        })
+            file: MANIFEST_CHECKSUM_FILE.to_string(),
+            reason,
+        };
+        let path = self.generation_dir(generation).join(MANIFEST_CHECKSUM_FILE);
+        let metadata =
+            std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
+        if !metadata.is_file() {
+            return Err(unusable("is not a regular file".to_string()));
+        }
+        let mut text = String::new();
+        open_without_blocking(&path)
+            .and_then(|file| file.take(64).read_to_string(&mut text))
+            .map_err(|error| unusable(describe_io(&error)))?;
+        u32::from_str_radix(text.trim(), 16)
+            .map_err(|_| unusable("does not hold a hexadecimal CRC-32".to_string()))
     }
 
     /// Moves a finished, synced generation from staging into `generations/`
@@ -282,6 +488,34 @@ impl IndexRoot {
     }
 }
 
+/// Writes `manifest.json` and its checksum file into `generation_dir`,
+/// each synced. (Tests that edit a manifest use it too.)
+pub fn write_manifest_bytes(generation_dir: &Path, manifest_json: &[u8]) -> Result<()> {
+    let checksum = format!("{:08x}\n", crc32fast::hash(manifest_json));
+    for (name, bytes) in [
+        (MANIFEST_FILE, manifest_json),
+        (MANIFEST_CHECKSUM_FILE, checksum.as_bytes()),
+    ] {
+        let path = generation_dir.join(name);
+        let mut file = File::create(&path).map_err(Error::io(&path))?;
+        file.write_all(bytes).map_err(Error::io(&path))?;
+        file.sync_all().map_err(Error::io(&path))?;
+    }
+    Ok(())
+}
+
+/// Opens a file for reading without waiting on a FIFO's writer.
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    let mut options = File::options();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
 /// A new generation id: UTC time to the millisecond (so ids sort by age)
 /// and a few hex digits against two builds in the same millisecond.
 pub fn new_generation_id() -> String {
@@ -346,14 +580,14 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 }
 
 /// Syncs every file and folder below `dir`, and lists files with their sizes
-/// relative to `dir` for the manifest.
-pub fn sync_tree(dir: &Path) -> Result<BTreeMap<String, u64>> {
-    let mut sizes = BTreeMap::new();
-    sync_tree_into(dir, dir, &mut sizes)?;
-    Ok(sizes)
+/// and checksums relative to `dir` for the manifest.
+pub fn sync_tree(dir: &Path) -> Result<BTreeMap<String, FileEntry>> {
+    let mut entries = BTreeMap::new();
+    sync_tree_into(dir, dir, &mut entries)?;
+    Ok(entries)
 }
 
-fn sync_tree_into(base: &Path, dir: &Path, sizes: &mut BTreeMap<String, u64>) -> Result<()> {
+fn sync_tree_into(base: &Path, dir: &Path, sizes: &mut BTreeMap<String, FileEntry>) -> Result<()> {
     for name in list_dir_names(dir)? {
         let path = dir.join(&name);
         let metadata = std::fs::symlink_metadata(&path).map_err(Error::io(&path))?;
@@ -369,7 +603,14 @@ fn sync_tree_into(base: &Path, dir: &Path, sizes: &mut BTreeMap<String, u64>) ->
             .unwrap_or(&path)
             .to_string_lossy()
             .into_owned();
-        sizes.insert(relative, metadata.len());
+        let crc32 = file_crc32(&path).map_err(Error::io(&path))?;
+        sizes.insert(
+            relative,
+            FileEntry {
+                bytes: metadata.len(),
+                crc32,
+            },
+        );
     }
     sync_dir(dir)
 }

@@ -8,6 +8,7 @@
 pub mod analysis;
 pub mod dictionaries;
 pub mod error;
+pub mod finite;
 pub mod text;
 
 pub use error::{Error, Result};

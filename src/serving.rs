@@ -8,7 +8,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Searcher};
 
 use crate::analysis::{Analyzer, ANALYZER_VERSION};
 use crate::error::{Error, Result};
-use crate::generation::{IndexRoot, Manifest, INDEX_DIR};
+use crate::generation::{check_generation_name, IndexRoot, Manifest, INDEX_DIR};
 use crate::schema::{CatalogSchema, SCHEMA_VERSION};
 use crate::search::{RankingConfig, SearchContext, SearchRequest, SearchResults};
 use crate::suggest::SuggestIndex;
@@ -23,6 +23,8 @@ pub struct LoadedGeneration {
     pub loaded_at: SystemTime,
     /// How long opening and checking took.
     pub load_duration: std::time::Duration,
+    /// Of which checking every file's size and checksum.
+    pub verify_duration: std::time::Duration,
 }
 
 impl std::fmt::Debug for LoadedGeneration {
@@ -34,21 +36,32 @@ impl std::fmt::Debug for LoadedGeneration {
 }
 
 impl LoadedGeneration {
-    /// Opens `generation` under `root`, refusing it when its manifest is
-    /// missing or unreadable, a file is missing or has another size, it was
-    /// built with another analyzer version, schema or dictionaries than
-    /// `analyzer`, or tantivy cannot open it.
+    /// Opens `generation` under `root`, refusing it when its name is not a
+    /// plain generation name, its manifest is missing, unreadable or from a
+    /// newer format, a file is missing, outside the generation, or differs
+    /// in size or checksum from the manifest, it was built with another
+    /// analyzer version, schema or dictionaries than `analyzer`, or tantivy
+    /// or the suggestion decoder refuses it. Reasons name the file relative
+    /// to the generation and hold no absolute path.
     pub fn open(root: &IndexRoot, generation: &str, analyzer: &Analyzer) -> Result<Self> {
         let started = Instant::now();
+        check_generation_name(generation)
+            .map_err(|reason| unusable(&generation.escape_default().to_string(), reason))?;
         let dir = root.generation_dir(generation);
         if !dir.is_dir() {
-            return Err(unusable(generation, format!("no folder {}", dir.display())));
+            return Err(unusable(
+                generation,
+                "has no folder under generations/".to_string(),
+            ));
         }
         let manifest = root.read_manifest(generation)?;
         if manifest.generation != generation {
             return Err(unusable(
                 generation,
-                format!("manifest names generation {}", manifest.generation),
+                format!(
+                    "manifest names generation {}",
+                    manifest.generation.escape_default()
+                ),
             ));
         }
         if manifest.analyzer_version != ANALYZER_VERSION {
@@ -56,7 +69,7 @@ impl LoadedGeneration {
                 generation,
                 format!(
                     "built with analyzer {}, this binary has {ANALYZER_VERSION}",
-                    manifest.analyzer_version
+                    manifest.analyzer_version.escape_default()
                 ),
             ));
         }
@@ -74,23 +87,32 @@ impl LoadedGeneration {
                 generation,
                 format!(
                     "built with dictionaries {}, this server analyses with {}",
-                    manifest.dictionary_checksum,
+                    manifest.dictionary_checksum.escape_default(),
                     analyzer.dictionary_checksum()
                 ),
             ));
         }
+        let verify_started = Instant::now();
         manifest.verify_files(&dir)?;
-        let (index, fields) = open_index(&dir.join(INDEX_DIR), analyzer)
-            .map_err(|error| unusable(generation, format!("index does not open: {error}")))?;
+        let verify_duration = verify_started.elapsed();
+        let (index, fields) = open_index(&dir.join(INDEX_DIR), analyzer).map_err(|error| {
+            // tantivy's message holds paths and debug text: logged, not shown.
+            tracing::warn!(%generation, %error, "tantivy refused the index");
+            unusable(generation, "the tantivy index does not open".to_string())
+        })?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|error: tantivy::TantivyError| {
-                unusable(generation, format!("index does not open: {error}"))
+                tracing::warn!(%generation, %error, "tantivy refused the index");
+                unusable(generation, "the tantivy index does not open".to_string())
             })?;
-        let suggest = SuggestIndex::open(&dir)
-            .map_err(|error| unusable(generation, format!("suggestions do not open: {error}")))?;
+        let suggest = SuggestIndex::open(&dir).map_err(|error| Error::GenerationFile {
+            generation: generation.to_string(),
+            file: error.file,
+            reason: error.reason,
+        })?;
         Ok(LoadedGeneration {
             manifest,
             index,
@@ -99,6 +121,7 @@ impl LoadedGeneration {
             suggest,
             loaded_at: SystemTime::now(),
             load_duration: started.elapsed(),
+            verify_duration,
         })
     }
 

@@ -10,6 +10,7 @@ use livesearch::catalog::{
     parse_catalog_line, parse_logged_query, ANCHORS_FILE, PRODUCTS_FILE, QUERIES_FILE, VIDEOS_FILE,
 };
 use livesearch::dictionaries::Dictionaries;
+use livesearch::generation::{check_relative_path, parse_manifest, MANIFEST_FORMAT_VERSION};
 use livesearch::suggest::index::{write_suggest_index, SuggestIndex};
 use livesearch::suggest::keys::{
     classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys, syllable_prefixes,
@@ -129,6 +130,50 @@ pub fn suggest_keys(data: &[u8]) {
     }
 }
 
+/// The suggestion files of a generation as the server decodes them: the
+/// first two bytes (little-endian) give the length of `keys.fst`, the rest
+/// after it is `candidates.bin`. Whatever the bytes, decoding returns an
+/// error or an index whose lookups stay in range (no panic, no abort on a
+/// huge allocation).
+pub fn suggest_table(data: &[u8]) {
+    let Some((length, rest)) = data.split_first_chunk::<2>() else {
+        return;
+    };
+    let keys_length = usize::from(u16::from_le_bytes(*length)).min(rest.len());
+    let (keys, table) = rest.split_at(keys_length);
+    let index = match SuggestIndex::from_bytes(keys.to_vec(), table) {
+        Ok(index) => index,
+        Err(error) => {
+            assert!(error.file.starts_with("suggest/"), "{error}");
+            assert!(!error.reason.is_empty());
+            return;
+        }
+    };
+    for typed in ["", "l", "lian", "连", "连y", "i", "zhang"] {
+        let suggestions = index.suggest(typed, 20);
+        assert!(suggestions.len() <= 20);
+        assert!(suggestions.iter().all(|s| s.score.is_finite()), "{typed:?}");
+    }
+    let _ = index.probe("连衣裙");
+}
+
+/// A generation's manifest as the server reads it: accepted only in this
+/// binary's format, with every listed path inside the generation.
+pub fn manifest(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return; // read_manifest refuses invalid UTF-8 before parsing
+    };
+    match parse_manifest(text) {
+        Ok(manifest) => {
+            assert_eq!(manifest.format_version, MANIFEST_FORMAT_VERSION);
+            for file in manifest.files.keys() {
+                assert!(check_relative_path(file).is_ok(), "{file:?} accepted");
+            }
+        }
+        Err(reason) => assert!(!reason.is_empty()),
+    }
+}
+
 /// The query strings of `/v1/search` and `/v1/suggest`, parsed as the
 /// handlers do: every failure is a 400 that names a parameter.
 pub fn query_string(data: &[u8]) {
@@ -204,5 +249,48 @@ mod regressions {
     #[test]
     fn query_string() {
         replay("query_string", super::query_string);
+    }
+
+    #[test]
+    fn suggest_table() {
+        replay("suggest_table", super::suggest_table);
+    }
+
+    #[test]
+    fn manifest() {
+        replay("manifest", super::manifest);
+    }
+
+    /// Writes seeds for `suggest_table` from the index the lookups use; run
+    /// by hand (`cargo test -- --ignored write_suggest_table_seeds`).
+    #[test]
+    #[ignore]
+    fn write_suggest_table_seeds() {
+        let _ = super::suggest_index();
+        let dir = tempfile::tempdir().unwrap();
+        let candidates = ["连衣裙", "连衣裙夏", "长裙", "李宁运动鞋", "iphone 15"]
+            .iter()
+            .enumerate()
+            .map(|(rank, text)| super::Candidate {
+                text: text.to_string(),
+                score: 1.0 - rank as f32 / 10.0,
+                components: super::Components::default(),
+            })
+            .collect();
+        super::write_suggest_index(dir.path(), candidates).unwrap();
+        let keys = std::fs::read(dir.path().join("suggest/keys.fst")).unwrap();
+        let table = std::fs::read(dir.path().join("suggest/candidates.bin")).unwrap();
+        let mut seed = (keys.len() as u16).to_le_bytes().to_vec();
+        seed.extend_from_slice(&keys);
+        seed.extend_from_slice(&table);
+        let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/suggest_table");
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("seed-0"), &seed).unwrap();
+        // The same table with a huge length prefix for the candidates.
+        let mut huge = (keys.len() as u16).to_le_bytes().to_vec();
+        huge.extend_from_slice(&keys);
+        huge.extend_from_slice(&table[..1]);
+        huge.extend_from_slice(&[0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x6f]);
+        std::fs::write(out.join("seed-1"), &huge).unwrap();
     }
 }

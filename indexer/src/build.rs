@@ -33,6 +33,14 @@ pub struct Args {
     /// keys are errors.
     #[arg(long)]
     suggest_config: Option<PathBuf>,
+    /// Largest share by which the documents of any type, or the suggestion
+    /// candidates, may fall from the current generation before the build is
+    /// refused.
+    #[arg(long, default_value_t = 0.3)]
+    max_shrink: f64,
+    /// Publish even when the catalog shrank more than --max-shrink.
+    #[arg(long)]
+    allow_shrink: bool,
     /// Indexing memory of the tantivy writer in MiB.
     #[arg(long, default_value_t = 512)]
     writer_memory_mib: usize,
@@ -41,7 +49,9 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut options = BuildOptions::new(&args.input, &args.index_root)
         .max_reject_ratio(args.max_reject_ratio)?
-        .keep(args.keep)?;
+        .keep(args.keep)?
+        .max_shrink(args.max_shrink)?
+        .allow_shrink(args.allow_shrink);
     if let Some(threads) = args.threads {
         options = options.threads(threads)?;
     }

@@ -309,3 +309,126 @@ fn suggestion_config_is_strict() {
     );
     assert!(String::from_utf8_lossy(&good.stdout).contains("suggestions"));
 }
+
+/// A copy of the fixture catalog whose products file is `products`; videos
+/// lose their product references so that no video depends on a product.
+fn catalog_with_products(products: &[u8]) -> tempfile::TempDir {
+    let catalog = tempfile::tempdir().unwrap();
+    for name in ["anchors.jsonl", "queries.tsv"] {
+        std::fs::copy(fixtures().join(name), catalog.path().join(name)).unwrap();
+    }
+    let videos: String = std::fs::read_to_string(fixtures().join("videos.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut video: serde_json::Value = serde_json::from_str(line).unwrap();
+            video.as_object_mut().unwrap().remove("product_ids");
+            format!("{video}\n")
+        })
+        .collect();
+    std::fs::write(catalog.path().join("videos.jsonl"), videos).unwrap();
+    std::fs::write(catalog.path().join("products.jsonl"), products).unwrap();
+    catalog
+}
+
+fn build_from(catalog: &Path, root: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "build",
+        "--input",
+        catalog.to_str().unwrap(),
+        "--index-root",
+        root.to_str().unwrap(),
+        "--threads",
+        "2",
+    ];
+    args.extend_from_slice(extra);
+    indexer(&args, None)
+}
+
+#[test]
+fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = root_dir.path();
+    assert!(build(root, None).status.success());
+    let served = current(root);
+
+    let all_products = std::fs::read_to_string(fixtures().join("products.jsonl")).unwrap();
+    let half: String = all_products
+        .lines()
+        .step_by(2)
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let kept = half.lines().count();
+    assert!(
+        kept < 360 * 7 / 10,
+        "the test needs a shrink over 30%: {kept} kept"
+    );
+
+    for (name, products) in [("empty", String::new()), ("halved", half)] {
+        let catalog = catalog_with_products(products.as_bytes());
+        let refused = build_from(catalog.path(), root, &[]);
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert_eq!(refused.status.code(), Some(1), "{name}: {stderr}");
+        let expected_count = if name == "empty" { 0 } else { kept };
+        assert!(
+            stderr.contains(&format!(
+                "product documents fell from 360 to {expected_count}"
+            )),
+            "{name}: {stderr}"
+        );
+        assert!(stderr.contains("--allow-shrink"), "{name}: {stderr}");
+        assert_eq!(current(root), served, "{name}: CURRENT moved");
+        assert_eq!(names_in(&root.join("generations")), vec![served.clone()]);
+        let failed = names_in(&root.join("failed"));
+        let report = root
+            .join("failed")
+            .join(failed.last().unwrap())
+            .join("shrink.json");
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+        assert_eq!(report["current_count"], 360, "{name}");
+        assert_eq!(report["new_count"], expected_count, "{name}");
+    }
+
+    let catalog = catalog_with_products(b"");
+    let allowed = build_from(catalog.path(), root, &["--allow-shrink"]);
+    assert!(
+        allowed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.stderr)
+    );
+    assert_ne!(current(root), served);
+    let stdout = String::from_utf8_lossy(&allowed.stdout);
+    assert!(
+        stdout.contains("0 records, 0 rejected, 0 blank lines"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn the_first_build_of_an_empty_root_may_be_empty() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let catalog = catalog_with_products(b"");
+    let first = build_from(catalog.path(), root_dir.path(), &[]);
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+}
+
+#[test]
+fn a_wrong_input_creates_nothing_under_the_index_root() {
+    let parent = tempfile::tempdir().unwrap();
+    let root = parent.path().join("root");
+    let empty_catalog = tempfile::tempdir().unwrap();
+    for input in [Path::new("/nonexistent/catalog"), empty_catalog.path()] {
+        let output = build_from(input, &root, &[]);
+        assert_eq!(output.status.code(), Some(1));
+        assert!(!root.exists(), "{} created the index root", input.display());
+    }
+    std::fs::create_dir(&root).unwrap();
+    let output = build_from(Path::new("/nonexistent/catalog"), &root, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(names_in(&root).is_empty(), "{:?}", names_in(&root));
+}

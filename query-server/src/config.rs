@@ -28,6 +28,14 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// How often CURRENT is checked for a new generation.
     pub watch_interval_ms: u64,
+    /// A connection must send a whole request head within this time (from
+    /// its accept, or from the first byte of a later request).
+    pub header_read_timeout_ms: u64,
+    /// A connection with no bytes either way for this long is closed.
+    pub idle_timeout_ms: u64,
+    /// Connections open at once; beyond it new ones wait in the backlog.
+    /// Absent: the file-descriptor limit less a reserve for the index files.
+    pub max_connections: Option<usize>,
     /// When set, `/admin/*` needs `Authorization: Bearer <token>`; else loopback only.
     #[serde(skip_serializing)]
     pub admin_token: Option<String>,
@@ -51,6 +59,9 @@ impl Default for ServerSettings {
             max_concurrency: 256,
             max_body_bytes: 16 * 1024,
             watch_interval_ms: 1_000,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 60_000,
+            max_connections: None,
             admin_token: None,
         }
     }
@@ -67,6 +78,10 @@ impl Default for Limits {
         }
     }
 }
+
+/// File descriptors kept out of the connection cap: tantivy's segment
+/// files, CURRENT, manifests and logs need them while connections pile up.
+pub const RESERVED_FILE_DESCRIPTORS: u64 = 256;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -125,6 +140,32 @@ impl ServerConfig {
         if self.server.watch_interval_ms < 50 {
             return invalid("server.watch_interval_ms", "must be at least 50");
         }
+        if self.server.header_read_timeout_ms == 0 {
+            return invalid("server.header_read_timeout_ms", "must be at least 1");
+        }
+        if self.server.idle_timeout_ms <= self.server.request_timeout_ms {
+            // Else a request still being answered could be cut as idle.
+            return invalid(
+                "server.idle_timeout_ms",
+                "must be longer than server.request_timeout_ms",
+            );
+        }
+        if let Some(max_connections) = self.server.max_connections {
+            if max_connections == 0 {
+                return invalid("server.max_connections", "must be at least 1");
+            }
+            if let Some(limit) = crate::connections::file_descriptor_limit() {
+                let usable = limit.saturating_sub(RESERVED_FILE_DESCRIPTORS);
+                if max_connections as u64 > usable {
+                    return Err(ConfigError::Invalid {
+                        setting: "server.max_connections",
+                        reason: format!(
+                            "must be at most {usable}: the file-descriptor limit is {limit} and {RESERVED_FILE_DESCRIPTORS} are kept for index files, CURRENT and logs"
+                        ),
+                    });
+                }
+            }
+        }
         if self.limits.max_limit == 0 || self.limits.max_suggest_limit == 0 {
             return invalid("limits.max_limit", "limits must be at least 1");
         }
@@ -172,6 +213,27 @@ impl ServerConfig {
         Duration::from_millis(self.server.request_timeout_ms)
     }
 
+    /// The connection cap: as configured, else the file-descriptor limit
+    /// less the reserve (1024 when the limit is unknown).
+    pub fn max_connections(&self) -> usize {
+        if let Some(max_connections) = self.server.max_connections {
+            return max_connections;
+        }
+        crate::connections::file_descriptor_limit().map_or(1024, |limit| {
+            limit
+                .saturating_sub(RESERVED_FILE_DESCRIPTORS)
+                .clamp(1, 1 << 20) as usize
+        })
+    }
+
+    pub fn header_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.server.header_read_timeout_ms)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_millis(self.server.idle_timeout_ms)
+    }
+
     pub fn watch_interval(&self) -> Duration {
         Duration::from_millis(self.server.watch_interval_ms)
     }
@@ -213,5 +275,25 @@ mod tests {
         .unwrap();
         assert_eq!(config.ranking.sales_weight, 2.5);
         assert_eq!(config.server.max_concurrency, 8);
+    }
+
+    #[test]
+    fn connection_limits_are_validated() {
+        let message = ServerConfig::from_toml("[server]\nmax_connections = 100000000\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("server.max_connections"), "{message}");
+        assert!(message.contains("file-descriptor limit"), "{message}");
+        let message = ServerConfig::from_toml("[server]\nidle_timeout_ms = 1000\n")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("idle_timeout_ms"), "{message}");
+        let config = ServerConfig::from_toml(
+            "[server]\nmax_connections = 64\nheader_read_timeout_ms = 500\n",
+        )
+        .unwrap();
+        assert_eq!(config.max_connections(), 64);
+        assert_eq!(config.header_read_timeout(), Duration::from_millis(500));
+        assert!(ServerConfig::default().max_connections() >= 1);
     }
 }

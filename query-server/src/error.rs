@@ -10,6 +10,10 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidParameter,
+    /// A request that is not valid HTTP (answered by the HTTP layer).
+    BadRequest,
+    UriTooLong,
+    HeadersTooLarge,
     NotFound,
     MethodNotAllowed,
     PayloadTooLarge,
@@ -24,7 +28,9 @@ pub enum ErrorCode {
 impl ErrorCode {
     pub fn status(self) -> StatusCode {
         match self {
-            ErrorCode::InvalidParameter => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidParameter | ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+            ErrorCode::UriTooLong => StatusCode::URI_TOO_LONG,
+            ErrorCode::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ErrorCode::NotFound => StatusCode::NOT_FOUND,
             ErrorCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -41,6 +47,8 @@ impl ErrorCode {
     pub fn from_status(status: StatusCode) -> ErrorCode {
         match status {
             StatusCode::BAD_REQUEST => ErrorCode::InvalidParameter,
+            StatusCode::URI_TOO_LONG => ErrorCode::UriTooLong,
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => ErrorCode::HeadersTooLarge,
             StatusCode::NOT_FOUND => ErrorCode::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
@@ -64,6 +72,9 @@ pub struct ApiError {
 
 /// Seconds a client is told to wait after a 503 for overload.
 pub const RETRY_AFTER_SECONDS: u32 = 1;
+/// Seconds a client is told to wait after a 503 because no generation is
+/// loaded yet (the server looks for one every second by default).
+pub const NOT_READY_RETRY_AFTER_SECONDS: u32 = 5;
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -94,14 +105,25 @@ pub struct ErrorBody<'a> {
     error: &'a ApiError,
 }
 
+impl<'a> ErrorBody<'a> {
+    pub fn new(error: &'a ApiError) -> Self {
+        ErrorBody { error }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();
         let mut response = (status, axum::Json(ErrorBody { error: &self })).into_response();
-        if self.code == ErrorCode::Overloaded {
+        let retry_after = match self.code {
+            ErrorCode::Overloaded => Some(RETRY_AFTER_SECONDS),
+            ErrorCode::NotReady => Some(NOT_READY_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

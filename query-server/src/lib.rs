@@ -2,6 +2,7 @@
 //! `ROOT/CURRENT` names. Handlers stay thin over the `livesearch` core.
 
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod memory;
 pub mod metrics;

@@ -9,10 +9,7 @@ pub fn parse_query_string(raw: &str) -> Result<Vec<(String, String)>, ApiError> 
     for piece in raw.split('&').filter(|piece| !piece.is_empty()) {
         let (raw_name, raw_value) = piece.split_once('=').unwrap_or((piece, ""));
         let name = decode_component(raw_name).map_err(|reason| {
-            ApiError::invalid(
-                &String::from_utf8_lossy(raw_name.as_bytes()),
-                format!("parameter name {reason}"),
-            )
+            ApiError::invalid(&truncate(raw_name), format!("parameter name {reason}"))
         })?;
         let value =
             decode_component(raw_value).map_err(|reason| ApiError::invalid(&name, reason))?;
@@ -75,8 +72,9 @@ impl Params {
                 continue;
             }
             if !known.contains(&name.as_str()) {
+                // A client's name is echoed, so only its start.
                 return Err(ApiError::invalid(
-                    name,
+                    &truncate(name),
                     format!("unknown parameter; expected one of {}", known.join(", ")),
                 ));
             }
@@ -179,6 +177,11 @@ mod tests {
             Some("limt")
         );
         assert!(Params::parse(Some("q=a&q=b"), &["q"]).is_err());
+        let long_name = "x".repeat(10_000);
+        let error = Params::parse(Some(&format!("{long_name}=1")), &["q"])
+            .err()
+            .unwrap();
+        assert_eq!(error.parameter.as_deref(), Some(&long_name[..40]));
         assert!(Params::parse(Some("q=a&_=123"), &["q"]).is_ok());
     }
 

@@ -165,6 +165,9 @@ pub(crate) struct Ready {
     created_at: String,
     loaded_at: u64,
     documents: std::collections::BTreeMap<String, u64>,
+    /// True when CURRENT's generation could not be served and the newest
+    /// good generation on disk is served instead (`last_refused` says why).
+    fallback: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_refused: Option<crate::state::LoadFailure>,
 }
@@ -180,12 +183,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let Some(generation) = state.generation() else {
         let reason = last_refused.map_or_else(
             || "no generation is loaded yet".to_string(),
-            |failure| {
-                format!(
-                    "no generation is loaded: {} refused: {}",
-                    failure.generation, failure.reason
-                )
-            },
+            |failure| format!("no generation is loaded: {}", failure.reason),
         );
         return ApiError::new(ErrorCode::NotReady, reason).into_response();
     };
@@ -195,6 +193,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         created_at: generation.manifest.created_at.clone(),
         loaded_at: loaded_at_seconds(&generation),
         documents: generation.manifest.documents.clone(),
+        fallback: state.serving_fallback(),
         last_refused,
     })
     .into_response()
@@ -324,8 +323,21 @@ pub(crate) async fn search_handler(
     Ok(Json(SearchResponse {
         query,
         generation: generation.id().to_string(),
-        results,
+        results: with_finite_scores(results),
     }))
+}
+
+/// Scores as numbers: serde_json would write a NaN or an infinity as `null`.
+fn with_finite_scores(mut results: SearchResults) -> SearchResults {
+    use livesearch::finite::finite_or_zero;
+    for hit in &mut results.hits {
+        hit.score = finite_or_zero(hit.score);
+        if let Some(explain) = &mut hit.explain {
+            explain.text = finite_or_zero(explain.text);
+            explain.popularity_multiplier = finite_or_zero(explain.popularity_multiplier);
+        }
+    }
+    results
 }
 
 /// The query parameters of each route; the OpenAPI document must declare

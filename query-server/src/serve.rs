@@ -9,6 +9,7 @@ use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
 use query_server::config::ServerConfig;
+use query_server::connections::{self, ConnectionLimits};
 use query_server::routes::{shutdown_signal, SHUTDOWN_GRACE};
 use query_server::state::ReloadOutcome;
 use query_server::{app, AppState};
@@ -36,6 +37,12 @@ pub struct Args {
     max_concurrency: Option<usize>,
     #[arg(long, env = "QS_WATCH_INTERVAL_MS")]
     watch_interval_ms: Option<u64>,
+    #[arg(long, env = "QS_HEADER_READ_TIMEOUT_MS")]
+    header_read_timeout_ms: Option<u64>,
+    #[arg(long, env = "QS_IDLE_TIMEOUT_MS")]
+    idle_timeout_ms: Option<u64>,
+    #[arg(long, env = "QS_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
 }
 
 impl Args {
@@ -61,6 +68,15 @@ impl Args {
         if let Some(interval) = self.watch_interval_ms {
             server.watch_interval_ms = interval;
         }
+        if let Some(timeout) = self.header_read_timeout_ms {
+            server.header_read_timeout_ms = timeout;
+        }
+        if let Some(timeout) = self.idle_timeout_ms {
+            server.idle_timeout_ms = timeout;
+        }
+        if let Some(max_connections) = self.max_connections {
+            server.max_connections = Some(max_connections);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -83,6 +99,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 
 async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> anyhow::Result<()> {
     let addr = config.server.addr;
+    let limits = ConnectionLimits {
+        max_connections: config.max_connections(),
+        header_read_timeout: config.header_read_timeout(),
+        idle_timeout: config.idle_timeout(),
+        shutdown_grace: SHUTDOWN_GRACE,
+    };
     let state = AppState::new(config, analyzer, root);
     match state.reload(true).await {
         ReloadOutcome::Loaded { generation, .. } => {
@@ -97,7 +119,11 @@ async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> any
         .await
         .with_context(|| format!("binding {addr}"))?;
     let local = listener.local_addr()?;
-    tracing::info!(%local, "listening");
+    tracing::info!(
+        %local,
+        max_connections = limits.max_connections,
+        "listening"
+    );
     // Tests and scripts read the bound address (port 0 picks a free port) from stdout.
     println!("listening on {local}");
     std::io::stdout().flush().ok();
@@ -106,9 +132,7 @@ async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> any
     let watcher = tokio::spawn(state.clone().watch(async {
         let _ = watching_stopped.await;
     }));
-    let service = app(state).into_make_service_with_connect_info::<SocketAddr>();
-    let server = axum::serve(listener, service).with_graceful_shutdown(shutdown_signal());
-    server.await.context("serving")?;
+    connections::serve(listener, app(state), limits, shutdown_signal()).await;
     let _ = stop_watching.send(());
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, watcher).await;
     tracing::info!("stopped");

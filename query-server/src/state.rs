@@ -4,6 +4,7 @@
 //! disturbs a request in flight; the old generation is dropped when its last
 //! request finishes.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
@@ -26,6 +27,12 @@ struct Shared {
     root: IndexRoot,
     current: RwLock<Option<Arc<LoadedGeneration>>>,
     last_failure: RwLock<Option<LoadFailure>>,
+    /// Whether the served generation is not the one CURRENT names, but the
+    /// newest good one on disk, taken because CURRENT's was refused.
+    serving_fallback: AtomicBool,
+    /// Generations a fallback could not open: not verified again at every
+    /// tick of the watcher (verifying reads every file).
+    failed_fallbacks: std::sync::Mutex<std::collections::HashSet<String>>,
     reloading: tokio::sync::Mutex<()>,
     metrics: Metrics,
 }
@@ -73,6 +80,8 @@ impl AppState {
                 root,
                 current: RwLock::new(None),
                 last_failure: RwLock::new(None),
+                serving_fallback: AtomicBool::new(false),
+                failed_fallbacks: Default::default(),
                 reloading: tokio::sync::Mutex::new(()),
                 metrics: Metrics::default(),
             }),
@@ -112,6 +121,11 @@ impl AppState {
             .clone()
     }
 
+    /// Whether the served generation is a fallback (see [`AppState::reload`]).
+    pub fn serving_fallback(&self) -> bool {
+        self.shared.serving_fallback.load(Ordering::Relaxed)
+    }
+
     fn served_id(&self) -> Option<String> {
         self.generation()
             .map(|generation| generation.id().to_string())
@@ -120,95 +134,187 @@ impl AppState {
     /// Reads CURRENT and, if it names a generation other than the served
     /// one, opens it off the async runtime and swaps it in. With `retry_refused`
     /// false, a generation refused before is not tried again (the watcher's
-    /// case); an explicit reload retries it.
+    /// case); an explicit reload retries it. When nothing is served and
+    /// CURRENT is missing, unreadable or names a refused generation, the
+    /// newest generation on disk that opens is served instead (a fallback,
+    /// shown in `/readyz`), so a restart on a bad CURRENT still serves.
     pub async fn reload(&self, retry_refused: bool) -> ReloadOutcome {
         let _one_at_a_time = self.shared.reloading.lock().await;
-        let named = match self.shared.root.current() {
-            Ok(Some(named)) => named,
-            Ok(None) => {
+        let root = self.shared.root.clone();
+        // Off the runtime: CURRENT is a file on a disk that may be slow.
+        let read = tokio::task::spawn_blocking(move || root.current()).await;
+        let named = match read {
+            Ok(Ok(Some(named))) => named,
+            Ok(Ok(None)) => {
+                self.fall_back_if_nothing_served(None).await;
                 return ReloadOutcome::NoCurrent {
                     serving: self.served_id(),
-                }
+                };
             }
-            Err(error) => {
-                return self.refuse(String::new(), format!("cannot read CURRENT: {error}"));
+            Ok(Err(error)) => {
+                self.record_failure(String::new(), error.to_string());
+                self.fall_back_if_nothing_served(None).await;
+                return self.refused(String::new(), error.to_string());
+            }
+            Err(join_error) => {
+                tracing::error!(%join_error, "reading CURRENT failed");
+                let reason = "reading CURRENT failed unexpectedly".to_string();
+                self.record_failure(String::new(), reason.clone());
+                return self.refused(String::new(), reason);
             }
         };
         let previous = self.served_id();
         if previous.as_deref() == Some(named.as_str()) {
+            // CURRENT names what is served: a refusal recorded is stale, and
+            // a fallback is now the generation CURRENT names.
+            self.clear_failure();
+            self.shared.serving_fallback.store(false, Ordering::Relaxed);
             return ReloadOutcome::Unchanged { generation: named };
         }
         if !retry_refused {
             if let Some(failure) = self.last_failure() {
                 if failure.generation == named {
-                    return ReloadOutcome::Refused {
-                        generation: named,
-                        reason: failure.reason,
-                        serving: previous,
-                    };
+                    return self.refused(named, failure.reason);
                 }
             }
         }
-        let root = self.shared.root.clone();
-        let analyzer = self.shared.analyzer.clone();
-        let to_open = named.clone();
-        let opened =
-            tokio::task::spawn_blocking(move || LoadedGeneration::open(&root, &to_open, &analyzer))
-                .await;
-        let generation = match opened {
-            Ok(Ok(generation)) => generation,
-            Ok(Err(error)) => return self.refuse(named, error.to_string()),
-            Err(join_error) => {
-                return self.refuse(named, format!("loading panicked: {join_error}"))
+        let generation = match self.open(&named).await {
+            Ok(generation) => generation,
+            Err(reason) => {
+                self.record_failure(named.clone(), reason.clone());
+                self.fall_back_if_nothing_served(Some(&named)).await;
+                return self.refused(named, reason);
             }
         };
         tracing::info!(
             generation = %named,
             previous = previous.as_deref().unwrap_or("none"),
             load_ms = generation.load_duration.as_millis() as u64,
+            verify_ms = generation.verify_duration.as_millis() as u64,
             "serving new generation"
         );
-        let replaced = self
-            .shared
-            .current
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .replace(Arc::new(generation));
-        if let Some(replaced) = replaced {
-            tokio::task::spawn_blocking(move || release_when_unused(replaced));
-        }
-        *self
-            .shared
-            .last_failure
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        self.swap_in(generation);
+        self.clear_failure();
         ReloadOutcome::Loaded {
             generation: named,
             previous,
         }
     }
 
-    fn refuse(&self, generation: String, reason: String) -> ReloadOutcome {
-        let serving = self.served_id();
-        tracing::error!(
-            generation = %generation,
-            %reason,
-            serving = serving.as_deref().unwrap_or("none"),
-            "refused to switch generation"
-        );
+    /// Opens a generation on the blocking pool; the error is the reason shown
+    /// to operators (no absolute path, no debug text).
+    async fn open(&self, generation: &str) -> Result<LoadedGeneration, String> {
+        let root = self.shared.root.clone();
+        let analyzer = self.shared.analyzer.clone();
+        let to_open = generation.to_string();
+        let opened =
+            tokio::task::spawn_blocking(move || LoadedGeneration::open(&root, &to_open, &analyzer))
+                .await;
+        match opened {
+            Ok(Ok(generation)) => Ok(generation),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(join_error) => {
+                tracing::error!(%generation, %join_error, "opening the generation failed");
+                Err("opening failed unexpectedly".to_string())
+            }
+        }
+    }
+
+    fn swap_in(&self, generation: LoadedGeneration) {
+        let replaced = self
+            .shared
+            .current
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .replace(Arc::new(generation));
+        self.shared.serving_fallback.store(false, Ordering::Relaxed);
+        if let Some(replaced) = replaced {
+            tokio::task::spawn_blocking(move || release_when_unused(replaced));
+        }
+    }
+
+    /// When nothing is served, serves the newest complete generation on disk
+    /// (other than `refused`) that opens.
+    async fn fall_back_if_nothing_served(&self, refused: Option<&str>) {
+        if self.generation().is_some() {
+            return;
+        }
+        let root = self.shared.root.clone();
+        let listed = tokio::task::spawn_blocking(move || root.complete_generations()).await;
+        let Ok(Ok(generations)) = listed else {
+            return;
+        };
+        for candidate in generations.iter().rev() {
+            let failed_before = self
+                .shared
+                .failed_fallbacks
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(candidate);
+            if failed_before || Some(candidate.as_str()) == refused {
+                continue;
+            }
+            match self.open(candidate).await {
+                Ok(generation) => {
+                    tracing::warn!(
+                        generation = %candidate,
+                        "CURRENT gives no servable generation: serving the newest good one on disk"
+                    );
+                    self.swap_in(generation);
+                    self.shared.serving_fallback.store(true, Ordering::Relaxed);
+                    return;
+                }
+                Err(reason) => {
+                    tracing::warn!(generation = %candidate, %reason, "fallback generation refused");
+                    self.shared
+                        .failed_fallbacks
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(candidate.clone());
+                }
+            }
+        }
+    }
+
+    fn clear_failure(&self) {
         *self
             .shared
             .last_failure
             .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(LoadFailure {
-            generation: generation.clone(),
-            reason: reason.clone(),
+            .unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Records why `generation` is not served; logs it as an error unless it
+    /// is the failure already recorded (the watcher retries every second).
+    fn record_failure(&self, generation: String, reason: String) {
+        let mut last_failure = self
+            .shared
+            .last_failure
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let repeated = last_failure
+            .as_ref()
+            .is_some_and(|failure| failure.generation == generation && failure.reason == reason);
+        if !repeated {
+            tracing::error!(
+                generation = %generation,
+                %reason,
+                serving = self.served_id().as_deref().unwrap_or("none"),
+                "refused to switch generation"
+            );
+        }
+        *last_failure = Some(LoadFailure {
+            generation,
+            reason,
             at: unix_seconds(SystemTime::now()),
         });
+    }
+
+    fn refused(&self, generation: String, reason: String) -> ReloadOutcome {
         ReloadOutcome::Refused {
             generation,
             reason,
-            serving,
+            serving: self.served_id(),
         }
     }
 

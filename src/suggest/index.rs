@@ -79,6 +79,7 @@ impl MatchKind {
 pub struct Suggestion {
     pub text: String,
     /// Ranking score: popularity × the match kind's factor.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     #[serde(rename = "match")]
     pub match_kind: MatchKind,
@@ -269,26 +270,165 @@ fn is_char_boundary(text: &[u8], index: usize) -> bool {
     text.get(index).is_none_or(|&byte| (byte as i8) >= -0x40)
 }
 
-impl SuggestIndex {
-    /// Loads `generation_dir/suggest/`.
-    pub fn open(generation_dir: &Path) -> Result<Self> {
-        let dir = generation_dir.join(SUGGEST_DIR);
-        let keys_path = dir.join(KEYS_FILE);
-        let bytes = std::fs::read(&keys_path).map_err(Error::io(&keys_path))?;
-        let keys = Map::new(bytes).map_err(|e| encoding_error("suggestion keys", e))?;
-        let table_path = dir.join(TABLE_FILE);
-        let file = std::fs::File::open(&table_path).map_err(Error::io(&table_path))?;
-        let table: Table = bincode::decode_from_std_read(
-            &mut std::io::BufReader::new(file),
-            bincode::config::standard(),
-        )
-        .map_err(|e| encoding_error("suggestion table", e))?;
-        if table.version != TABLE_VERSION {
-            return Err(encoding_error(
-                "suggestion table",
-                format!("version {} is not {TABLE_VERSION}", table.version),
-            ));
+/// Why a generation's suggestion files were refused: the file, relative to
+/// the generation folder, and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+#[error("{file} {reason}")]
+pub struct OpenError {
+    pub file: String,
+    pub reason: String,
+}
+
+impl OpenError {
+    fn keys(reason: String) -> Self {
+        OpenError {
+            file: format!("{SUGGEST_DIR}/{KEYS_FILE}"),
+            reason,
         }
+    }
+
+    fn table(reason: String) -> Self {
+        OpenError {
+            file: format!("{SUGGEST_DIR}/{TABLE_FILE}"),
+            reason,
+        }
+    }
+}
+
+/// Decodes the table with a bound on what its length prefixes may make
+/// the decoder allocate: 32 times the file's size (more than a real table
+/// needs), never the exabytes one flipped byte can claim.
+fn decode_table(bytes: &[u8]) -> std::result::Result<Table, OpenError> {
+    fn decode<const LIMIT: usize>(bytes: &[u8]) -> std::result::Result<Table, OpenError> {
+        let config = bincode::config::standard().with_limit::<LIMIT>();
+        match bincode::decode_from_slice::<Table, _>(bytes, config) {
+            Ok((table, read)) if read == bytes.len() => Ok(table),
+            Ok((_, read)) => Err(OpenError::table(format!(
+                "has {} bytes after the table's end",
+                bytes.len() - read
+            ))),
+            Err(error) => Err(OpenError::table(describe_decode_error(&error))),
+        }
+    }
+    match bytes.len() {
+        length if length <= 1 << 20 => decode::<{ 1 << 25 }>(bytes),
+        length if length <= 1 << 23 => decode::<{ 1 << 28 }>(bytes),
+        length if length <= 1 << 26 => decode::<{ 1 << 31 }>(bytes),
+        length if length <= 1 << 29 => decode::<{ 1 << 34 }>(bytes),
+        length => Err(OpenError::table(format!(
+            "has {length} bytes, over the limit of {}",
+            1u64 << 29
+        ))),
+    }
+}
+
+/// A decode error in words, without Rust debug text.
+fn describe_decode_error(error: &bincode::error::DecodeError) -> String {
+    use bincode::error::DecodeError;
+    match error {
+        DecodeError::UnexpectedEnd { .. } => "ends before the table does".to_string(),
+        DecodeError::LimitExceeded => {
+            "claims more memory than a table of its size can need".to_string()
+        }
+        DecodeError::Utf8 { .. } => "holds a text that is not UTF-8".to_string(),
+        DecodeError::InvalidIntegerType { .. } | DecodeError::InvalidBooleanValue(_) => {
+            "holds a value of the wrong type".to_string()
+        }
+        _ => "cannot be decoded".to_string(),
+    }
+}
+
+/// Checks every id and offset of a decoded table against the candidates
+/// and the postings, so no lookup can index out of range, and that every
+/// score is a finite number.
+fn check_table(keys: &Map<Vec<u8>>, table: &Table) -> std::result::Result<(), OpenError> {
+    if table.version != TABLE_VERSION {
+        return Err(OpenError::table(format!(
+            "has version {}, this binary reads {TABLE_VERSION}",
+            table.version
+        )));
+    }
+    let count = table.candidates.len();
+    if count > u32::MAX as usize {
+        return Err(OpenError::table(format!("holds {count} candidates")));
+    }
+    if let Some(id) = table
+        .candidates
+        .iter()
+        .position(|candidate| !(candidate.score.is_finite() && candidate.score >= 0.0))
+    {
+        return Err(OpenError::table(format!(
+            "gives candidate {id} a score that is not a finite positive number"
+        )));
+    }
+    let in_range = |id: &u32| (*id as usize) < count;
+    let out_of_range = |what: &str, id: u32| {
+        OpenError::table(format!(
+            "{what} holds candidate id {id}, beyond the {count} candidates"
+        ))
+    };
+    if let Some(&id) = table.hot.iter().find(|id| !in_range(id)) {
+        return Err(out_of_range("the hot list", id));
+    }
+    for (_, ids) in &table.cached_prefixes {
+        if let Some(&id) = ids.iter().find(|id| !in_range(id)) {
+            return Err(out_of_range("a cached prefix", id));
+        }
+    }
+    // The postings are runs of (count, ids...); fst values must point at a run's start.
+    let postings = &table.postings;
+    let mut run_starts = vec![0u64; postings.len().div_ceil(64)];
+    let mut offset = 0usize;
+    while offset < postings.len() {
+        run_starts[offset / 64] |= 1 << (offset % 64);
+        let run = postings[offset] as usize;
+        let end = match offset.checked_add(1 + run) {
+            Some(end) if end <= postings.len() => end,
+            _ => {
+                return Err(OpenError::table(format!(
+                    "has a postings run at {offset} of {run} ids past the end ({})",
+                    postings.len()
+                )))
+            }
+        };
+        if let Some(&id) = postings[offset + 1..end].iter().find(|id| !in_range(id)) {
+            return Err(out_of_range("the postings", id));
+        }
+        offset = end;
+    }
+    let mut stream = keys.stream();
+    while let Some((_, value)) = stream.next() {
+        let is_run_start = usize::try_from(value).is_ok_and(|value| {
+            value < postings.len() && run_starts[value / 64] & (1 << (value % 64)) != 0
+        });
+        if !is_run_start {
+            return Err(OpenError::keys(format!(
+                "maps a key to offset {value}, which is not the start of a postings run"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl SuggestIndex {
+    /// Loads and checks `generation_dir/suggest/`.
+    pub fn open(generation_dir: &Path) -> std::result::Result<Self, OpenError> {
+        let dir = generation_dir.join(SUGGEST_DIR);
+        let keys = std::fs::read(dir.join(KEYS_FILE))
+            .map_err(|error| OpenError::keys(crate::generation::describe_io(&error)))?;
+        let table = std::fs::read(dir.join(TABLE_FILE))
+            .map_err(|error| OpenError::table(crate::generation::describe_io(&error)))?;
+        Self::from_bytes(keys, &table)
+    }
+
+    /// Decodes the two files' bytes and checks them (see [`check_table`]):
+    /// whatever the bytes, this returns an error or an index whose lookups
+    /// stay in range.
+    pub fn from_bytes(keys: Vec<u8>, table: &[u8]) -> std::result::Result<Self, OpenError> {
+        let keys = Map::new(keys)
+            .map_err(|error| OpenError::keys(format!("is not an fst map: {error}")))?;
+        let table = decode_table(table)?;
+        check_table(&keys, &table)?;
         let by_text = table
             .candidates
             .iter()
@@ -646,5 +786,110 @@ mod tests {
             .collect();
         assert_eq!(cached, scanned);
         assert_eq!(cached, (0..20).collect::<Vec<u32>>());
+    }
+
+    #[test]
+    fn any_changed_byte_of_the_table_is_refused_or_served_in_range() {
+        let (dir, _) = index_of(&[
+            ("连衣裙", 0.9),
+            ("李宁", 0.5),
+            ("lining", 0.4),
+            ("卫衣", 0.3),
+        ]);
+        let suggest_dir = dir.path().join(SUGGEST_DIR);
+        let keys = std::fs::read(suggest_dir.join(KEYS_FILE)).unwrap();
+        let table = std::fs::read(suggest_dir.join(TABLE_FILE)).unwrap();
+        let mut refused = 0;
+        for offset in 0..table.len() {
+            for mask in [0x01u8, 0x80, 0xff] {
+                let mut changed = table.clone();
+                changed[offset] ^= mask;
+                match SuggestIndex::from_bytes(keys.clone(), &changed) {
+                    Err(error) => {
+                        refused += 1;
+                        // A changed postings count can leave keys pointing mid-run.
+                        assert!(error.file.starts_with("suggest/"), "{error}");
+                    }
+                    // Accepted bytes must still answer every lookup in range.
+                    Ok(index) => {
+                        for typed in ["", "l", "lian", "连", "连y", "w"] {
+                            let _ = index.suggest(typed, 20);
+                        }
+                        let _ = index.probe("连衣裙");
+                    }
+                }
+            }
+        }
+        assert!(
+            refused > table.len(),
+            "only {refused} of {} changes refused",
+            table.len() * 3
+        );
+        // A length prefix claiming exabytes is refused, not allocated.
+        let mut huge = table.clone();
+        huge.truncate(1);
+        huge.extend_from_slice(&[0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x6f]);
+        let error = SuggestIndex::from_bytes(keys.clone(), &huge).err().unwrap();
+        assert!(error.reason.contains("claims more memory"), "{error}");
+    }
+
+    #[test]
+    fn out_of_range_ids_and_offsets_are_refused() {
+        let (dir, _) = index_of(&[("连衣裙", 0.9), ("李宁", 0.5)]);
+        let suggest_dir = dir.path().join(SUGGEST_DIR);
+        let keys = std::fs::read(suggest_dir.join(KEYS_FILE)).unwrap();
+        let bytes = std::fs::read(suggest_dir.join(TABLE_FILE)).unwrap();
+        let config = bincode::config::standard();
+        let decode = || {
+            bincode::decode_from_slice::<Table, _>(&bytes, config)
+                .unwrap()
+                .0
+        };
+        let encode = |table: &Table| bincode::encode_to_vec(table, config).unwrap();
+
+        let mut table = decode();
+        table.hot.push(7);
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
+        assert!(
+            error.reason.contains("hot list holds candidate id 7"),
+            "{error}"
+        );
+
+        let mut table = decode();
+        table.postings[1] = 99;
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
+        assert!(
+            error.reason.contains("postings holds candidate id 99"),
+            "{error}"
+        );
+
+        let mut table = decode();
+        table.postings.truncate(table.postings.len() - 1);
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
+        assert!(error.reason.contains("past the end"), "{error}");
+
+        let mut table = decode();
+        table.candidates[0].score = f32::NAN;
+        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+            .err()
+            .unwrap();
+        assert!(error.reason.contains("not a finite"), "{error}");
+
+        let mut table = decode();
+        table.postings.insert(0, 0);
+        let error = SuggestIndex::from_bytes(keys, &encode(&table))
+            .err()
+            .unwrap();
+        assert_eq!(error.file, "suggest/keys.fst");
+        assert!(
+            error.reason.contains("not the start of a postings run"),
+            "{error}"
+        );
     }
 }

@@ -79,6 +79,7 @@ impl Components {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Candidate {
     pub text: String,
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     pub components: Components,
 }

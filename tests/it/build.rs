@@ -206,3 +206,56 @@ fn fixture_search_ranks_matching_documents_and_filters_by_type() {
     assert!(lives.hits.iter().all(|hit| hit.doc_type == "live"));
     assert!(lives.total <= 24);
 }
+
+#[test]
+fn suggestion_candidates_falling_past_the_shrink_limit_are_refused() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let first = build_into(&fixtures_dir(), root_dir.path())
+        .unwrap()
+        .manifest;
+    // Without the search log the documents stay, the candidates fall.
+    let catalog = ScratchCatalog::from_fixtures();
+    catalog.write("queries.tsv", "");
+    let options = |max_shrink: f64| {
+        livesearch::build::BuildOptions::new(catalog.path(), root_dir.path())
+            .threads(2)
+            .unwrap()
+            .writer_memory_bytes(64 << 20)
+            .unwrap()
+            .max_shrink(max_shrink)
+            .unwrap()
+    };
+    let error =
+        livesearch::build::build(&options(0.0), &livesearch::build::NoProgress).unwrap_err();
+    let Error::ShrinkRefused {
+        what,
+        previous,
+        now,
+        ..
+    } = &error
+    else {
+        panic!("not a shrink refusal: {error}");
+    };
+    assert_eq!(what, "suggestion candidates");
+    assert_eq!(*previous, first.suggestion_candidates);
+    assert!(*now < *previous, "{error}");
+    assert_eq!(
+        IndexRoot::new(root_dir.path())
+            .current()
+            .unwrap()
+            .as_deref(),
+        Some(first.generation.as_str())
+    );
+    assert!(
+        root_dir
+            .path()
+            .join("staging")
+            .read_dir()
+            .unwrap()
+            .next()
+            .is_none(),
+        "the refused build left its staging folder"
+    );
+    // Within the limit, it publishes.
+    livesearch::build::build(&options(1.0), &livesearch::build::NoProgress).unwrap();
+}

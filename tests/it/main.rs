@@ -2,6 +2,7 @@
 
 mod analysis_golden;
 mod build;
+mod generations;
 mod ranking;
 mod support;
 mod validation;

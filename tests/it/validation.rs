@@ -162,3 +162,110 @@ fn every_kind_of_bad_record_is_rejected_with_its_line() {
     assert_eq!(manifest.documents["product"], 101);
     assert_eq!(manifest.documents["live"], 1);
 }
+
+fn products_report(summary: &livesearch::build::BuildSummary) -> livesearch::catalog::FileReport {
+    summary
+        .manifest
+        .inputs
+        .iter()
+        .find(|input| input.file == "products.jsonl")
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_and_counted_and_an_empty_file_has_no_lines() {
+    let catalog = ScratchCatalog::new();
+    catalog.write(
+        "anchors.jsonl",
+        "\u{feff}{\"anchor_id\":\"a1\",\"name\":\"小美\",\"followers\":1000}\n",
+    );
+    let mut products = b"\xEF\xBB\xBF".to_vec();
+    products.extend_from_slice(good_product(1).as_bytes());
+    products.push(b'\n');
+    catalog.write("products.jsonl", &products);
+    catalog.write("videos.jsonl", "");
+    let root = tempfile::tempdir().unwrap();
+    let summary = crate::support::build_into(catalog.path(), root.path()).unwrap();
+
+    let products = products_report(&summary);
+    assert!(products.byte_order_mark);
+    assert_eq!(
+        (products.records, products.accepted, products.rejected),
+        (1, 1, 0)
+    );
+    let anchors = summary
+        .manifest
+        .inputs
+        .iter()
+        .find(|input| input.file == "anchors.jsonl")
+        .unwrap();
+    assert!(anchors.byte_order_mark);
+    assert_eq!(anchors.accepted, 1);
+    let videos = summary
+        .manifest
+        .inputs
+        .iter()
+        .find(|input| input.file == "videos.jsonl")
+        .unwrap();
+    assert!(!videos.byte_order_mark);
+    assert_eq!((videos.records, videos.blank_lines), (0, 0));
+    assert_eq!(summary.manifest.rejects, 0);
+}
+
+#[test]
+fn duplicate_keys_overlong_names_and_repeated_ids_are_handled() {
+    let catalog = ScratchCatalog::new();
+    catalog.write(
+        "anchors.jsonl",
+        format!(
+            "{{\"anchor_id\":\"a1\",\"name\":\"小美\",\"followers\":1000}}\n\
+             {{\"anchor_id\":\"a2\",\"name\":\"{}\",\"followers\":1}}\n\
+             {{\"anchor_id\":\"a3\",\"name\":\"阿强\",\"followers\":5,\"followers\":6}}\n",
+            "名".repeat(101)
+        ),
+    );
+    let long_brand = "牌".repeat(101);
+    let repeated_ids = vec!["\"a1\""; 50_000].join(",");
+    catalog.write(
+        "products.jsonl",
+        format!(
+            "{}\n\
+             {{\"product_id\":\"p2\",\"title\":\"卫衣\",\"sales\":1,\"anchor_ids\":[\"a1\"],\"anchor_ids\":[\"a404\"]}}\n\
+             {{\"product_id\":\"p3\",\"title\":\"卫衣\",\"sales\":1,\"brand\":\"{long_brand}\"}}\n\
+             {{\"product_id\":\"p4\",\"title\":\"卫衣\",\"sales\":1,\"category\":\"{long_brand}\"}}\n\
+             {{\"product_id\":\"p5\",\"title\":\"卫衣\",\"sales\":1,\"x\":{{\"k\":1,\"k\":2}}}}\n\
+             {{\"product_id\":\"p6\",\"title\":\"卫衣\",\"sales\":1,\"anchor_ids\":[{repeated_ids}]}}\n",
+            good_product(1)
+        ),
+    );
+    let root = tempfile::tempdir().unwrap();
+    let options = livesearch::build::BuildOptions::new(catalog.path(), root.path())
+        .max_reject_ratio(1.0)
+        .unwrap();
+    let summary = livesearch::build::build(&options, &livesearch::build::NoProgress).unwrap();
+    let rejects: Vec<Reject> = std::fs::read_to_string(summary.generation_dir.join(REJECTS_FILE))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let reason = |file: &str, line: usize| {
+        rejects
+            .iter()
+            .find(|reject| reject.file == file && reject.line == line)
+            .map(|reject| reject.reason.clone())
+            .unwrap_or_else(|| panic!("no reject for {file}:{line} in {rejects:#?}"))
+    };
+    assert!(reason("anchors.jsonl", 2).contains("`name` has 101 characters"));
+    assert!(reason("anchors.jsonl", 3).contains("duplicate key `followers`"));
+    assert!(reason("products.jsonl", 2).contains("duplicate key `anchor_ids`"));
+    assert!(reason("products.jsonl", 3).contains("`brand` has 101 characters"));
+    assert!(reason("products.jsonl", 4).contains("`category` has 101 characters"));
+    assert!(
+        reason("products.jsonl", 5).contains("duplicate key `k`"),
+        "nested objects too"
+    );
+    assert_eq!(rejects.len(), 6);
+    // 50,000 copies of one id are one anchor: p6 is indexed with a1.
+    assert_eq!(products_report(&summary).accepted, 2);
+}

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use crate::support::{build_catalog, build_fixtures, encode, fixtures_with_lines};
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
 }
 
 impl Drop for Server {
@@ -22,13 +22,13 @@ impl Drop for Server {
     }
 }
 
-fn start_server(root: &Path) -> Server {
+pub(crate) fn start_server(root: &Path) -> Server {
     start_server_with(root, &[], "warn", None)
 }
 
 /// Starts the binary with `extra` arguments; its log goes to `log` when
 /// given (drained by a thread so the server never blocks on it).
-fn start_server_with(
+pub(crate) fn start_server_with(
     root: &Path,
     extra: &[&str],
     log_level: &str,
@@ -76,7 +76,7 @@ fn start_server_with(
     }
 }
 
-fn get_json(agent: &ureq::Agent, url: &str) -> (u16, serde_json::Value) {
+pub(crate) fn get_json(agent: &ureq::Agent, url: &str) -> (u16, serde_json::Value) {
     let mut response = agent.get(url).call().unwrap();
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_string().unwrap();
@@ -242,7 +242,7 @@ fn the_admin_token_is_never_logged() {
 }
 
 /// Polls `/readyz` until `done` accepts it (10 s at most).
-fn wait_for_readyz(
+pub(crate) fn wait_for_readyz(
     agent: &ureq::Agent,
     base: &str,
     what: &str,

@@ -5,3 +5,4 @@ mod end_to_end;
 mod routes;
 mod suggest;
 mod support;
+mod untrusted;

@@ -573,7 +573,11 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     manifest["dictionary_checksum"] = "0".repeat(64).into();
-    std::fs::write(&manifest_path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+    livesearch::generation::write_manifest_bytes(
+        manifest_path.parent().unwrap(),
+        &serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
     state.reload(false).await;
     let ready = get(&state, "/readyz").await.json;
     assert_eq!(ready["generation"], good.as_str());
@@ -585,4 +589,29 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
             .contains("dictionaries"),
         "{ready}"
     );
+}
+
+#[tokio::test]
+async fn not_ready_answers_say_when_to_retry_and_hold_no_absolute_path() {
+    let root = tempfile::tempdir().unwrap();
+    let state = state_for(root.path(), ServerConfig::default());
+    std::fs::create_dir_all(root.path().join("generations/20200101T000000.000Z-0000")).unwrap();
+    std::fs::write(root.path().join("CURRENT"), "20200101T000000.000Z-0000\n").unwrap();
+    state.reload(false).await;
+    for uri in ["/readyz", "/v1/search?q=x", "/v1/suggest?q=x"] {
+        let answer = get(&state, uri).await;
+        assert_eq!(answer.status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+        assert_eq!(answer.headers["retry-after"], "5", "{uri}");
+        assert_eq!(answer.json["error"]["code"], "not_ready", "{uri}");
+    }
+    let message = get(&state, "/readyz").await.json["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("manifest.json"), "{message}");
+    assert!(
+        !message.contains(&root.path().display().to_string()),
+        "{message}"
+    );
+    assert!(!message.contains("Os {"), "debug text: {message}");
 }

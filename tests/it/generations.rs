@@ -1,0 +1,175 @@
+//! Generations on disk that must be refused: changed bytes, paths leaving
+//! the index root, manifests from the future, a CURRENT that is no file.
+
+use std::path::Path;
+
+use livesearch::analysis::Analyzer;
+use livesearch::dictionaries::Dictionaries;
+use livesearch::generation::{
+    write_manifest_bytes, IndexRoot, MANIFEST_CHECKSUM_FILE, MANIFEST_FILE,
+};
+use livesearch::serving::LoadedGeneration;
+
+use crate::support::{build_into, fixtures_dir};
+
+fn open(root: &Path, generation: &str) -> Result<LoadedGeneration, String> {
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    LoadedGeneration::open(&IndexRoot::new(root), generation, &analyzer)
+        .map_err(|error| error.to_string())
+}
+
+fn edit_manifest(root: &Path, generation: &str, edit: impl Fn(&mut serde_json::Value)) {
+    let dir = root.join("generations").join(generation);
+    let text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut manifest);
+    write_manifest_bytes(&dir, &serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+}
+
+#[test]
+fn a_changed_byte_of_the_same_size_is_refused_with_the_file_named() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = root_dir.path();
+    let generation = build_into(&fixtures_dir(), root)
+        .unwrap()
+        .manifest
+        .generation;
+    let files: Vec<String> = IndexRoot::new(root)
+        .read_manifest(&generation)
+        .unwrap()
+        .files
+        .into_keys()
+        .collect();
+    assert!(files.iter().any(|file| file.ends_with(".store")));
+    assert!(files.iter().any(|file| file == "suggest/candidates.bin"));
+    for file in &files {
+        let path = root.join("generations").join(&generation).join(file);
+        let original = std::fs::read(&path).unwrap();
+        if original.is_empty() {
+            continue;
+        }
+        let mut changed = original.clone();
+        changed[original.len() / 2] ^= 0x20;
+        std::fs::write(&path, &changed).unwrap();
+        let reason = open(root, &generation)
+            .err()
+            .unwrap_or_else(|| panic!("{file} changed yet served"));
+        assert!(
+            reason.contains(&format!("file {file} checksum")),
+            "{file}: {reason}"
+        );
+        assert!(
+            !reason.contains(&root.display().to_string()),
+            "absolute path: {reason}"
+        );
+        std::fs::write(&path, &original).unwrap();
+    }
+    open(root, &generation).unwrap();
+}
+
+#[test]
+fn manifests_from_the_future_or_with_paths_outside_are_refused() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = root_dir.path();
+    let generation = build_into(&fixtures_dir(), root)
+        .unwrap()
+        .manifest
+        .generation;
+    let original = std::fs::read(
+        root.join("generations")
+            .join(&generation)
+            .join(MANIFEST_FILE),
+    )
+    .unwrap();
+    let dir = root.join("generations").join(&generation);
+    let restore = || write_manifest_bytes(&dir, &original).unwrap();
+
+    edit_manifest(root, &generation, |manifest| {
+        manifest["format_version"] = 99.into()
+    });
+    let reason = open(root, &generation).unwrap_err();
+    assert!(
+        reason.contains("file manifest.json has format_version 99, newer"),
+        "{reason}"
+    );
+    restore();
+
+    for outside in ["../../CURRENT", "/etc/hostname", "index/../../CURRENT"] {
+        edit_manifest(root, &generation, |manifest| {
+            manifest["files"][outside] = serde_json::json!({"bytes": 1, "crc32": 0});
+        });
+        let reason = open(root, &generation).unwrap_err();
+        assert!(
+            reason.contains("leaves the generation folder"),
+            "{outside}: {reason}"
+        );
+        restore();
+    }
+
+    // A changed byte in the manifest or in its checksum file is refused too.
+    for file in [MANIFEST_FILE, MANIFEST_CHECKSUM_FILE] {
+        let path = dir.join(file);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[2] ^= 0x01;
+        std::fs::write(&path, &bytes).unwrap();
+        let reason = open(root, &generation).unwrap_err();
+        assert!(reason.contains(file), "{file}: {reason}");
+        restore();
+    }
+    open(root, &generation).unwrap();
+
+    // A listed file replaced by a link to a file outside is not followed.
+    let rejects = root
+        .join("generations")
+        .join(&generation)
+        .join("rejects.jsonl");
+    std::fs::remove_file(&rejects).unwrap();
+    std::os::unix::fs::symlink(root.join("CURRENT"), &rejects).unwrap();
+    let reason = open(root, &generation).unwrap_err();
+    assert!(
+        reason.contains("rejects.jsonl is not a regular file"),
+        "{reason}"
+    );
+}
+
+#[test]
+fn current_must_be_a_small_regular_file_naming_a_generation_inside_the_root() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = IndexRoot::new(root_dir.path());
+    let current = root_dir.path().join("CURRENT");
+    for (content, expected) in [
+        ("../../etc\n".to_string(), "not a generation name"),
+        ("/tmp/elsewhere".to_string(), "not a generation name"),
+        ("x".repeat(300), "more than a generation name"),
+    ] {
+        std::fs::write(&current, content).unwrap();
+        let error = root.current().unwrap_err().to_string();
+        assert!(error.contains(expected), "{error}");
+    }
+    std::fs::remove_file(&current).unwrap();
+    std::fs::create_dir(&current).unwrap();
+    assert!(root
+        .current()
+        .unwrap_err()
+        .to_string()
+        .contains("not a regular file"));
+    std::fs::remove_dir(&current).unwrap();
+    // A FIFO is refused without being opened, so nothing blocks on it.
+    let status = std::process::Command::new("mkfifo")
+        .arg(&current)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(root
+        .current()
+        .unwrap_err()
+        .to_string()
+        .contains("not a regular file"));
+    std::fs::remove_file(&current).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &current).unwrap();
+    assert!(root
+        .current()
+        .unwrap_err()
+        .to_string()
+        .contains("not a regular file"));
+}
