@@ -368,7 +368,11 @@ mod tests {
     fn a_category_naming_the_product_word_puts_the_product_in_the_product_tier() {
         let mut catalog = Catalog::default();
         for (id, title, category) in [
-            ("in-category", "夏季新款碎花长款 送连衣裙腰带", Some("连衣裙")),
+            (
+                "in-category",
+                "夏季新款碎花长款 送连衣裙腰带",
+                Some("连衣裙"),
+            ),
             ("gift-only", "夏季新款碎花长款 送连衣裙腰带", None),
         ] {
             catalog.products.push(Product {

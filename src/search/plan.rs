@@ -21,6 +21,10 @@ const GUESSED_PRODUCT_WEIGHT: f32 = 1.0;
 /// documents only count for hits that other words retrieved.
 const ANY_WORD_MAX_SHARE: f64 = 0.02;
 
+/// A word held by at most this many documents always retrieves: in a small
+/// catalog every word is cheap.
+const ANY_WORD_MIN_LIMIT: u64 = 1_000;
+
 /// What a word does in the query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -186,12 +190,13 @@ impl QueryPlan {
 
     /// The words whose documents are retrieved when no word is required:
     /// the present words held by at most [`ANY_WORD_MAX_SHARE`] of the
-    /// documents (a hit of a common word alone is a poor hit, and merging its
+    /// documents (or [`ANY_WORD_MIN_LIMIT`]) (a hit of a common word alone is a poor hit, and merging its
     /// long posting list is what makes such a search slow); the most
     /// important present word when every one is common. Documents retrieved
     /// still count every word they match.
     pub fn any_word_retrieval(&self, total_documents: u64) -> Vec<usize> {
-        let limit = (total_documents as f64 * ANY_WORD_MAX_SHARE).ceil() as u64;
+        let limit =
+            ((total_documents as f64 * ANY_WORD_MAX_SHARE).ceil() as u64).max(ANY_WORD_MIN_LIMIT);
         let present = self.present_words();
         let rare: Vec<usize> = present
             .iter()
