@@ -381,6 +381,32 @@ mod tests {
     }
 
     #[test]
+    fn synonyms_load_from_the_folder_and_change_no_checksum() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.dict"), "直播间 100 n\n").unwrap();
+        std::fs::write(dir.path().join("stopwords.txt"), "的\n").unwrap();
+        let without = Dictionaries::from_dir(dir.path()).unwrap();
+        assert!(without.synonyms().is_empty());
+        std::fs::write(
+            dir.path().join("synonyms.txt"),
+            "# comment\n番茄,西红柿\nKFC => 肯德基\n",
+        )
+        .unwrap();
+        let with = Dictionaries::from_dir(dir.path()).unwrap();
+        assert_eq!(without.checksum(), with.checksum());
+        assert_eq!(with.synonyms().len(), 2);
+        assert_eq!(with.synonyms()[0].from, ["番茄", "西红柿"]);
+        assert_eq!(with.synonyms()[1].from, ["kfc"], "normalised like queries");
+        assert_eq!(with.synonyms()[1].to, ["肯德基"]);
+        std::fs::write(dir.path().join("synonyms.txt"), "番茄\n").unwrap();
+        let message = Dictionaries::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            message.contains("synonyms.txt") && message.contains("line 1"),
+            "{message}"
+        );
+    }
+
+    #[test]
     fn bad_entry_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("x.dict"), "好词 10 n\n坏词 many n\n").unwrap();
