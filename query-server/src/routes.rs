@@ -323,21 +323,8 @@ pub(crate) async fn search_handler(
     Ok(Json(SearchResponse {
         query,
         generation: generation.id().to_string(),
-        results: with_finite_scores(results),
+        results,
     }))
-}
-
-/// Scores as numbers: serde_json would write a NaN or an infinity as `null`.
-fn with_finite_scores(mut results: SearchResults) -> SearchResults {
-    use livesearch::finite::finite_or_zero;
-    for hit in &mut results.hits {
-        hit.score = finite_or_zero(hit.score);
-        if let Some(explain) = &mut hit.explain {
-            explain.text = finite_or_zero(explain.text);
-            explain.popularity_multiplier = finite_or_zero(explain.popularity_multiplier);
-        }
-    }
-    results
 }
 
 /// The query parameters of each route; the OpenAPI document must declare

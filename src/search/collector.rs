@@ -91,9 +91,12 @@ pub struct Tiers {
     pub adjacent_pairs: usize,
     pub neighbour_pairs: usize,
     /// BM25 over the fields, summed over the matched words.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub text: f32,
     /// 1 + proximity_weight × adjacent_pairs / neighbour_pairs.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub proximity: f32,
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub popularity: f32,
 }
 

@@ -16,7 +16,9 @@ use crate::schema::DocType;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ScoreExplanation {
     /// BM25 over the fields, summed over the matched words.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub text: f32,
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub popularity_multiplier: f32,
     /// The tiers the hit is sorted by, before its score.
     pub tiers: Tiers,
@@ -38,6 +40,7 @@ pub struct Hit {
     pub id: String,
     pub title: String,
     /// text × proximity × popularity; hits are sorted by their tiers first.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     pub signals: Signals,
     #[serde(skip_serializing_if = "Option::is_none")]
