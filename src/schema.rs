@@ -19,6 +19,53 @@ use crate::error::{Error, Result};
 /// Bumped whenever fields change; part of what a generation must match.
 pub const SCHEMA_VERSION: u32 = 2;
 
+/// The names of the schema's fields, written once: the schema is built and
+/// looked up with them, and search reads fast fields by them.
+pub mod field {
+    /// The kind of document (`product`, `video`, `live`, `anchor`), stored.
+    pub const DOC_TYPE: &str = "doc_type";
+    /// [`DocType::code`] as a fast field, read at collection time.
+    pub const DOC_TYPE_CODE: &str = "doc_type_code";
+    /// The catalog id, stored.
+    pub const ID: &str = "id";
+    /// Rank of the id among all ids of the generation, for deterministic ties.
+    pub const ID_RANK: &str = "id_rank";
+    /// The title, indexed with the index analyzer.
+    pub const TITLE: &str = "title";
+    /// Only the precise words of the title.
+    pub const TITLE_WORDS: &str = "title_words";
+    /// The words naming what the title sells.
+    pub const TITLE_HEADS: &str = "title_heads";
+    /// The brand, indexed with the index analyzer.
+    pub const BRAND: &str = "brand";
+    /// The category, indexed with the index analyzer.
+    pub const CATEGORY: &str = "category";
+    /// The anchor's id, stored.
+    pub const ANCHOR_ID: &str = "anchor_id";
+    /// The anchor's name, indexed with the index analyzer.
+    pub const ANCHOR_NAME: &str = "anchor_name";
+    /// Stored display text of the title.
+    pub const TITLE_TEXT: &str = "title_text";
+    /// Stored display text of the brand.
+    pub const BRAND_TEXT: &str = "brand_text";
+    /// Stored display text of the category.
+    pub const CATEGORY_TEXT: &str = "category_text";
+    /// Stored display text of the anchor's name.
+    pub const ANCHOR_NAME_TEXT: &str = "anchor_name_text";
+    /// Followers of the anchor, a fast field.
+    pub const FOLLOWERS: &str = "followers";
+    /// Sales of a product, a fast field.
+    pub const SALES: &str = "sales";
+    /// Likes of a video, a fast field.
+    pub const LIKES: &str = "likes";
+    /// Views of a video, a fast field.
+    pub const VIEWS: &str = "views";
+    /// Price in cents, stored.
+    pub const PRICE_CENTS: &str = "price_cents";
+    /// Publication time in seconds, a fast field.
+    pub const PUBLISHED_AT: &str = "published_at";
+}
+
 /// The kind of a document, as stored in `doc_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DocType {
@@ -101,35 +148,35 @@ impl CatalogSchema {
         };
         let positions = IndexRecordOption::WithFreqsAndPositions;
         let signal = || NumericOptions::default().set_fast().set_stored();
-        builder.add_text_field("doc_type", STRING | STORED);
-        builder.add_u64_field("doc_type_code", FAST);
-        builder.add_text_field("id", STRING | STORED);
-        builder.add_u64_field("id_rank", FAST);
-        builder.add_text_field("title", text(INDEX_TOKENIZER, positions));
+        builder.add_text_field(field::DOC_TYPE, STRING | STORED);
+        builder.add_u64_field(field::DOC_TYPE_CODE, FAST);
+        builder.add_text_field(field::ID, STRING | STORED);
+        builder.add_u64_field(field::ID_RANK, FAST);
+        builder.add_text_field(field::TITLE, text(INDEX_TOKENIZER, positions));
         // Only scored as a bonus for whole-word matches: no positions needed.
         builder.add_text_field(
-            "title_words",
+            field::TITLE_WORDS,
             text(QUERY_TOKENIZER, IndexRecordOption::WithFreqs),
         );
         // Only tested for membership (the product-word rule of search).
         builder.add_text_field(
-            "title_heads",
+            field::TITLE_HEADS,
             text(QUERY_TOKENIZER, IndexRecordOption::Basic),
         );
-        builder.add_text_field("brand", text(INDEX_TOKENIZER, positions));
-        builder.add_text_field("category", text(INDEX_TOKENIZER, positions));
-        builder.add_text_field("anchor_id", STRING | STORED);
-        builder.add_text_field("anchor_name", text(INDEX_TOKENIZER, positions));
-        builder.add_text_field("title_text", STORED);
-        builder.add_text_field("brand_text", STORED);
-        builder.add_text_field("category_text", STORED);
-        builder.add_text_field("anchor_name_text", STORED);
-        builder.add_u64_field("followers", signal());
-        builder.add_u64_field("sales", signal());
-        builder.add_u64_field("likes", signal());
-        builder.add_u64_field("views", signal());
-        builder.add_u64_field("price_cents", NumericOptions::default().set_stored());
-        builder.add_i64_field("published_at", signal());
+        builder.add_text_field(field::BRAND, text(INDEX_TOKENIZER, positions));
+        builder.add_text_field(field::CATEGORY, text(INDEX_TOKENIZER, positions));
+        builder.add_text_field(field::ANCHOR_ID, STRING | STORED);
+        builder.add_text_field(field::ANCHOR_NAME, text(INDEX_TOKENIZER, positions));
+        builder.add_text_field(field::TITLE_TEXT, STORED);
+        builder.add_text_field(field::BRAND_TEXT, STORED);
+        builder.add_text_field(field::CATEGORY_TEXT, STORED);
+        builder.add_text_field(field::ANCHOR_NAME_TEXT, STORED);
+        builder.add_u64_field(field::FOLLOWERS, signal());
+        builder.add_u64_field(field::SALES, signal());
+        builder.add_u64_field(field::LIKES, signal());
+        builder.add_u64_field(field::VIEWS, signal());
+        builder.add_u64_field(field::PRICE_CENTS, NumericOptions::default().set_stored());
+        builder.add_i64_field(field::PUBLISHED_AT, signal());
         Self::from_schema(&builder.build()).expect("the schema just built has every field")
     }
 
@@ -144,27 +191,27 @@ impl CatalogSchema {
         };
         Ok(CatalogSchema {
             schema: schema.clone(),
-            doc_type: field("doc_type")?,
-            doc_type_code: field("doc_type_code")?,
-            id: field("id")?,
-            id_rank: field("id_rank")?,
-            title: field("title")?,
-            title_words: field("title_words")?,
-            title_heads: field("title_heads")?,
-            brand: field("brand")?,
-            category: field("category")?,
-            anchor_id: field("anchor_id")?,
-            anchor_name: field("anchor_name")?,
-            title_text: field("title_text")?,
-            brand_text: field("brand_text")?,
-            category_text: field("category_text")?,
-            anchor_name_text: field("anchor_name_text")?,
-            followers: field("followers")?,
-            sales: field("sales")?,
-            likes: field("likes")?,
-            views: field("views")?,
-            price_cents: field("price_cents")?,
-            published_at: field("published_at")?,
+            doc_type: field(field::DOC_TYPE)?,
+            doc_type_code: field(field::DOC_TYPE_CODE)?,
+            id: field(field::ID)?,
+            id_rank: field(field::ID_RANK)?,
+            title: field(field::TITLE)?,
+            title_words: field(field::TITLE_WORDS)?,
+            title_heads: field(field::TITLE_HEADS)?,
+            brand: field(field::BRAND)?,
+            category: field(field::CATEGORY)?,
+            anchor_id: field(field::ANCHOR_ID)?,
+            anchor_name: field(field::ANCHOR_NAME)?,
+            title_text: field(field::TITLE_TEXT)?,
+            brand_text: field(field::BRAND_TEXT)?,
+            category_text: field(field::CATEGORY_TEXT)?,
+            anchor_name_text: field(field::ANCHOR_NAME_TEXT)?,
+            followers: field(field::FOLLOWERS)?,
+            sales: field(field::SALES)?,
+            likes: field(field::LIKES)?,
+            views: field(field::VIEWS)?,
+            price_cents: field(field::PRICE_CENTS)?,
+            published_at: field(field::PUBLISHED_AT)?,
         })
     }
 }

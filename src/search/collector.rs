@@ -34,7 +34,7 @@ use super::plan::QueryPlan;
 use super::query::{head_query, neighbour_queries, word_query};
 use super::SearchContext;
 use crate::error::Result;
-use crate::schema::DocType;
+use crate::schema::{field, DocType};
 
 /// Whether the query's product word names what the document sells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -164,11 +164,11 @@ impl Columns {
                 .map(|column| column.first_or_default_col(0))
         };
         Columns {
-            sales: column("sales"),
-            followers: column("followers"),
-            likes: column("likes"),
-            id_rank: column("id_rank"),
-            doc_type: column("doc_type_code"),
+            sales: column(field::SALES),
+            followers: column(field::FOLLOWERS),
+            likes: column(field::LIKES),
+            id_rank: column(field::ID_RANK),
+            doc_type: column(field::DOC_TYPE_CODE),
         }
     }
 
