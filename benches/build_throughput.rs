@@ -71,9 +71,8 @@ fn main() {
         "analyzer produced too few tokens"
     );
 
-    let options = BuildOptions::new(work.path().join("catalog"), work.path().join("root"))
-        .threads(threads)
-        .unwrap();
+    let options =
+        BuildOptions::new(work.path().join("catalog"), work.path().join("root")).threads(threads);
     let started = Instant::now();
     let summary = build(&options, &NoProgress).expect("build succeeds");
     let whole = started.elapsed();

@@ -96,7 +96,12 @@ fn bench(c: &mut Criterion) {
     let opened = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
     group.bench_function("tantivy_validate_checksum", |b| {
         b.iter(|| {
-            let failed = opened.index.validate_checksum().unwrap();
+            let failed = opened
+                .reader
+                .searcher()
+                .index()
+                .validate_checksum()
+                .unwrap();
             assert!(failed.is_empty(), "{failed:?}");
         })
     });

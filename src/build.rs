@@ -32,7 +32,39 @@ const ANALYSIS_BATCH: usize = 4_096;
 /// Failed builds whose reports are kept under `failed/`.
 const FAILED_REPORTS_KEPT: usize = 5;
 
-/// Options of one build, checked when set.
+/// Default of [`BuildOptions::max_reject_ratio`].
+pub const DEFAULT_MAX_REJECT_RATIO: f64 = 0.01;
+/// Default of [`BuildOptions::keep`].
+pub const DEFAULT_KEEP: usize = 3;
+/// Default of [`BuildOptions::max_shrink`].
+pub const DEFAULT_MAX_SHRINK: f64 = 0.3;
+/// Default indexing memory of the tantivy writer, in MiB.
+pub const DEFAULT_WRITER_MEMORY_MIB: usize = 512;
+/// Most threads the tantivy writer indexes with, whatever the analysis threads.
+pub const MAX_WRITER_THREADS: usize = 8;
+/// Least indexing memory per writer thread.
+pub const MIN_WRITER_MEMORY_PER_THREAD: usize = 15 << 20;
+
+/// Infallible by-value setters, one a field: `field(value: Type);`, or
+/// `field(value: Type) as setter_name;` where the names differ.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $field:ident($value:ident: $type:ty) $(as $setter:ident)?;)*) => {
+        $(setters!(@one $(#[$doc])* $field $value $type $(, $setter)?);)*
+    };
+    (@one $(#[$doc:meta])* $field:ident $value:ident $type:ty) => {
+        setters!(@one $(#[$doc])* $field $value $type, $field);
+    };
+    (@one $(#[$doc:meta])* $field:ident $value:ident $type:ty, $setter:ident) => {
+        $(#[$doc])*
+        pub fn $setter(mut self, $value: $type) -> Self {
+            self.$field = $value;
+            self
+        }
+    };
+}
+
+/// Options of one build. Setters take any value; [`BuildOptions::validate`]
+/// (called by [`build`]) checks them together.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
     input: PathBuf,
@@ -48,35 +80,40 @@ pub struct BuildOptions {
 }
 
 impl BuildOptions {
+    /// Options to build the catalog in `input` into a generation under
+    /// `index_root`, every other option at its default.
     pub fn new(input: impl Into<PathBuf>, index_root: impl Into<PathBuf>) -> Self {
         BuildOptions {
             input: input.into(),
             index_root: index_root.into(),
             dictionaries: None,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            max_reject_ratio: 0.01,
-            keep: 3,
-            writer_memory_bytes: 512 << 20,
+            max_reject_ratio: DEFAULT_MAX_REJECT_RATIO,
+            keep: DEFAULT_KEEP,
+            writer_memory_bytes: DEFAULT_WRITER_MEMORY_MIB << 20,
             suggest: SuggestConfig::default(),
-            max_shrink: 0.3,
+            max_shrink: DEFAULT_MAX_SHRINK,
             allow_shrink: false,
         }
     }
 
-    /// Largest share by which the documents of any type, or the suggestion
-    /// candidates, may fall from the current generation (0.3 by default).
-    pub fn max_shrink(mut self, share: f64) -> Result<Self> {
-        if !(0.0..=1.0).contains(&share) {
-            return Err(invalid("--max-shrink", "must be between 0 and 1"));
-        }
-        self.max_shrink = share;
-        Ok(self)
-    }
-
-    /// Publishes whatever the counts: for a feed that really shrank.
-    pub fn allow_shrink(mut self, allow: bool) -> Self {
-        self.allow_shrink = allow;
-        self
+    setters! {
+        /// Largest share by which the documents of any type, or the suggestion
+        /// candidates, may fall from the current generation (0.3 by default).
+        max_shrink(share: f64);
+        /// Publishes whatever the counts: for a feed that really shrank.
+        allow_shrink(allow: bool);
+        /// Analysis threads; all cores by default. The tantivy writer uses at
+        /// most [`MAX_WRITER_THREADS`] of them.
+        threads(threads: usize);
+        /// Largest share of rejected records any one catalog file may have.
+        max_reject_ratio(ratio: f64);
+        /// Complete generations to keep, the current one included.
+        keep(keep: usize);
+        /// How suggestion candidates are mined and scored.
+        suggest(config: SuggestConfig) as suggest_config;
+        /// Total indexing memory of the tantivy writer, split between its threads.
+        writer_memory_bytes(bytes: usize);
     }
 
     /// Dictionaries to analyse with; the embedded ones by default.
@@ -85,82 +122,54 @@ impl BuildOptions {
         self
     }
 
-    pub fn threads(mut self, threads: usize) -> Result<Self> {
-        if threads == 0 {
-            return Err(invalid("--threads", "must be at least 1"));
-        }
-        self.threads = threads;
-        Ok(self)
+    /// Threads of the tantivy writer: the analysis threads, at most
+    /// [`MAX_WRITER_THREADS`].
+    pub fn writer_threads(&self) -> usize {
+        self.threads.clamp(1, MAX_WRITER_THREADS)
     }
 
-    pub fn max_reject_ratio(mut self, ratio: f64) -> Result<Self> {
-        if !(0.0..=1.0).contains(&ratio) {
-            return Err(invalid("--max-reject-ratio", "must be between 0 and 1"));
-        }
-        self.max_reject_ratio = ratio;
-        Ok(self)
-    }
-
-    pub fn keep(mut self, keep: usize) -> Result<Self> {
-        if keep == 0 {
-            return Err(invalid(
+    /// Checks the options together; the error names the option at fault.
+    pub fn validate(&self) -> Result<()> {
+        let share = |value: f64| (0.0..=1.0).contains(&value);
+        let checks = [
+            (self.threads >= 1, "--threads", "must be at least 1"),
+            (
+                share(self.max_reject_ratio),
+                "--max-reject-ratio",
+                "must be between 0 and 1",
+            ),
+            (
+                self.keep >= 1,
                 "--keep",
                 "must keep at least the current generation (1)",
-            ));
-        }
-        self.keep = keep;
-        Ok(self)
-    }
-
-    /// How suggestion candidates are mined and scored.
-    pub fn suggest_config(mut self, config: SuggestConfig) -> Result<Self> {
-        if config.min_chars == 0 || config.min_chars > config.max_chars {
-            return Err(invalid(
-                "suggest.min_chars",
-                "must be at least 1 and at most max_chars",
-            ));
-        }
-        if config.max_phrase_words == 0 {
-            return Err(invalid("suggest.max_phrase_words", "must be at least 1"));
-        }
-        let weights = [
-            config.search_log_weight,
-            config.sales_weight,
-            config.followers_weight,
+            ),
+            (
+                share(self.max_shrink),
+                "--max-shrink",
+                "must be between 0 and 1",
+            ),
         ];
-        if weights
-            .iter()
-            .any(|weight| !(weight.is_finite() && *weight >= 0.0))
-            || weights.iter().sum::<f64>() <= 0.0
-        {
+        if let Some((_, option, reason)) = checks.into_iter().find(|(ok, ..)| !ok) {
+            return Err(invalid(option, reason));
+        }
+        let least = MIN_WRITER_MEMORY_PER_THREAD * self.writer_threads();
+        if self.writer_memory_bytes < least {
             return Err(invalid(
-                "suggest.*_weight",
-                "weights must be finite, not negative, and not all zero",
+                "--writer-memory-mib",
+                &format!(
+                    "must be at least {} MiB per writer thread ({} MiB for {} threads)",
+                    MIN_WRITER_MEMORY_PER_THREAD >> 20,
+                    least >> 20,
+                    self.writer_threads()
+                ),
             ));
         }
-        self.suggest = config;
-        Ok(self)
-    }
-
-    /// Total indexing memory of the tantivy writer, split between its threads.
-    pub fn writer_memory_bytes(mut self, bytes: usize) -> Result<Self> {
-        const MINIMUM_PER_THREAD: usize = 15 << 20;
-        if bytes < MINIMUM_PER_THREAD * self.threads {
-            return Err(invalid(
-                "--writer-memory",
-                "must be at least 15 MiB per thread",
-            ));
-        }
-        self.writer_memory_bytes = bytes;
-        Ok(self)
+        self.suggest.validate()
     }
 }
 
 fn invalid(option: &str, reason: &str) -> Error {
-    Error::InvalidOption {
-        option: option.to_string(),
-        reason: reason.to_string(),
-    }
+    Error::invalid_option(option, reason)
 }
 
 /// Receives progress of a build; the CLI shows it as a bar or log lines.
@@ -199,6 +208,7 @@ impl BuildSummary {
 
 /// Runs one build. On error nothing is published.
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary> {
+    options.validate()?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.threads)
         .thread_name(|index| format!("analysis-{index}"))
@@ -502,9 +512,18 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
     let file = std::fs::File::create(path).map_err(Error::io(path))?;
     let mut writer = BufWriter::new(file);
     for reject in rejects {
-        serde_json::to_writer(&mut writer, reject).map_err(|error| Error::Io {
-            path: path.to_path_buf(),
-            source: error.into(),
+        serde_json::to_writer(&mut writer, reject).map_err(|error| {
+            if error.is_io() {
+                Error::Io {
+                    path: path.to_path_buf(),
+                    source: error.into(),
+                }
+            } else {
+                Error::Encoding {
+                    what: "a reject".to_string(),
+                    reason: error.to_string(),
+                }
+            }
         })?;
         writer.write_all(b"\n").map_err(Error::io(path))?;
     }
@@ -554,7 +573,7 @@ fn index_catalog(
     let fields = CatalogSchema::new();
     let index = Index::create_in_dir(index_dir, fields.schema.clone())?;
     register_analyzers(&index, analyzer);
-    let writer_threads = options.threads.clamp(1, 8);
+    let writer_threads = options.writer_threads();
     let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
 
@@ -667,7 +686,8 @@ pub fn index_in_ram(catalog: &Catalog, analyzer: &Analyzer) -> Result<Index> {
     let fields = CatalogSchema::new();
     let index = Index::create_in_ram(fields.schema.clone());
     register_analyzers(&index, analyzer);
-    let mut writer: IndexWriter<CatalogDocument> = index.writer_with_num_threads(1, 15_000_000)?;
+    let mut writer: IndexWriter<CatalogDocument> =
+        index.writer_with_num_threads(1, MIN_WRITER_MEMORY_PER_THREAD)?;
     let records: Vec<Record<'_>> = catalog
         .products
         .iter()

@@ -117,6 +117,13 @@ impl Dictionaries {
         Self::parse(Vec::new(), empty(STOPWORDS_FILE), None, None).expect("empty lists parse")
     }
 
+    /// The dictionaries of `dir` when one is given ([`Dictionaries::from_dir`]),
+    /// else the embedded ones: what a `--dictionaries` flag means in every
+    /// binary.
+    pub fn from_dir_or_embedded(dir: Option<&Path>) -> Result<Self> {
+        dir.map_or_else(|| Ok(Self::embedded()), Self::from_dir)
+    }
+
     /// Loads every `*.dict` file of `dir` (in name order), `stopwords.txt`
     /// (required), `blocklist.txt` and `synonyms.txt` (optional).
     pub fn from_dir(dir: &Path) -> Result<Self> {

@@ -73,6 +73,41 @@ pub enum Error {
         reason: String,
     },
 
+    /// A generation was built by another version of a part of the program
+    /// than this binary has: `what` is `analyzer`, `schema` or
+    /// `dictionaries` (their checksum).
+    #[error(
+        "generation {generation} is unusable: built with {what} {found}, {}",
+        if *what == "dictionaries" { "this server analyses with" } else { "this binary has" }
+    )]
+    VersionMismatch {
+        generation: String,
+        what: &'static str,
+        /// What this binary has.
+        expected: String,
+        /// What the generation was built with.
+        found: String,
+    },
+
+    /// A file of a generation is not the one its build recorded: `file` is
+    /// relative to the generation folder, `recorded_in` the file holding the
+    /// expected CRC-32.
+    #[error(
+        "generation {generation} is unusable: file {file} checksum {found:08x} differs from {}",
+        if *recorded_in == "manifest.json" {
+            format!("the manifest's {expected:08x}: the file changed after the build")
+        } else {
+            format!("{expected:08x} recorded in {recorded_in}: one of the two changed after the build")
+        }
+    )]
+    ChecksumMismatch {
+        generation: String,
+        file: String,
+        recorded_in: &'static str,
+        expected: u32,
+        found: u32,
+    },
+
     /// `ROOT/CURRENT` is not a small regular file naming a generation.
     #[error("CURRENT {reason}")]
     BadCurrent { reason: String },
@@ -88,6 +123,26 @@ pub enum Error {
 }
 
 impl Error {
+    /// An [`Error::InvalidOption`]: `option` is the flag or config key at fault.
+    pub fn invalid_option(option: impl Into<String>, reason: impl Into<String>) -> Error {
+        Error::InvalidOption {
+            option: option.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Builds the [`Error::GenerationFile`] of one file of `generation`.
+    pub(crate) fn generation_file<'a>(
+        generation: &'a str,
+        file: &'a str,
+    ) -> impl Fn(String) -> Error + 'a {
+        move |reason| Error::GenerationFile {
+            generation: generation.to_string(),
+            file: file.to_string(),
+            reason,
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }

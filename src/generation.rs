@@ -85,17 +85,36 @@ impl Manifest {
     /// file that fails is named in the error.
     pub fn verify_files(&self, generation_dir: &Path) -> Result<()> {
         for (relative, expected) in &self.files {
-            self.verify_file(generation_dir, relative, expected)
-                .map_err(|reason| Error::GenerationFile {
-                    generation: self.generation.clone(),
-                    file: relative.clone(),
-                    reason,
-                })?;
+            self.verify_file(generation_dir, relative, expected)?;
         }
         Ok(())
     }
 
     fn verify_file(
+        &self,
+        generation_dir: &Path,
+        relative: &str,
+        expected: &FileEntry,
+    ) -> Result<()> {
+        let unusable = Error::generation_file(&self.generation, relative);
+        self.check_file(generation_dir, relative, expected)
+            .map_err(&unusable)?;
+        let path = generation_dir.join(relative);
+        let found = file_crc32(&path).map_err(|error| unusable(describe_io(&error)))?;
+        if found != expected.crc32 {
+            return Err(Error::ChecksumMismatch {
+                generation: self.generation.clone(),
+                file: relative.to_string(),
+                recorded_in: MANIFEST_FILE,
+                expected: expected.crc32,
+                found,
+            });
+        }
+        Ok(())
+    }
+
+    /// A listed file is a plain relative path to a regular file of its size.
+    fn check_file(
         &self,
         generation_dir: &Path,
         relative: &str,
@@ -113,13 +132,6 @@ impl Manifest {
                 "has {} bytes, the manifest says {}",
                 metadata.len(),
                 expected.bytes
-            ));
-        }
-        let actual = file_crc32(&path).map_err(|error| describe_io(&error))?;
-        if actual != expected.crc32 {
-            return Err(format!(
-                "checksum {actual:08x} differs from the manifest's {:08x}: the file changed after the build",
-                expected.crc32
             ));
         }
         Ok(())
@@ -356,11 +368,7 @@ impl IndexRoot {
     /// size, a known format version, and plain relative file paths. Reasons
     /// name the file relative to the generation, never an absolute path.
     pub fn read_manifest(&self, generation: &str) -> Result<Manifest> {
-        let unusable = |reason: String| Error::GenerationFile {
-            generation: generation.to_string(),
-            file: MANIFEST_FILE.to_string(),
-            reason,
-        };
+        let unusable = Error::generation_file(generation, MANIFEST_FILE);
         check_generation_name(generation).map_err(|reason| Error::Generation {
             generation: generation.escape_default().to_string(),
             reason,
@@ -382,11 +390,15 @@ impl IndexRoot {
             .and_then(|file| file.take(MAX_MANIFEST_BYTES).read_to_end(&mut bytes))
             .map_err(|error| unusable(describe_io(&error)))?;
         let recorded = self.read_manifest_checksum(generation)?;
-        let actual = crc32fast::hash(&bytes);
-        if actual != recorded {
-            return Err(unusable(format!(
-                "checksum {actual:08x} differs from {recorded:08x} recorded in {MANIFEST_CHECKSUM_FILE}: one of the two changed after the build"
-            )));
+        let found = crc32fast::hash(&bytes);
+        if found != recorded {
+            return Err(Error::ChecksumMismatch {
+                generation: generation.to_string(),
+                file: MANIFEST_FILE.to_string(),
+                recorded_in: MANIFEST_CHECKSUM_FILE,
+                expected: recorded,
+                found,
+            });
         }
         let text = String::from_utf8(bytes).map_err(|_| unusable("is not UTF-8".to_string()))?;
         parse_manifest(&text).map_err(unusable)
@@ -394,11 +406,7 @@ impl IndexRoot {
 
     /// The manifest's CRC-32 as `manifest.crc32` records it.
     fn read_manifest_checksum(&self, generation: &str) -> Result<u32> {
-        let unusable = |reason: String| Error::GenerationFile {
-            generation: generation.to_string(),
-            file: MANIFEST_CHECKSUM_FILE.to_string(),
-            reason,
-        };
+        let unusable = Error::generation_file(generation, MANIFEST_CHECKSUM_FILE);
         let path = self.generation_dir(generation).join(MANIFEST_CHECKSUM_FILE);
         let metadata =
             std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
@@ -620,6 +628,10 @@ fn sync_tree_into(base: &Path, dir: &Path, sizes: &mut BTreeMap<String, FileEntr
 /// and stops here until it is killed (the tests send SIGKILL, a real
 /// kill -9). It aborts by itself after ten minutes so a forgotten process
 /// does not linger.
+///
+/// Only with the `fail-points` feature, which the indexer's tests enable;
+/// otherwise it does nothing.
+#[cfg(feature = "fail-points")]
 pub fn fail_point(name: &str) {
     if !std::env::var("LIVESEARCH_FAIL_POINT").is_ok_and(|value| value == name) {
         return;
@@ -631,6 +643,11 @@ pub fn fail_point(name: &str) {
     std::thread::sleep(std::time::Duration::from_secs(600));
     std::process::abort();
 }
+
+/// Without the `fail-points` feature, fail points do nothing.
+#[cfg(not(feature = "fail-points"))]
+#[inline(always)]
+pub fn fail_point(_name: &str) {}
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,6 @@ use crate::suggest::SuggestIndex;
 /// A generation opened and checked, ready to search.
 pub struct LoadedGeneration {
     pub manifest: Manifest,
-    pub index: Index,
     pub reader: IndexReader,
     pub fields: CatalogSchema,
     pub suggest: SuggestIndex,
@@ -64,33 +63,31 @@ impl LoadedGeneration {
                 ),
             ));
         }
-        if manifest.analyzer_version != ANALYZER_VERSION {
-            return Err(unusable(
-                generation,
-                format!(
-                    "built with analyzer {}, this binary has {ANALYZER_VERSION}",
-                    manifest.analyzer_version.escape_default()
-                ),
-            ));
-        }
-        if manifest.schema_version != SCHEMA_VERSION {
-            return Err(unusable(
-                generation,
-                format!(
-                    "built with schema {}, this binary has {SCHEMA_VERSION}",
-                    manifest.schema_version
-                ),
-            ));
-        }
-        if manifest.dictionary_checksum != analyzer.dictionary_checksum() {
-            return Err(unusable(
-                generation,
-                format!(
-                    "built with dictionaries {}, this server analyses with {}",
-                    manifest.dictionary_checksum.escape_default(),
-                    analyzer.dictionary_checksum()
-                ),
-            ));
+        let mismatch = |what, expected: &str, found: &str| {
+            (expected != found).then(|| Error::VersionMismatch {
+                generation: generation.to_string(),
+                what,
+                expected: expected.to_string(),
+                found: found.escape_default().to_string(),
+            })
+        };
+        let mismatch = mismatch("analyzer", ANALYZER_VERSION, &manifest.analyzer_version)
+            .or_else(|| {
+                mismatch(
+                    "schema",
+                    &SCHEMA_VERSION.to_string(),
+                    &manifest.schema_version.to_string(),
+                )
+            })
+            .or_else(|| {
+                mismatch(
+                    "dictionaries",
+                    analyzer.dictionary_checksum(),
+                    &manifest.dictionary_checksum,
+                )
+            });
+        if let Some(error) = mismatch {
+            return Err(error);
         }
         let verify_started = Instant::now();
         manifest.verify_files(&dir)?;
@@ -115,7 +112,6 @@ impl LoadedGeneration {
         })?;
         Ok(LoadedGeneration {
             manifest,
-            index,
             reader,
             fields,
             suggest,

@@ -34,7 +34,6 @@ fn needs_fold(c: char) -> bool {
 /// Text folded by [`fold_char`], with the map back to the original's byte offsets.
 #[derive(Debug, Clone)]
 pub struct Normalized<'a> {
-    original: &'a str,
     folded: std::borrow::Cow<'a, str>,
     /// For each byte offset of `folded` that starts a character (and its end),
     /// the byte offset in `original`; empty when nothing was folded.
@@ -45,7 +44,6 @@ impl<'a> Normalized<'a> {
     pub fn new(original: &'a str) -> Self {
         if !original.chars().any(needs_fold) {
             return Normalized {
-                original,
                 folded: std::borrow::Cow::Borrowed(original),
                 original_offsets: Vec::new(),
             };
@@ -62,7 +60,6 @@ impl<'a> Normalized<'a> {
         }
         original_offsets.push(original.len() as u32);
         Normalized {
-            original,
             folded: std::borrow::Cow::Owned(folded),
             original_offsets,
         }
@@ -71,11 +68,6 @@ impl<'a> Normalized<'a> {
     /// The folded text.
     pub fn as_str(&self) -> &str {
         &self.folded
-    }
-
-    /// The text before folding.
-    pub fn original(&self) -> &'a str {
-        self.original
     }
 
     /// Maps a byte offset of the folded text that lies on a character boundary

@@ -3,7 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use livesearch::build::{build, BuildOptions};
+use livesearch::build::{
+    build, BuildOptions, DEFAULT_KEEP, DEFAULT_MAX_REJECT_RATIO, DEFAULT_MAX_SHRINK,
+    DEFAULT_WRITER_MEMORY_MIB,
+};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::suggest::SuggestConfig;
 
@@ -23,10 +26,10 @@ pub struct Args {
     #[arg(long)]
     threads: Option<usize>,
     /// Largest share of rejected records any one file may have.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = DEFAULT_MAX_REJECT_RATIO)]
     max_reject_ratio: f64,
     /// Complete generations to keep, the current one included.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = DEFAULT_KEEP)]
     keep: usize,
     /// TOML file of suggestion settings (weights of the search log, sales and
     /// followers in the popularity score; phrase lengths; limits). Unknown
@@ -36,26 +39,26 @@ pub struct Args {
     /// Largest share by which the documents of any type, or the suggestion
     /// candidates, may fall from the current generation before the build is
     /// refused.
-    #[arg(long, default_value_t = 0.3)]
+    #[arg(long, default_value_t = DEFAULT_MAX_SHRINK)]
     max_shrink: f64,
     /// Publish even when the catalog shrank more than --max-shrink.
     #[arg(long)]
     allow_shrink: bool,
     /// Indexing memory of the tantivy writer in MiB.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = DEFAULT_WRITER_MEMORY_MIB)]
     writer_memory_mib: usize,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
     let mut options = BuildOptions::new(&args.input, &args.index_root)
-        .max_reject_ratio(args.max_reject_ratio)?
-        .keep(args.keep)?
-        .max_shrink(args.max_shrink)?
-        .allow_shrink(args.allow_shrink);
+        .max_reject_ratio(args.max_reject_ratio)
+        .keep(args.keep)
+        .max_shrink(args.max_shrink)
+        .allow_shrink(args.allow_shrink)
+        .writer_memory_bytes(args.writer_memory_mib << 20);
     if let Some(threads) = args.threads {
-        options = options.threads(threads)?;
+        options = options.threads(threads);
     }
-    options = options.writer_memory_bytes(args.writer_memory_mib << 20)?;
     if let Some(dir) = &args.dictionaries {
         let dictionaries = Dictionaries::from_dir(dir)
             .with_context(|| format!("loading dictionaries from {}", dir.display()))?;
@@ -66,7 +69,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let config: SuggestConfig = toml::from_str(&text)
             .with_context(|| format!("bad suggestion config {}", path.display()))?;
-        options = options.suggest_config(config)?;
+        options = options.suggest_config(config);
     }
     let progress = crate::progress::for_stderr();
     let summary = build(&options, progress.as_ref())?;

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
+use crate::entity_coverage::entity_coverage;
 use anyhow::Context;
 use livesearch::analysis::Analyzer;
-use livesearch::analysis_eval::entity_coverage;
 use livesearch::dictionaries::Dictionaries;
 
 #[derive(clap::Args)]
@@ -27,10 +27,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.labeled)
         .with_context(|| format!("reading {}", args.labeled.display()))?;
-    let ours = match &args.dictionaries {
-        Some(dir) => Dictionaries::from_dir(dir)?,
-        None => Dictionaries::embedded(),
-    };
+    let ours = Dictionaries::from_dir_or_embedded(args.dictionaries.as_deref())?;
     let types: Vec<&str> = args.types.iter().map(String::as_str).collect();
     let baseline = entity_coverage(&Analyzer::new(&Dictionaries::none()), text.lines(), &types);
     let project = entity_coverage(&Analyzer::new(&ours), text.lines(), &types);

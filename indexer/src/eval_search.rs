@@ -123,7 +123,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let catalog = tempfile::tempdir()?;
     write_products(&catalog.path().join("products.jsonl"), &titles, &args.sales)?;
     let root = tempfile::tempdir()?;
-    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05)?;
+    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05);
     let summary = build(&options, &NoProgress)?;
     let analyzer = Analyzer::new(&Dictionaries::embedded());
     let index_root = IndexRoot::new(root.path());

@@ -1,5 +1,5 @@
 //! `indexer eval-suggest`: keystroke saving of our drop-down against
-//! most-popular-completion on real queries (see `livesearch::suggest::eval`).
+//! most-popular-completion on real queries (see [`crate::keystrokes`]).
 //!
 //! Holds out a random part of the Taobao queries, builds a generation whose
 //! search log is the rest (count 1 each) plus the Douyin hot-search lists
@@ -10,9 +10,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::keystrokes::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
 use anyhow::Context;
 use livesearch::build::{build, BuildOptions, NoProgress};
-use livesearch::suggest::eval::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
 use livesearch::suggest::SuggestIndex;
 use livesearch::text::normalize;
 
@@ -112,7 +112,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     drop(log_file);
 
     let root = tempfile::tempdir()?;
-    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05)?;
+    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05);
     let summary = build(&options, &NoProgress)?;
     let ours = SuggestIndex::open(&summary.generation_dir)?;
     let baseline = MostPopularCompletion::new(log);

@@ -2,13 +2,16 @@
 //! subcommand and turns its error into a message and an exit code.
 
 mod build;
+mod entity_coverage;
 mod eval_analyzer;
 mod eval_search;
 mod eval_suggest;
+mod keystrokes;
 mod progress;
 mod rollback;
 mod status;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -29,9 +32,9 @@ enum Command {
     /// Validate a catalog, analyse it and publish a new generation.
     Build(build::Args),
     /// Print the current generation and its manifest.
-    Status(status::Args),
+    Status(IndexRootArgs),
     /// Point CURRENT back at the previous complete generation.
-    Rollback(rollback::Args),
+    Rollback(IndexRootArgs),
     /// Measure how many labelled brand and product entities come out of the
     /// index analyzer whole, with jieba's default dictionary and with ours.
     EvalAnalyzer(eval_analyzer::Args),
@@ -43,13 +46,21 @@ enum Command {
     EvalSearch(eval_search::Args),
 }
 
+/// The one argument of `status` and `rollback`.
+#[derive(clap::Args)]
+struct IndexRootArgs {
+    /// Folder holding the generations and CURRENT.
+    #[arg(long)]
+    index_root: PathBuf,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging();
     let result = match cli.command {
         Command::Build(args) => build::run(args),
-        Command::Status(args) => status::run(args),
-        Command::Rollback(args) => rollback::run(args),
+        Command::Status(args) => status::run(&args.index_root),
+        Command::Rollback(args) => rollback::run(&args.index_root),
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),
         Command::EvalSuggest(args) => eval_suggest::run(args),
         Command::EvalSearch(args) => eval_search::run(args),

@@ -1,17 +1,11 @@
 //! `indexer rollback`.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use livesearch::generation::IndexRoot;
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[arg(long)]
-    index_root: PathBuf,
-}
-
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let root = IndexRoot::new(&args.index_root);
+pub fn run(index_root: &Path) -> anyhow::Result<()> {
+    let root = IndexRoot::new(index_root);
     let lock = root.lock()?;
     let (from, to) = root.rollback(&lock)?;
     println!("CURRENT now names {to} (was {from})");

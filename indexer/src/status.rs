@@ -2,23 +2,14 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::Path;
 
 use livesearch::generation::IndexRoot;
 
-#[derive(clap::Args)]
-pub struct Args {
-    #[arg(long)]
-    index_root: PathBuf,
-}
-
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let root = IndexRoot::new(&args.index_root);
+pub fn run(index_root: &Path) -> anyhow::Result<()> {
+    let root = IndexRoot::new(index_root);
     let Some(current) = root.current()? else {
-        anyhow::bail!(
-            "no generation is published under {}",
-            args.index_root.display()
-        );
+        anyhow::bail!("no generation is published under {}", index_root.display());
     };
     let manifest = root.read_manifest(&current)?;
     let mut out = String::new();

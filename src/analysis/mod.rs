@@ -123,11 +123,6 @@ impl Analyzer {
         &self.shared.dictionary_checksum
     }
 
-    /// Whether `word` (normalised) is in jieba's dictionary.
-    pub fn is_dictionary_word(&self, word: &str) -> bool {
-        self.shared.jieba.has_word(word)
-    }
-
     /// Whether `word` (normalised) is a stopword.
     pub fn is_stopword(&self, word: &str) -> bool {
         self.shared.stopwords.contains(word)

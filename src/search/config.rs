@@ -63,6 +63,46 @@ pub struct Signals {
 }
 
 impl RankingConfig {
+    /// Checks every setting: boosts and weights finite and not negative,
+    /// pivots finite and positive, `relax_min_hits` at least 1. The error
+    /// names the key at fault (`ranking.sales_pivot`, ...).
+    pub fn validate(&self) -> crate::Result<()> {
+        let invalid =
+            |key: &str, reason| crate::Error::invalid_option(format!("ranking.{key}"), reason);
+        let not_negative = [
+            ("title_boost", self.title_boost),
+            ("title_words_boost", self.title_words_boost),
+            ("brand_boost", self.brand_boost),
+            ("anchor_name_boost", self.anchor_name_boost),
+            ("category_boost", self.category_boost),
+            ("synonym_boost", self.synonym_boost),
+            ("proximity_weight", self.proximity_weight),
+            ("sales_weight", self.sales_weight),
+            ("followers_weight", self.followers_weight),
+            ("likes_weight", self.likes_weight),
+            ("live_boost", self.live_boost),
+        ];
+        for (key, value) in not_negative {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(invalid(key, "must be finite and not negative"));
+            }
+        }
+        let pivots = [
+            ("sales_pivot", self.sales_pivot),
+            ("followers_pivot", self.followers_pivot),
+            ("likes_pivot", self.likes_pivot),
+        ];
+        for (key, value) in pivots {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(invalid(key, "must be finite and positive"));
+            }
+        }
+        if self.relax_min_hits == 0 {
+            return Err(invalid("relax_min_hits", "must be at least 1"));
+        }
+        Ok(())
+    }
+
     /// The factor the text score is multiplied by.
     pub fn popularity_multiplier(&self, signals: Signals, is_live: bool) -> f32 {
         let saturate = |value: u64, pivot: f32| {

@@ -244,6 +244,16 @@ mod tests {
         results.hits.iter().map(|hit| hit.id.as_str()).collect()
     }
 
+    /// The product-word tier of the hit at `index` (explained results only).
+    fn product_tier(results: &SearchResults, index: usize) -> ProductMatch {
+        results.hits[index]
+            .explain
+            .as_ref()
+            .expect("an explained hit")
+            .tiers
+            .product_match
+    }
+
     #[test]
     fn multiplier_grows_with_each_signal_and_saturates() {
         let config = RankingConfig::default();
@@ -333,14 +343,7 @@ mod tests {
         assert_eq!(results.hits[0].id, "p1");
         // Of the partial hits, the one holding the product word first.
         assert_eq!(ids(&results)[1..], ["p3", "p2"]);
-        let tier = |index: usize| {
-            results.hits[index]
-                .explain
-                .as_ref()
-                .unwrap()
-                .tiers
-                .product_match
-        };
+        let tier = |index: usize| product_tier(&results, index);
         assert_eq!(tier(2), ProductMatch::Absent);
     }
 
@@ -352,14 +355,7 @@ mod tests {
         ];
         let results = search_products(&products, "口红", true);
         assert_eq!(ids(&results), ["lipstick", "cream"]);
-        let tier = |index: usize| {
-            results.hits[index]
-                .explain
-                .as_ref()
-                .unwrap()
-                .tiers
-                .product_match
-        };
+        let tier = |index: usize| product_tier(&results, index);
         assert_eq!(tier(0), ProductMatch::Product);
         assert_eq!(tier(1), ProductMatch::Mention);
     }
@@ -388,14 +384,7 @@ mod tests {
         let index = index_in_ram(&catalog, analyzer()).unwrap();
         let results = run(&index, "连衣裙", true);
         assert_eq!(ids(&results), ["in-category", "gift-only"]);
-        let tier = |index: usize| {
-            results.hits[index]
-                .explain
-                .as_ref()
-                .unwrap()
-                .tiers
-                .product_match
-        };
+        let tier = |index: usize| product_tier(&results, index);
         assert_eq!(tier(0), ProductMatch::Product);
         assert_eq!(tier(1), ProductMatch::Mention);
     }

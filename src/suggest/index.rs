@@ -34,6 +34,8 @@ pub const SCAN_LIMIT: u32 = 64;
 pub const MAX_LIMIT: usize = 20;
 /// Keys read at most for one mixed (hanzi then pinyin) lookup.
 const MIXED_SCAN_CAP: usize = 20_000;
+/// Suggestions a drop-down shows: what [`SuggestIndex::probe`] ranks against.
+pub const DROP_DOWN_LEN: usize = 10;
 /// Prefixes deeper than this many bytes are never cached (their ranges are small).
 const CACHE_DEPTH_BYTES: usize = 24;
 
@@ -453,10 +455,6 @@ impl SuggestIndex {
         self.candidates.is_empty()
     }
 
-    pub fn candidate(&self, id: u32) -> Option<&Candidate> {
-        self.candidates.get(id as usize)
-    }
-
     /// The candidate whose normalised text is `text`.
     pub fn find(&self, text: &str) -> Option<(u32, &Candidate)> {
         let id = *self.by_text.get(text)?;
@@ -657,12 +655,12 @@ impl SuggestIndex {
             .into_iter()
             .filter(|(prefix, _)| seen.insert(prefix.clone()))
             .map(|(prefix, typed_as)| {
-                let shown = self.suggest(&prefix, 10);
+                let shown = self.suggest(&prefix, DROP_DOWN_LEN);
                 let rank = found.and_then(|(id, _)| {
                     shown.iter().position(|s| s.id == id).map(|index| index + 1)
                 });
                 let needed_score = match (rank, found) {
-                    (None, Some(_)) if shown.len() == 10 => {
+                    (None, Some(_)) if shown.len() == DROP_DOWN_LEN => {
                         let kind = self.match_kind_for(&prefix, &normalized);
                         shown.last().map(|last| last.score / kind.factor())
                     }

@@ -48,6 +48,41 @@ impl Default for SuggestConfig {
     }
 }
 
+impl SuggestConfig {
+    /// Checks the settings together; the error names the key at fault
+    /// (`suggest.min_chars`, ...).
+    pub fn validate(&self) -> crate::Result<()> {
+        let invalid =
+            |key: &str, reason| crate::Error::invalid_option(format!("suggest.{key}"), reason);
+        if self.min_chars == 0 || self.min_chars > self.max_chars {
+            return Err(invalid(
+                "min_chars",
+                "must be at least 1 and at most max_chars",
+            ));
+        }
+        if self.max_phrase_words == 0 {
+            return Err(invalid("max_phrase_words", "must be at least 1"));
+        }
+        let weights = [
+            ("search_log_weight", self.search_log_weight),
+            ("sales_weight", self.sales_weight),
+            ("followers_weight", self.followers_weight),
+        ];
+        for (key, weight) in weights {
+            if !(weight.is_finite() && weight >= 0.0) {
+                return Err(invalid(key, "must be finite and not negative"));
+            }
+        }
+        if weights.iter().map(|(_, weight)| weight).sum::<f64>() <= 0.0 {
+            return Err(invalid(
+                "search_log_weight",
+                "the weights (search_log_weight, sales_weight, followers_weight) must not all be zero",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The raw signals behind a candidate's score, kept so it can be explained.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode,

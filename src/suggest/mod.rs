@@ -2,7 +2,6 @@
 //! ([`mine`]), their pinyin and initials keys ([`keys`]), and the stored
 //! structures with the lookup the server runs on every keystroke ([`index`]).
 
-pub mod eval;
 pub mod index;
 pub mod keys;
 pub mod mine;

@@ -138,27 +138,6 @@ fn listed_brands_are_never_split() {
 }
 
 #[test]
-fn the_project_dictionaries_beat_jieba_defaults_on_own_titles() {
-    // A small in-repo check of the same kind as `indexer eval-analyzer`
-    // (which runs on the shared labelled data): brands kept whole.
-    let lines = [
-        "美特斯邦威卫衣男连帽\t美特斯邦威/HPPX 卫衣/HCCX",
-        "认养一头牛纯牛奶整箱\t认养一头牛/HPPX 纯牛奶/HCCX",
-        "好欢螺螺蛳粉广西柳州\t好欢螺/HPPX 螺蛳粉/HCCX",
-        "鸿星尔克运动鞋男透气\t鸿星尔克/HPPX 运动鞋/HCCX",
-    ];
-    let ours =
-        livesearch::analysis_eval::entity_coverage(&analyzer(), lines.into_iter(), &["HPPX"]);
-    let default = livesearch::analysis_eval::entity_coverage(
-        &Analyzer::new(&Dictionaries::none()),
-        lines.into_iter(),
-        &["HPPX"],
-    );
-    assert_eq!(ours["HPPX"].whole_tokens, 4);
-    assert!(default["HPPX"].whole_tokens < 4, "{default:?}");
-}
-
-#[test]
 fn offsets_fall_on_char_boundaries_of_the_original() {
     let analyzer = analyzer();
     for (text, _) in GOLDEN_QUERY_TOKENS {

@@ -10,7 +10,7 @@ use tantivy::query::{PhraseQuery, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::Term;
 
-use crate::support::{build_into, fixtures_dir, ScratchCatalog};
+use crate::support::{build_fixtures, build_into, fixtures_dir, ScratchCatalog};
 
 #[test]
 fn fixtures_build_into_a_complete_published_generation() {
@@ -78,12 +78,7 @@ fn old_generations_beyond_keep_are_removed_and_rollback_goes_back_one() {
     let root = IndexRoot::new(root_dir.path());
     let mut built = Vec::new();
     for _ in 0..4 {
-        built.push(
-            build_into(&fixtures_dir(), root_dir.path())
-                .unwrap()
-                .manifest
-                .generation,
-        );
+        built.push(build_fixtures(root_dir.path()));
     }
     assert_eq!(root.complete_generations().unwrap(), built[1..].to_vec());
 
@@ -122,10 +117,7 @@ fn a_partial_build_left_in_staging_is_cleaned_by_the_next_build() {
 fn a_feed_over_the_reject_ratio_publishes_nothing() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = IndexRoot::new(root_dir.path());
-    let good = build_into(&fixtures_dir(), root_dir.path())
-        .unwrap()
-        .manifest
-        .generation;
+    let good = build_fixtures(root_dir.path());
 
     let catalog = ScratchCatalog::from_fixtures();
     // 10 bad lines out of 370 products: 2.7%, over the default 1%.
@@ -219,11 +211,8 @@ fn suggestion_candidates_falling_past_the_shrink_limit_are_refused() {
     let options = |max_shrink: f64| {
         livesearch::build::BuildOptions::new(catalog.path(), root_dir.path())
             .threads(2)
-            .unwrap()
             .writer_memory_bytes(64 << 20)
-            .unwrap()
             .max_shrink(max_shrink)
-            .unwrap()
     };
     let error =
         livesearch::build::build(&options(0.0), &livesearch::build::NoProgress).unwrap_err();
@@ -258,4 +247,51 @@ fn suggestion_candidates_falling_past_the_shrink_limit_are_refused() {
     );
     // Within the limit, it publishes.
     livesearch::build::build(&options(1.0), &livesearch::build::NoProgress).unwrap();
+}
+
+#[test]
+fn options_are_checked_together_and_name_the_key_at_fault() {
+    use livesearch::build::BuildOptions;
+    use livesearch::search::RankingConfig;
+    use livesearch::suggest::SuggestConfig;
+    let option_of = |result: livesearch::Result<()>| match result {
+        Err(Error::InvalidOption { option, .. }) => option,
+        other => panic!("expected an invalid option, got {other:?}"),
+    };
+    // The writer indexes with at most 8 threads: the default memory suffices
+    // on any number of cores.
+    BuildOptions::new("in", "out")
+        .threads(64)
+        .validate()
+        .unwrap();
+    assert_eq!(
+        option_of(
+            BuildOptions::new("in", "out")
+                .threads(2)
+                .writer_memory_bytes(16 << 20)
+                .validate()
+        ),
+        "--writer-memory-mib"
+    );
+    assert_eq!(
+        option_of(BuildOptions::new("in", "out").max_shrink(1.5).validate()),
+        "--max-shrink"
+    );
+    RankingConfig::default().validate().unwrap();
+    let ranking = RankingConfig {
+        sales_pivot: 0.0,
+        ..RankingConfig::default()
+    };
+    assert_eq!(option_of(ranking.validate()), "ranking.sales_pivot");
+    let ranking = RankingConfig {
+        brand_boost: f32::NAN,
+        ..RankingConfig::default()
+    };
+    assert_eq!(option_of(ranking.validate()), "ranking.brand_boost");
+    SuggestConfig::default().validate().unwrap();
+    let suggest = SuggestConfig {
+        followers_weight: -1.0,
+        ..SuggestConfig::default()
+    };
+    assert_eq!(option_of(suggest.validate()), "suggest.followers_weight");
 }

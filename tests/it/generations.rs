@@ -9,8 +9,9 @@ use livesearch::generation::{
     write_manifest_bytes, IndexRoot, MANIFEST_CHECKSUM_FILE, MANIFEST_FILE,
 };
 use livesearch::serving::LoadedGeneration;
+use livesearch::Error;
 
-use crate::support::{build_into, fixtures_dir};
+use crate::support::build_fixtures;
 
 fn open(root: &Path, generation: &str) -> Result<LoadedGeneration, String> {
     let analyzer = Analyzer::new(&Dictionaries::embedded());
@@ -30,10 +31,7 @@ fn edit_manifest(root: &Path, generation: &str, edit: impl Fn(&mut serde_json::V
 fn a_changed_byte_of_the_same_size_is_refused_with_the_file_named() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    let generation = build_into(&fixtures_dir(), root)
-        .unwrap()
-        .manifest
-        .generation;
+    let generation = build_fixtures(root);
     let files: Vec<String> = IndexRoot::new(root)
         .read_manifest(&generation)
         .unwrap()
@@ -71,10 +69,7 @@ fn a_changed_byte_of_the_same_size_is_refused_with_the_file_named() {
 fn manifests_from_the_future_or_with_paths_outside_are_refused() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    let generation = build_into(&fixtures_dir(), root)
-        .unwrap()
-        .manifest
-        .generation;
+    let generation = build_fixtures(root);
     let original = std::fs::read(
         root.join("generations")
             .join(&generation)
@@ -172,4 +167,37 @@ fn current_must_be_a_small_regular_file_naming_a_generation_inside_the_root() {
         .unwrap_err()
         .to_string()
         .contains("not a regular file"));
+}
+
+#[test]
+fn refusals_on_disk_are_typed() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = root_dir.path();
+    let generation = build_fixtures(root);
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let open_typed = || LoadedGeneration::open(&IndexRoot::new(root), &generation, &analyzer);
+
+    edit_manifest(root, &generation, |manifest| {
+        manifest["schema_version"] = 999.into()
+    });
+    match open_typed() {
+        Err(Error::VersionMismatch { what, found, .. }) => {
+            assert_eq!((what, found.as_str()), ("schema", "999"))
+        }
+        other => panic!("expected a version mismatch, got {other:?}"),
+    }
+
+    let dir = root.join("generations").join(&generation);
+    let mut text = std::fs::read_to_string(dir.join(MANIFEST_FILE)).unwrap();
+    text.push(' ');
+    std::fs::write(dir.join(MANIFEST_FILE), text).unwrap();
+    match open_typed() {
+        Err(Error::ChecksumMismatch {
+            file, recorded_in, ..
+        }) => assert_eq!(
+            (file.as_str(), recorded_in),
+            (MANIFEST_FILE, MANIFEST_CHECKSUM_FILE)
+        ),
+        other => panic!("expected a checksum mismatch, got {other:?}"),
+    }
 }

@@ -54,7 +54,15 @@ impl ScratchCatalog {
 
 pub fn build_into(catalog: &Path, root: &Path) -> livesearch::Result<BuildSummary> {
     let options = BuildOptions::new(catalog, root)
-        .threads(2)?
-        .writer_memory_bytes(64 << 20)?;
+        .threads(2)
+        .writer_memory_bytes(64 << 20);
     build(&options, &NoProgress)
+}
+
+/// Builds the fixtures into `root` and returns the new generation's name.
+pub fn build_fixtures(root: &Path) -> String {
+    build_into(&fixtures_dir(), root)
+        .unwrap()
+        .manifest
+        .generation
 }

@@ -96,16 +96,7 @@ fn every_kind_of_bad_record_is_rejected_with_its_line() {
     );
     catalog.write("queries.tsv", "连衣裙\t10\n卫衣\t0\n没有计数\n");
 
-    let root = tempfile::tempdir().unwrap();
-    let options = livesearch::build::BuildOptions::new(catalog.path(), root.path())
-        .max_reject_ratio(1.0)
-        .unwrap();
-    let summary = livesearch::build::build(&options, &livesearch::build::NoProgress).unwrap();
-    let rejects: Vec<Reject> = std::fs::read_to_string(summary.generation_dir.join(REJECTS_FILE))
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let (summary, rejects) = build_keeping_rejects(&catalog);
     let find = |file: &str, line: usize| {
         rejects
             .iter()
@@ -239,16 +230,7 @@ fn duplicate_keys_overlong_names_and_repeated_ids_are_handled() {
             good_product(1)
         ),
     );
-    let root = tempfile::tempdir().unwrap();
-    let options = livesearch::build::BuildOptions::new(catalog.path(), root.path())
-        .max_reject_ratio(1.0)
-        .unwrap();
-    let summary = livesearch::build::build(&options, &livesearch::build::NoProgress).unwrap();
-    let rejects: Vec<Reject> = std::fs::read_to_string(summary.generation_dir.join(REJECTS_FILE))
-        .unwrap()
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap())
-        .collect();
+    let (summary, rejects) = build_keeping_rejects(&catalog);
     let reason = |file: &str, line: usize| {
         rejects
             .iter()
@@ -268,4 +250,20 @@ fn duplicate_keys_overlong_names_and_repeated_ids_are_handled() {
     assert_eq!(rejects.len(), 6);
     // 50,000 copies of one id are one anchor: p6 is indexed with a1.
     assert_eq!(products_report(&summary).accepted, 2);
+}
+
+/// Builds `catalog` whatever its share of rejects; the summary and the rejects.
+fn build_keeping_rejects(
+    catalog: &ScratchCatalog,
+) -> (livesearch::build::BuildSummary, Vec<Reject>) {
+    let root = tempfile::tempdir().unwrap();
+    let options =
+        livesearch::build::BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(1.0);
+    let summary = livesearch::build::build(&options, &livesearch::build::NoProgress).unwrap();
+    let rejects = std::fs::read_to_string(summary.generation_dir.join(REJECTS_FILE))
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    (summary, rejects)
 }

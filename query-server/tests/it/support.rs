@@ -43,9 +43,7 @@ pub fn build_fixtures(root: &Path) -> String {
 pub fn build_catalog(catalog: &Path, root: &Path) -> String {
     let options = BuildOptions::new(catalog, root)
         .threads(2)
-        .unwrap()
-        .writer_memory_bytes(64 << 20)
-        .unwrap();
+        .writer_memory_bytes(64 << 20);
     build(&options, &NoProgress).unwrap().manifest.generation
 }
 

@@ -275,9 +275,7 @@ fn a_shrunken_feed_is_refused_and_the_running_server_keeps_its_products() {
     std::fs::write(catalog.path().join("products.jsonl"), "").unwrap();
     let options = BuildOptions::new(catalog.path(), root)
         .threads(2)
-        .unwrap()
-        .writer_memory_bytes(64 << 20)
-        .unwrap();
+        .writer_memory_bytes(64 << 20);
     let error = build(&options, &NoProgress).unwrap_err();
     assert!(
         matches!(&error, livesearch::Error::ShrinkRefused { now: 0, .. }),

@@ -7,17 +7,18 @@
 //! after taking a suggestion it continues as a mixed prefix (hanzi taken so
 //! far, then the letters typed since).
 
-use super::keys::{char_readings, classify, TypedPrefix};
-use crate::text::{is_han, normalize};
+use livesearch::suggest::index::DROP_DOWN_LEN;
+use livesearch::suggest::keys::{char_readings, classify, TypedPrefix};
+use livesearch::text::{is_han, normalize};
 
-/// Something that answers a typed prefix with up to 10 texts.
+/// Something that answers a typed prefix with up to [`DROP_DOWN_LEN`] texts.
 pub trait DropDown {
     fn top10(&self, typed: &str) -> Vec<String>;
 }
 
-impl DropDown for super::SuggestIndex {
+impl DropDown for livesearch::suggest::SuggestIndex {
     fn top10(&self, typed: &str) -> Vec<String> {
-        self.suggest(typed, 10)
+        self.suggest(typed, DROP_DOWN_LEN)
             .into_iter()
             .map(|s| s.text)
             .collect()
@@ -190,7 +191,7 @@ impl MostPopularCompletion {
         matching.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
         matching
             .into_iter()
-            .take(10)
+            .take(DROP_DOWN_LEN)
             .map(|(text, _)| text.clone())
             .collect()
     }

@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use crate::analysis::{Analyzer, AnalyzerMode};
-use crate::text::normalize;
+use livesearch::analysis::{Analyzer, AnalyzerMode};
+use livesearch::text::normalize;
 
 /// Counts for one entity type.
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
@@ -79,7 +79,7 @@ pub fn entity_coverage<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dictionaries::Dictionaries;
+    use livesearch::dictionaries::Dictionaries;
 
     #[test]
     fn counts_whole_tokens_and_findable_entities() {
@@ -100,5 +100,29 @@ mod tests {
         );
         assert_eq!(coverage["HCCX"].entities, 1);
         assert_eq!(coverage["HCCX"].whole_tokens, 1);
+    }
+
+    #[test]
+    fn the_project_dictionaries_beat_jieba_defaults_on_own_titles() {
+        // A small in-repo check of the same kind as `indexer eval-analyzer`
+        // runs on the shared labelled data: brands kept whole.
+        let lines = [
+            "美特斯邦威卫衣男连帽\t美特斯邦威/HPPX 卫衣/HCCX",
+            "认养一头牛纯牛奶整箱\t认养一头牛/HPPX 纯牛奶/HCCX",
+            "好欢螺螺蛳粉广西柳州\t好欢螺/HPPX 螺蛳粉/HCCX",
+            "鸿星尔克运动鞋男透气\t鸿星尔克/HPPX 运动鞋/HCCX",
+        ];
+        let ours = entity_coverage(
+            &Analyzer::new(&Dictionaries::embedded()),
+            lines.into_iter(),
+            &["HPPX"],
+        );
+        let default = entity_coverage(
+            &Analyzer::new(&Dictionaries::none()),
+            lines.into_iter(),
+            &["HPPX"],
+        );
+        assert_eq!(ours["HPPX"].whole_tokens, 4);
+        assert!(default["HPPX"].whole_tokens < 4, "{default:?}");
     }
 }
