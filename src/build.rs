@@ -176,7 +176,9 @@ fn invalid(option: &str, reason: &str) -> Error {
 pub trait Progress: Sync {
     /// A phase starts; `total` units of work (0 when unknown).
     fn start_phase(&self, name: &str, total: u64);
+    /// `done` more units of the current phase are finished.
     fn advance(&self, done: u64);
+    /// The current phase is over.
     fn finish_phase(&self);
 }
 
@@ -192,21 +194,43 @@ impl Progress for NoProgress {
 /// What a successful build did.
 #[derive(Debug, Clone)]
 pub struct BuildSummary {
+    /// The manifest of the published generation.
     pub manifest: Manifest,
+    /// Its folder under `generations/`.
     pub generation_dir: PathBuf,
+    /// The generation `CURRENT` named before, if any.
     pub previous_generation: Option<String>,
+    /// Old generations removed to keep [`BuildOptions::keep`].
     pub removed_generations: Vec<String>,
+    /// Leftovers of killed builds removed from `staging/`.
     pub cleaned_partial_builds: Vec<String>,
+    /// Wall time of the whole build.
     pub elapsed: Duration,
 }
 
 impl BuildSummary {
+    /// Documents indexed per second of wall time.
     pub fn documents_per_second(&self) -> f64 {
         self.manifest.total_documents() as f64 / self.elapsed.as_secs_f64().max(1e-9)
     }
 }
 
 /// Runs one build. On error nothing is published.
+///
+/// ```
+/// use livesearch::build::{build, BuildOptions, NoProgress};
+///
+/// let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+/// let root = tempfile::tempdir().unwrap();
+/// let options = BuildOptions::new(catalog, root.path()).threads(2).keep(2);
+/// let summary = build(&options, &NoProgress).unwrap();
+/// assert!(summary.manifest.documents["product"] > 0);
+/// assert!(summary.generation_dir.starts_with(root.path()));
+///
+/// // Options are checked together when the build starts.
+/// let too_little_memory = options.writer_memory_bytes(1 << 20);
+/// assert!(build(&too_little_memory, &NoProgress).is_err());
+/// ```
 pub fn build(options: &BuildOptions, progress: &dyn Progress) -> Result<BuildSummary> {
     options.validate()?;
     let pool = rayon::ThreadPoolBuilder::new()

@@ -15,9 +15,13 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 
+/// The anchors file of a catalog folder.
 pub const ANCHORS_FILE: &str = "anchors.jsonl";
+/// The products file of a catalog folder.
 pub const PRODUCTS_FILE: &str = "products.jsonl";
+/// The videos and lives file of a catalog folder.
 pub const VIDEOS_FILE: &str = "videos.jsonl";
+/// The search log of a catalog folder.
 pub const QUERIES_FILE: &str = "queries.tsv";
 
 /// Longest title or caption accepted, in characters.
@@ -29,38 +33,61 @@ pub const MAX_NAME_CHARS: usize = 100;
 const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A live-streaming anchor (主播).
 pub struct Anchor {
+    /// Unique id.
     pub anchor_id: String,
+    /// Display name.
     pub name: String,
+    /// Followers, a popularity signal.
     pub followers: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A product (商品).
 pub struct Product {
+    /// Unique id.
     pub product_id: String,
+    /// Title as sold.
     pub title: String,
+    /// Brand, when given.
     pub brand: Option<String>,
+    /// Category, when given.
     pub category: Option<String>,
+    /// Price in cents, when given.
     pub price_cents: Option<u64>,
+    /// Units sold, a popularity signal.
     pub sales: u64,
+    /// Anchors selling it.
     pub anchor_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+/// Whether a video is recorded or live.
 pub enum VideoKind {
+    /// A recorded short video.
     ShortVideo,
+    /// A live stream.
     Live,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A short video or live stream.
 pub struct Video {
+    /// Unique id.
     pub video_id: String,
+    /// Short video or live.
     pub kind: VideoKind,
+    /// The caption, searched as a title.
     pub caption: String,
+    /// The anchor who posted it.
     pub anchor_id: String,
+    /// Likes, a popularity signal.
     pub likes: u64,
+    /// Views.
     pub views: u64,
+    /// Products shown in it.
     pub product_ids: Vec<String>,
     /// Seconds since the Unix epoch.
     pub published_at: Option<i64>,
@@ -69,15 +96,20 @@ pub struct Video {
 /// One line of the search log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoggedQuery {
+    /// The query as typed.
     pub query: String,
+    /// How often it was searched.
     pub count: u64,
 }
 
 /// A line that was not accepted, with why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reject {
+    /// The catalog file, by name.
     pub file: String,
+    /// The line number, from 1.
     pub line: usize,
+    /// Why it was rejected.
     pub reason: String,
     /// The line as read; invalid UTF-8 is replaced (see `raw_hex`).
     pub raw: String,
@@ -89,13 +121,19 @@ pub struct Reject {
 /// What reading one file found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileReport {
+    /// The file's name in the catalog folder.
     pub file: String,
+    /// SHA-256 of its bytes, hex.
     pub sha256: String,
+    /// Its size.
     pub bytes: u64,
     /// Non-blank lines.
     pub records: usize,
+    /// Records accepted.
     pub accepted: usize,
+    /// Records rejected.
     pub rejected: usize,
+    /// Blank lines skipped.
     pub blank_lines: usize,
     /// Whether the file started with a UTF-8 byte-order mark (skipped).
     #[serde(default)]
@@ -105,6 +143,7 @@ pub struct FileReport {
 }
 
 impl FileReport {
+    /// Rejected records over all records (0 for an empty file).
     pub fn reject_ratio(&self) -> f64 {
         if self.records == 0 {
             return 0.0;
@@ -116,11 +155,17 @@ impl FileReport {
 /// The validated catalog with the report and rejects of every file read.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
+    /// Accepted anchors.
     pub anchors: Vec<Anchor>,
+    /// Accepted products.
     pub products: Vec<Product>,
+    /// Accepted videos and lives.
     pub videos: Vec<Video>,
+    /// Accepted lines of the search log.
     pub queries: Vec<LoggedQuery>,
+    /// What reading each file found, in reading order.
     pub files: Vec<FileReport>,
+    /// Every line that was not accepted.
     pub rejects: Vec<Reject>,
 }
 
@@ -132,6 +177,7 @@ impl Catalog {
             .find(|report| report.reject_ratio() > max_reject_ratio)
     }
 
+    /// The anchors by id.
     pub fn anchor_by_id(&self) -> HashMap<&str, &Anchor> {
         self.anchors
             .iter()

@@ -20,8 +20,11 @@ use crate::text::normalize;
 /// One entry of a jieba user dictionary (`word [freq [tag]]`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DictEntry {
+    /// The word, normalised.
     pub word: String,
+    /// Its frequency, when given.
     pub freq: Option<usize>,
+    /// Its part-of-speech tag, when given.
     pub tag: Option<String>,
 }
 

@@ -12,9 +12,13 @@ use tantivy::tokenizer::{PreTokenizedString, Token};
 /// One field value of a [`CatalogDocument`].
 #[derive(Debug, Clone)]
 pub enum FieldValue {
+    /// Stored text.
     Text(String),
+    /// An unsigned integer.
     U64(u64),
+    /// A signed integer.
     I64(i64),
+    /// Text with its tokens, indexed as given.
     PreTokenized(PreTokenizedString),
 }
 
@@ -25,19 +29,23 @@ pub struct CatalogDocument {
 }
 
 impl CatalogDocument {
+    /// Adds stored text to `field`.
     pub fn add_text(&mut self, field: Field, text: &str) {
         self.values
             .push((field, FieldValue::Text(text.to_string())));
     }
 
+    /// Adds an unsigned integer to `field`.
     pub fn add_u64(&mut self, field: Field, value: u64) {
         self.values.push((field, FieldValue::U64(value)));
     }
 
+    /// Adds a signed integer to `field`.
     pub fn add_i64(&mut self, field: Field, value: i64) {
         self.values.push((field, FieldValue::I64(value)));
     }
 
+    /// Adds `text` with its `tokens` to `field`, indexed as given.
     pub fn add_pre_tokenized(&mut self, field: Field, text: &str, tokens: Vec<Token>) {
         let value = PreTokenizedString {
             text: text.to_string(),

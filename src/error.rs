@@ -4,37 +4,59 @@
 
 use std::path::PathBuf;
 
+/// The result of the library's fallible functions.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Everything that can go wrong in the library core.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file or folder could not be read or written.
     #[error("cannot read or write {path}: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// What the system said.
         #[source]
         source: std::io::Error,
     },
 
+    /// A dictionary line is malformed.
     #[error("bad dictionary entry in {file} line {line}: {reason}")]
     Dictionary {
+        /// The dictionary file.
         file: String,
+        /// The line number, from 1.
         line: usize,
+        /// What is wrong with it.
         reason: String,
     },
 
+    /// The catalog folder cannot be built from.
     #[error("catalog {path} is unusable: {reason}")]
-    Catalog { path: PathBuf, reason: String },
+    Catalog {
+        /// The catalog folder or file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
 
     #[error(
         "{file}: {rejected} of {total} records rejected ({ratio:.4}), over the allowed ratio {max_ratio}; \
          nothing was published; every reject is listed in {}", rejects_path.display()
     )]
+    /// One catalog file has more rejects than allowed; nothing was published.
     RejectRatioExceeded {
+        /// The catalog file.
         file: String,
+        /// Where every reject is listed.
         rejects_path: PathBuf,
+        /// Its rejected records.
         rejected: usize,
+        /// All its records.
         total: usize,
+        /// `rejected / total`.
         ratio: f64,
+        /// The allowed ratio.
         max_ratio: f64,
     },
 
@@ -48,28 +70,52 @@ pub enum Error {
     ShrinkRefused {
         /// `product documents`, `video documents`, ... or `suggestion candidates`.
         what: String,
+        /// The count in the served generation.
         previous: u64,
+        /// The count in the new build.
         now: u64,
+        /// How much it fell, in percent.
         shrink_percent: f64,
+        /// The allowed fall, in percent.
         max_shrink_percent: f64,
+        /// Where the report was written.
         report_path: PathBuf,
     },
 
+    /// An option or config value is out of range.
     #[error("invalid option {option}: {reason}")]
-    InvalidOption { option: String, reason: String },
+    InvalidOption {
+        /// The flag or config key (`--keep`, `ranking.sales_pivot`).
+        option: String,
+        /// What it must be.
+        reason: String,
+    },
 
+    /// Another build is running on the same index root.
     #[error("another build holds the lock {path}")]
-    BuildLocked { path: PathBuf },
+    BuildLocked {
+        /// The lock file.
+        path: PathBuf,
+    },
 
+    /// A generation cannot be served or used.
     #[error("generation {generation} is unusable: {reason}")]
-    Generation { generation: String, reason: String },
+    Generation {
+        /// The generation's id.
+        generation: String,
+        /// Why.
+        reason: String,
+    },
 
     /// One file of a generation fails a check; `file` is relative to the
     /// generation folder, `reason` holds no absolute path.
     #[error("generation {generation} is unusable: file {file} {reason}")]
     GenerationFile {
+        /// The generation's id.
         generation: String,
+        /// The file, relative to the generation folder.
         file: String,
+        /// What is wrong with it.
         reason: String,
     },
 
@@ -81,7 +127,9 @@ pub enum Error {
         if *what == "dictionaries" { "this server analyses with" } else { "this binary has" }
     )]
     VersionMismatch {
+        /// The generation's id.
         generation: String,
+        /// `analyzer`, `schema` or `dictionaries`.
         what: &'static str,
         /// What this binary has.
         expected: String,
@@ -101,25 +149,44 @@ pub enum Error {
         }
     )]
     ChecksumMismatch {
+        /// The generation's id.
         generation: String,
+        /// The file, relative to the generation folder.
         file: String,
+        /// The file holding the expected checksum.
         recorded_in: &'static str,
+        /// The CRC-32 the build recorded.
         expected: u32,
+        /// The CRC-32 of the file now.
         found: u32,
     },
 
     /// `ROOT/CURRENT` is not a small regular file naming a generation.
     #[error("CURRENT {reason}")]
-    BadCurrent { reason: String },
+    BadCurrent {
+        /// What is wrong with it.
+        reason: String,
+    },
 
+    /// The index root has no `CURRENT`.
     #[error("no generation is published under {root}")]
-    NoCurrentGeneration { root: PathBuf },
+    NoCurrentGeneration {
+        /// The index root.
+        root: PathBuf,
+    },
 
+    /// tantivy failed.
     #[error("index error: {0}")]
     Index(#[from] tantivy::TantivyError),
 
+    /// A value could not be serialised or deserialised.
     #[error("cannot encode or decode {what}: {reason}")]
-    Encoding { what: String, reason: String },
+    Encoding {
+        /// What was being encoded or decoded.
+        what: String,
+        /// Why it failed.
+        reason: String,
+    },
 }
 
 impl Error {

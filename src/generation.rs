@@ -24,11 +24,14 @@ use serde::{Deserialize, Serialize};
 use crate::catalog::FileReport;
 use crate::error::{Error, Result};
 
+/// The manifest of a generation.
 pub const MANIFEST_FILE: &str = "manifest.json";
 /// The CRC-32 of `manifest.json` in hex: the manifest holds every other
 /// file's checksum, this file holds the manifest's.
 pub const MANIFEST_CHECKSUM_FILE: &str = "manifest.crc32";
+/// The rejects of a build, one JSON object a line.
 pub const REJECTS_FILE: &str = "rejects.jsonl";
+/// The tantivy index of a generation.
 pub const INDEX_DIR: &str = "index";
 /// 2: every file carries a CRC-32 of its bytes besides its size.
 pub const MANIFEST_FORMAT_VERSION: u32 = 2;
@@ -43,17 +46,25 @@ const MAX_GENERATION_NAME_CHARS: usize = 64;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
+    /// [`MANIFEST_FORMAT_VERSION`] of the indexer that wrote it.
     pub format_version: u32,
+    /// The generation's id, its folder name.
     pub generation: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// [`crate::analysis::ANALYZER_VERSION`] at build time.
     pub analyzer_version: String,
+    /// [`crate::schema::SCHEMA_VERSION`] at build time.
     pub schema_version: u32,
+    /// Checksum of the dictionaries analysed with.
     pub dictionary_checksum: String,
+    /// Checksum of the suggestion blocklist.
     pub blocklist_checksum: String,
     /// Indexed documents by type (`product`, `video`, `live`, `anchor`).
     pub documents: BTreeMap<String, u64>,
+    /// Records rejected over all files.
     pub rejects: usize,
+    /// What reading each catalog file found.
     pub inputs: Vec<FileReport>,
     /// Wall time of each build phase in milliseconds.
     pub timings_ms: BTreeMap<String, u64>,
@@ -70,12 +81,14 @@ pub struct Manifest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileEntry {
+    /// Size in bytes.
     pub bytes: u64,
     /// CRC-32 (IEEE) of the whole file.
     pub crc32: u32,
 }
 
 impl Manifest {
+    /// Documents of every type.
     pub fn total_documents(&self) -> u64 {
         self.documents.values().sum()
     }
@@ -239,30 +252,37 @@ pub struct BuildLock {
 }
 
 impl IndexRoot {
+    /// The index root at `root` (nothing is created yet).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         IndexRoot { root: root.into() }
     }
 
+    /// The root folder.
     pub fn path(&self) -> &Path {
         &self.root
     }
 
+    /// `ROOT/CURRENT`, naming the served generation.
     pub fn current_file(&self) -> PathBuf {
         self.root.join("CURRENT")
     }
 
+    /// `ROOT/generations/`, complete generations.
     pub fn generations_dir(&self) -> PathBuf {
         self.root.join("generations")
     }
 
+    /// `ROOT/staging/`, builds under way.
     pub fn staging_dir(&self) -> PathBuf {
         self.root.join("staging")
     }
 
+    /// `ROOT/failed/`, reports of refused builds.
     pub fn failed_dir(&self) -> PathBuf {
         self.root.join("failed")
     }
 
+    /// The folder of `generation`.
     pub fn generation_dir(&self, generation: &str) -> PathBuf {
         self.generations_dir().join(generation)
     }

@@ -47,6 +47,8 @@
 //! assert!(suggestions.iter().any(|s| s.text.starts_with("连衣")));
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod analysis;
 pub mod dictionaries;
 pub mod error;

@@ -24,7 +24,7 @@ pub const SCHEMA_VERSION: u32 = 2;
 pub mod field {
     /// The kind of document (`product`, `video`, `live`, `anchor`), stored.
     pub const DOC_TYPE: &str = "doc_type";
-    /// [`DocType::code`] as a fast field, read at collection time.
+    /// [`super::DocType::code`] as a fast field, read at collection time.
     pub const DOC_TYPE_CODE: &str = "doc_type_code";
     /// The catalog id, stored.
     pub const ID: &str = "id";
@@ -69,13 +69,18 @@ pub mod field {
 /// The kind of a document, as stored in `doc_type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DocType {
+    /// A product.
     Product,
+    /// A short video.
     Video,
+    /// A live stream.
     Live,
+    /// An anchor.
     Anchor,
 }
 
 impl DocType {
+    /// Every type, in code order.
     pub const ALL: [DocType; 4] = [
         DocType::Product,
         DocType::Video,
@@ -83,6 +88,7 @@ impl DocType {
         DocType::Anchor,
     ];
 
+    /// The name stored in `doc_type` and shown in hits.
     pub fn as_str(self) -> &'static str {
         match self {
             DocType::Product => "product",
@@ -92,6 +98,7 @@ impl DocType {
         }
     }
 
+    /// The type named `text`, if any.
     pub fn parse(text: &str) -> Option<DocType> {
         DocType::ALL
             .into_iter()
@@ -107,34 +114,54 @@ impl DocType {
 /// Handles to every field of the schema.
 #[derive(Debug, Clone)]
 pub struct CatalogSchema {
+    /// The tantivy schema.
     pub schema: Schema,
+    /// [`field::DOC_TYPE`].
     pub doc_type: Field,
+    /// [`field::DOC_TYPE_CODE`].
     pub doc_type_code: Field,
+    /// [`field::ID`].
     pub id: Field,
     /// Rank of the id among all ids of the generation, for deterministic ties.
     pub id_rank: Field,
+    /// [`field::TITLE`].
     pub title: Field,
+    /// [`field::TITLE_WORDS`].
     pub title_words: Field,
     /// The words naming what the title sells (see `analysis::heads`).
     pub title_heads: Field,
+    /// [`field::BRAND`].
     pub brand: Field,
+    /// [`field::CATEGORY`].
     pub category: Field,
+    /// [`field::ANCHOR_ID`].
     pub anchor_id: Field,
+    /// [`field::ANCHOR_NAME`].
     pub anchor_name: Field,
     /// Stored display texts of the indexed text fields.
     pub title_text: Field,
+    /// [`field::BRAND_TEXT`].
     pub brand_text: Field,
+    /// [`field::CATEGORY_TEXT`].
     pub category_text: Field,
+    /// [`field::ANCHOR_NAME_TEXT`].
     pub anchor_name_text: Field,
+    /// [`field::FOLLOWERS`].
     pub followers: Field,
+    /// [`field::SALES`].
     pub sales: Field,
+    /// [`field::LIKES`].
     pub likes: Field,
+    /// [`field::VIEWS`].
     pub views: Field,
+    /// [`field::PRICE_CENTS`].
     pub price_cents: Field,
+    /// [`field::PUBLISHED_AT`].
     pub published_at: Field,
 }
 
 impl CatalogSchema {
+    /// Builds the schema.
     pub fn new() -> Self {
         let mut builder = Schema::builder();
         // Indexed text is fed pre-tokenized and not stored (a stored

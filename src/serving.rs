@@ -15,10 +15,15 @@ use crate::suggest::SuggestIndex;
 
 /// A generation opened and checked, ready to search.
 pub struct LoadedGeneration {
+    /// The checked manifest.
     pub manifest: Manifest,
+    /// Reader of the tantivy index.
     pub reader: IndexReader,
+    /// Fields of its schema.
     pub fields: CatalogSchema,
+    /// The suggestion index.
     pub suggest: SuggestIndex,
+    /// When it was opened.
     pub loaded_at: SystemTime,
     /// How long opening and checking took.
     pub load_duration: std::time::Duration,
@@ -42,6 +47,36 @@ impl LoadedGeneration {
     /// analyzer version, schema or dictionaries than `analyzer`, or tantivy
     /// or the suggestion decoder refuses it. Reasons name the file relative
     /// to the generation and hold no absolute path.
+    ///
+    /// ```
+    /// use livesearch::analysis::Analyzer;
+    /// use livesearch::build::{build, BuildOptions, NoProgress};
+    /// use livesearch::dictionaries::Dictionaries;
+    /// use livesearch::generation::IndexRoot;
+    /// use livesearch::search::{RankingConfig, SearchRequest};
+    /// use livesearch::serving::LoadedGeneration;
+    ///
+    /// let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    /// let root = tempfile::tempdir().unwrap();
+    /// build(&BuildOptions::new(catalog, root.path()), &NoProgress).unwrap();
+    /// let index_root = IndexRoot::new(root.path());
+    /// let current = index_root.current().unwrap().unwrap();
+    /// let analyzer = Analyzer::new(&Dictionaries::embedded());
+    /// let generation = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
+    ///
+    /// let request = SearchRequest {
+    ///     query: "卫衣".into(),
+    ///     doc_type: None,
+    ///     limit: 5,
+    ///     offset: 0,
+    ///     explain: true,
+    /// };
+    /// let results = generation
+    ///     .search(&analyzer, &RankingConfig::default(), &request)
+    ///     .unwrap();
+    /// assert!(results.hits.len() <= 5);
+    /// assert!(results.hits.iter().all(|hit| hit.explain.is_some()));
+    /// ```
     pub fn open(root: &IndexRoot, generation: &str, analyzer: &Analyzer) -> Result<Self> {
         let started = Instant::now();
         check_generation_name(generation)
@@ -121,10 +156,12 @@ impl LoadedGeneration {
         })
     }
 
+    /// The generation's id.
     pub fn id(&self) -> &str {
         &self.manifest.generation
     }
 
+    /// A searcher of the generation's index.
     pub fn searcher(&self) -> Searcher {
         self.reader.searcher()
     }

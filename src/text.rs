@@ -41,6 +41,7 @@ pub struct Normalized<'a> {
 }
 
 impl<'a> Normalized<'a> {
+    /// Folds `original`.
     pub fn new(original: &'a str) -> Self {
         if !original.chars().any(needs_fold) {
             return Normalized {

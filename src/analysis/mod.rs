@@ -38,7 +38,9 @@ pub const QUERY_TOKENIZER: &str = "zh_query";
 /// Which tokens the analyzer emits; see the module documentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AnalyzerMode {
+    /// Precise words and the dictionary words inside them, for indexing.
     Index,
+    /// Precise words only, for queries.
     Query,
 }
 
@@ -71,7 +73,9 @@ impl std::fmt::Debug for Analyzer {
 /// A token with whether it is a precise word or a sub-word of one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnalyzedToken {
+    /// The token: text, offsets, position.
     pub token: Token,
+    /// Whether it is a dictionary word inside a longer precise word.
     pub is_subword: bool,
 }
 
@@ -342,6 +346,7 @@ pub struct JiebaTokenizer {
 }
 
 impl JiebaTokenizer {
+    /// A tokenizer running `analyzer` in `mode`.
     pub fn new(analyzer: Analyzer, mode: AnalyzerMode) -> Self {
         JiebaTokenizer {
             analyzer,

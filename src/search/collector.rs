@@ -86,9 +86,11 @@ pub struct Tiers {
     pub matched_words: Vec<String>,
     /// The query words it does not match.
     pub missing_words: Vec<String>,
+    /// How the document stands to the query's product word.
     pub product_match: ProductMatch,
     /// Pairs of neighbouring query words side by side in the title, of all.
     pub adjacent_pairs: usize,
+    /// Pairs of neighbouring query words.
     pub neighbour_pairs: usize,
     /// BM25 over the fields, summed over the matched words.
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
@@ -97,6 +99,7 @@ pub struct Tiers {
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub proximity: f32,
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
+    /// The popularity multiplier.
     pub popularity: f32,
 }
 

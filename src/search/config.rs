@@ -7,11 +7,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RankingConfig {
+    /// Weight of a match in the title.
     pub title_boost: f32,
     /// Extra weight when a query word is a whole word of the title.
     pub title_words_boost: f32,
+    /// Weight of a match in the brand.
     pub brand_boost: f32,
+    /// Weight of a match in the anchor's name.
     pub anchor_name_boost: f32,
+    /// Weight of a match in the category.
     pub category_boost: f32,
     /// Weight of a synonym or variant relative to the word as typed.
     pub synonym_boost: f32,
@@ -22,12 +26,19 @@ pub struct RankingConfig {
     /// words are dropped one by one until this many match (never the
     /// product word while another word is left).
     pub relax_min_hits: usize,
+    /// Weight of sales in the popularity multiplier.
     pub sales_weight: f32,
+    /// Sales at which their share is half its weight.
     pub sales_pivot: f32,
+    /// Weight of followers in the popularity multiplier.
     pub followers_weight: f32,
+    /// Followers at which their share is half its weight.
     pub followers_pivot: f32,
+    /// Weight of likes in the popularity multiplier.
     pub likes_weight: f32,
+    /// Likes at which their share is half its weight.
     pub likes_pivot: f32,
+    /// Added to the multiplier of a live stream.
     pub live_boost: f32,
 }
 
@@ -57,8 +68,11 @@ impl Default for RankingConfig {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Signals {
+    /// Units sold (products).
     pub sales: u64,
+    /// Followers of the anchor.
     pub followers: u64,
+    /// Likes (videos and lives).
     pub likes: u64,
 }
 

@@ -19,33 +19,45 @@ pub struct ScoreExplanation {
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub text: f32,
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
+    /// Factor of popularity (see [`crate::search::RankingConfig::popularity_multiplier`]).
     pub popularity_multiplier: f32,
     /// The tiers the hit is sorted by, before its score.
     pub tiers: Tiers,
+    /// The blend as a formula.
     pub formula: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// The anchor of a hit.
 pub struct AnchorRef {
+    /// The anchor's id.
     pub id: String,
+    /// The anchor's name.
     pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// One search result.
 pub struct Hit {
     #[serde(rename = "type")]
+    /// `product`, `video`, `live` or `anchor`.
     pub doc_type: String,
+    /// The catalog id.
     pub id: String,
+    /// Title, caption or anchor name.
     pub title: String,
     /// text × proximity × popularity; hits are sorted by their tiers first.
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
+    /// The popularity signals blended into the score.
     pub signals: Signals,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// The anchor selling or posting it, when there is one.
     pub anchor: Option<AnchorRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// Why it scored what it did, when asked.
     pub explain: Option<ScoreExplanation>,
 }
 

@@ -1,13 +1,13 @@
 //! Search: relaxed matching over the jieba fields, ranked in tiers, with
 //! popularity blended inside collection.
 //!
-//! - [`plan`]: query understanding from the catalog itself (words, variants,
+//! - `plan`: query understanding from the catalog itself (words, variants,
 //!   IDF, the product word) and relaxation (the least important words are
 //!   dropped while too few documents match every word).
-//! - [`query`]: the tantivy queries of a plan.
-//! - [`collector`]: the sort key of every matching document: words matched,
+//! - `query`: the tantivy queries of a plan.
+//! - `collector`: the sort key of every matching document: words matched,
 //!   product-word tier, then text × proximity × popularity.
-//! - [`hits`]: stored fields and `explain` of the hits on the page.
+//! - `hits`: stored fields and `explain` of the hits on the page.
 //!
 //! When nothing matches a query typed in pinyin (lianyiqun, lyq), the best
 //! hanzi suggestion for it is searched instead and the response says so.
@@ -38,20 +38,30 @@ use collector::{PlanWeights, RelevanceCollector};
 /// generation's suggestions.
 #[derive(Clone, Copy)]
 pub struct SearchContext<'a> {
+    /// A searcher of the generation's index.
     pub searcher: &'a Searcher,
+    /// The fields of its schema.
     pub fields: &'a CatalogSchema,
+    /// The analyzer the index was built with.
     pub analyzer: &'a Analyzer,
+    /// Ranking settings.
     pub config: &'a RankingConfig,
+    /// The generation's suggestions, to read pinyin queries; none for a bare index.
     pub suggest: Option<&'a SuggestIndex>,
 }
 
 /// One search request, already validated by the caller.
 #[derive(Debug, Clone)]
 pub struct SearchRequest {
+    /// The query as typed.
     pub query: String,
+    /// Only documents of this type; all types when `None`.
     pub doc_type: Option<DocType>,
+    /// Hits to return.
     pub limit: usize,
+    /// Hits to skip.
     pub offset: usize,
+    /// Whether hits carry a [`ScoreExplanation`].
     pub explain: bool,
 }
 
@@ -62,7 +72,9 @@ pub struct QueryConversion {
     /// `pinyin` (typed in pinyin, nothing matched as typed) or `traditional`
     /// (traditional characters read as simplified).
     pub kind: String,
+    /// The query as typed.
     pub from: String,
+    /// The query as searched.
     pub to: String,
 }
 
@@ -80,9 +92,11 @@ pub struct SearchResults {
     /// rank above hits that do not.
     pub dropped_words: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// How the query was rewritten, when it was.
     pub converted: Option<QueryConversion>,
     /// Documents matching the words that were kept.
     pub total: usize,
+    /// The requested page of hits, best first.
     pub hits: Vec<Hit>,
 }
 

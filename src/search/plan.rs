@@ -54,12 +54,14 @@ pub struct QueryWord {
     pub document_frequency: u64,
     /// BM25's inverse document frequency of that count.
     pub idf: f32,
+    /// What the word is to the query.
     pub role: WordRole,
 }
 
 /// The words of a query and the subset every hit must match.
 #[derive(Debug, Clone)]
 pub struct QueryPlan {
+    /// The query's words in order.
     pub words: Vec<QueryWord>,
     /// Index into `words` of the product word, if the query names one.
     pub product_word: Option<usize>,
@@ -189,8 +191,8 @@ impl QueryPlan {
     }
 
     /// The words whose documents are retrieved when no word is required:
-    /// the present words held by at most [`ANY_WORD_MAX_SHARE`] of the
-    /// documents (or [`ANY_WORD_MIN_LIMIT`]) (a hit of a common word alone is a poor hit, and merging its
+    /// the present words held by at most `ANY_WORD_MAX_SHARE` of the
+    /// documents (or `ANY_WORD_MIN_LIMIT`) (a hit of a common word alone is a poor hit, and merging its
     /// long posting list is what makes such a search slow); the most
     /// important present word when every one is common. Documents retrieved
     /// still count every word they match.

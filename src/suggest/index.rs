@@ -23,6 +23,7 @@ use super::keys::{
 use super::mine::Candidate;
 use crate::error::{Error, Result};
 
+/// Folder of the suggestion files in a generation.
 pub const SUGGEST_DIR: &str = "suggest";
 const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
@@ -57,9 +58,13 @@ const MIXED_INITIALS: u8 = b'N';
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum MatchKind {
+    /// Typed hanzi that begin the suggestion.
     Prefix,
+    /// Hanzi then pinyin (连yi).
     Mixed,
+    /// Pinyin, whole or in part.
     Pinyin,
+    /// Initials of the pinyin (lyq).
     Initials,
 }
 
@@ -78,14 +83,18 @@ impl MatchKind {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// One suggestion of the drop-down.
 pub struct Suggestion {
+    /// The text to show.
     pub text: String,
     /// Ranking score: popularity × the match kind's factor.
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     #[serde(rename = "match")]
+    /// How it matched what was typed.
     pub match_kind: MatchKind,
     #[serde(skip)]
+    /// The candidate's id in the index.
     pub id: u32,
 }
 
@@ -277,7 +286,9 @@ fn is_char_boundary(text: &[u8], index: usize) -> bool {
 #[derive(Debug, thiserror::Error)]
 #[error("{file} {reason}")]
 pub struct OpenError {
+    /// The file at fault, relative to the generation.
     pub file: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 
@@ -423,7 +434,7 @@ impl SuggestIndex {
         Self::from_bytes(keys, &table)
     }
 
-    /// Decodes the two files' bytes and checks them (see [`check_table`]):
+    /// Decodes the two files' bytes and checks them (see `check_table`):
     /// whatever the bytes, this returns an error or an index whose lookups
     /// stay in range.
     pub fn from_bytes(keys: Vec<u8>, table: &[u8]) -> std::result::Result<Self, OpenError> {
@@ -447,10 +458,12 @@ impl SuggestIndex {
         })
     }
 
+    /// Candidates in the index.
     pub fn len(&self) -> usize {
         self.candidates.len()
     }
 
+    /// Whether it has no candidate.
     pub fn is_empty(&self) -> bool {
         self.candidates.is_empty()
     }
@@ -500,6 +513,22 @@ impl SuggestIndex {
     }
 
     /// Suggestions for what the user typed, at most `limit` (1..=20).
+    ///
+    /// ```
+    /// use livesearch::build::{build, BuildOptions, NoProgress};
+    /// use livesearch::suggest::{MatchKind, SuggestIndex};
+    ///
+    /// let catalog = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures");
+    /// let root = tempfile::tempdir().unwrap();
+    /// let summary = build(&BuildOptions::new(catalog, root.path()), &NoProgress).unwrap();
+    /// let index = SuggestIndex::open(&summary.generation_dir).unwrap();
+    /// // Hanzi, pinyin and initials reach the same candidate.
+    /// for typed in ["连衣", "lianyi", "lyq"] {
+    ///     let shown = index.suggest(typed, 10);
+    ///     assert!(shown.iter().any(|s| s.text.starts_with("连衣裙")), "{typed}");
+    /// }
+    /// assert_eq!(index.suggest("连衣", 10)[0].match_kind, MatchKind::Prefix);
+    /// ```
     pub fn suggest(&self, typed: &str, limit: usize) -> Vec<Suggestion> {
         let limit = limit.clamp(1, MAX_LIMIT);
         // (candidate, how it matched, extra factor for alternate readings)
@@ -704,15 +733,19 @@ impl SuggestIndex {
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Probe {
+    /// The term probed.
     pub term: String,
     /// The candidate with its score and components; None when it is not one.
     pub candidate: Option<Candidate>,
+    /// Every prefix a user could type on the way to it.
     pub prefixes: Vec<ProbePrefix>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+/// The term as seen after one typed prefix.
 pub struct ProbePrefix {
+    /// The prefix as typed.
     pub prefix: String,
     /// hanzi, pinyin or initials.
     pub typed_as: &'static str,
@@ -720,6 +753,7 @@ pub struct ProbePrefix {
     pub rank: Option<usize>,
     /// The popularity the term would need to enter the top 10 here.
     pub needed_score: Option<f32>,
+    /// The drop-down for the prefix.
     pub shown: Vec<Suggestion>,
 }
 

@@ -176,7 +176,12 @@ pub enum TypedPrefix {
     /// Han characters only, or Han then other non-Latin text.
     Hanzi(String),
     /// Han characters then Latin letters: 连yi, 连衣q.
-    Mixed { hanzi: String, latin: String },
+    Mixed {
+        /// The Han characters typed first.
+        hanzi: String,
+        /// The letters typed after them.
+        latin: String,
+    },
     /// No Han characters: Latin letters, digits (pinyin, initials, brands).
     Latin(String),
 }

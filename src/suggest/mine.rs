@@ -27,7 +27,9 @@ pub struct SuggestConfig {
     pub max_phrase_words: usize,
     /// A phrase of several words must occur in at least this many documents.
     pub min_phrase_documents: u64,
+    /// Fewest characters of a candidate.
     pub min_chars: usize,
+    /// Most characters of a candidate.
     pub max_chars: usize,
     /// Candidates kept, the most popular first.
     pub max_candidates: usize,
@@ -89,8 +91,11 @@ impl SuggestConfig {
 )]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Components {
+    /// Count in the search log.
     pub search_count: u64,
+    /// Sales of products whose titles contain it.
     pub sales: u64,
+    /// Followers of anchors whose content contains it.
     pub followers: u64,
     /// Products, videos, lives and anchors whose text contains it.
     pub documents: u64,
@@ -113,9 +118,12 @@ impl Components {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, bincode::Encode, bincode::Decode)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Candidate {
+    /// The text suggested.
     pub text: String,
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
+    /// Popularity in [0, 1].
     pub score: f32,
+    /// The signals behind the score.
     pub components: Components,
 }
 
@@ -128,6 +136,7 @@ pub struct CandidateFilter<'a> {
 }
 
 impl<'a> CandidateFilter<'a> {
+    /// A filter with the blocklist and the length limits of `config`.
     pub fn new(analyzer: &'a Analyzer, blocklist: &'a [String], config: &SuggestConfig) -> Self {
         CandidateFilter {
             analyzer,
