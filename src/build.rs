@@ -565,7 +565,18 @@ enum Record<'a> {
     Anchor(&'a Anchor),
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
+    /// Every record of `catalog`: products, then videos, then anchors.
+    fn all(catalog: &'a Catalog) -> Vec<Record<'a>> {
+        catalog
+            .products
+            .iter()
+            .map(Record::Product)
+            .chain(catalog.videos.iter().map(Record::Video))
+            .chain(catalog.anchors.iter().map(Record::Anchor))
+            .collect()
+    }
+
     fn doc_type(&self) -> DocType {
         match self {
             Record::Product(_) => DocType::Product,
@@ -601,20 +612,10 @@ fn index_catalog(
     let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
 
-    let records: Vec<Record<'_>> = catalog
-        .products
-        .iter()
-        .map(Record::Product)
-        .chain(catalog.videos.iter().map(Record::Video))
-        .chain(catalog.anchors.iter().map(Record::Anchor))
-        .collect();
+    let records = Record::all(catalog);
     let id_ranks = rank_ids(&records);
     let anchors = catalog.anchor_by_id();
-    let builder = DocumentBuilder {
-        fields: &fields,
-        analyzer,
-        anchors: &anchors,
-    };
+    let builder = DocumentBuilder::new(&fields, analyzer, &anchors);
 
     progress.start_phase("analysing and indexing", records.len() as u64);
     let mut documents: BTreeMap<String, u64> = DocType::ALL
@@ -712,20 +713,10 @@ pub fn index_in_ram(catalog: &Catalog, analyzer: &Analyzer) -> Result<Index> {
     register_analyzers(&index, analyzer);
     let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(1, MIN_WRITER_MEMORY_PER_THREAD)?;
-    let records: Vec<Record<'_>> = catalog
-        .products
-        .iter()
-        .map(Record::Product)
-        .chain(catalog.videos.iter().map(Record::Video))
-        .chain(catalog.anchors.iter().map(Record::Anchor))
-        .collect();
+    let records = Record::all(catalog);
     let id_ranks = rank_ids(&records);
     let anchors = catalog.anchor_by_id();
-    let builder = DocumentBuilder {
-        fields: &fields,
-        analyzer,
-        anchors: &anchors,
-    };
+    let builder = DocumentBuilder::new(&fields, analyzer, &anchors);
     for (record, id_rank) in records.iter().zip(id_ranks) {
         writer.add_document(builder.document(record, id_rank))?;
     }
@@ -755,7 +746,19 @@ struct DocumentBuilder<'a> {
     anchors: &'a HashMap<&'a str, &'a Anchor>,
 }
 
-impl DocumentBuilder<'_> {
+impl<'a> DocumentBuilder<'a> {
+    fn new(
+        fields: &'a CatalogSchema,
+        analyzer: &'a Analyzer,
+        anchors: &'a HashMap<&'a str, &'a Anchor>,
+    ) -> Self {
+        DocumentBuilder {
+            fields,
+            analyzer,
+            anchors,
+        }
+    }
+
     fn document(&self, record: &Record<'_>, id_rank: u64) -> CatalogDocument {
         let fields = self.fields;
         let doc_type = record.doc_type();

@@ -193,6 +193,19 @@ mod tests {
         ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
     }
 
+    /// A product with only an id and a title.
+    fn product(id: &str, title: &str) -> Product {
+        Product {
+            product_id: id.to_string(),
+            title: title.to_string(),
+            brand: None,
+            category: None,
+            price_cents: None,
+            sales: 0,
+            anchor_ids: Vec::new(),
+        }
+    }
+
     /// Indexes `products` in RAM as a build would; a product with followers
     /// is sold by an anchor of its own with that many.
     fn index_products(products: &[TestProduct<'_>]) -> tantivy::Index {
@@ -209,13 +222,9 @@ mod tests {
                 anchor_ids.push(anchor_id);
             }
             catalog.products.push(Product {
-                product_id: id.to_string(),
-                title: title.to_string(),
-                brand: None,
-                category: None,
-                price_cents: None,
                 sales,
                 anchor_ids,
+                ..product(id, title)
             });
         }
         index_in_ram(&catalog, analyzer()).unwrap()
@@ -386,13 +395,8 @@ mod tests {
             ("gift-only", "夏季新款碎花长款 送连衣裙腰带", None),
         ] {
             catalog.products.push(Product {
-                product_id: id.to_string(),
-                title: title.to_string(),
-                brand: None,
                 category: category.map(str::to_string),
-                price_cents: None,
-                sales: 0,
-                anchor_ids: Vec::new(),
+                ..product(id, title)
             });
         }
         let index = index_in_ram(&catalog, analyzer()).unwrap();
