@@ -198,6 +198,20 @@ impl Error {
         }
     }
 
+    /// Checks every `(key, value)` of a config section: the first value `ok`
+    /// refuses is an [`Error::InvalidOption`] named `{section}.{key}`.
+    pub(crate) fn check_each(
+        section: &str,
+        values: &[(&str, f64)],
+        ok: impl Fn(f64) -> bool,
+        reason: &str,
+    ) -> Result<()> {
+        match values.iter().find(|(_, value)| !ok(*value)) {
+            Some((key, _)) => Err(Error::invalid_option(format!("{section}.{key}"), reason)),
+            None => Ok(()),
+        }
+    }
+
     /// Builds the [`Error::GenerationFile`] of one file of `generation`.
     pub(crate) fn generation_file<'a>(
         generation: &'a str,

@@ -81,8 +81,7 @@ impl RankingConfig {
     /// pivots finite and positive, `relax_min_hits` at least 1. The error
     /// names the key at fault (`ranking.sales_pivot`, ...).
     pub fn validate(&self) -> crate::Result<()> {
-        let invalid =
-            |key: &str, reason| crate::Error::invalid_option(format!("ranking.{key}"), reason);
+        use crate::Error;
         let not_negative = [
             ("title_boost", self.title_boost),
             ("title_words_boost", self.title_words_boost),
@@ -95,24 +94,31 @@ impl RankingConfig {
             ("followers_weight", self.followers_weight),
             ("likes_weight", self.likes_weight),
             ("live_boost", self.live_boost),
-        ];
-        for (key, value) in not_negative {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(invalid(key, "must be finite and not negative"));
-            }
-        }
+        ]
+        .map(|(key, value)| (key, f64::from(value)));
+        Error::check_each(
+            "ranking",
+            &not_negative,
+            |value| value.is_finite() && value >= 0.0,
+            "must be finite and not negative",
+        )?;
         let pivots = [
             ("sales_pivot", self.sales_pivot),
             ("followers_pivot", self.followers_pivot),
             ("likes_pivot", self.likes_pivot),
-        ];
-        for (key, value) in pivots {
-            if !(value.is_finite() && value > 0.0) {
-                return Err(invalid(key, "must be finite and positive"));
-            }
-        }
+        ]
+        .map(|(key, value)| (key, f64::from(value)));
+        Error::check_each(
+            "ranking",
+            &pivots,
+            |value| value.is_finite() && value > 0.0,
+            "must be finite and positive",
+        )?;
         if self.relax_min_hits == 0 {
-            return Err(invalid("relax_min_hits", "must be at least 1"));
+            return Err(Error::invalid_option(
+                "ranking.relax_min_hits",
+                "must be at least 1",
+            ));
         }
         Ok(())
     }

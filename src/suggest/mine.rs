@@ -70,11 +70,12 @@ impl SuggestConfig {
             ("sales_weight", self.sales_weight),
             ("followers_weight", self.followers_weight),
         ];
-        for (key, weight) in weights {
-            if !(weight.is_finite() && weight >= 0.0) {
-                return Err(invalid(key, "must be finite and not negative"));
-            }
-        }
+        crate::Error::check_each(
+            "suggest",
+            &weights,
+            |weight| weight.is_finite() && weight >= 0.0,
+            "must be finite and not negative",
+        )?;
         if weights.iter().map(|(_, weight)| weight).sum::<f64>() <= 0.0 {
             return Err(invalid(
                 "search_log_weight",
