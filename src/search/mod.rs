@@ -81,7 +81,8 @@ pub struct SearchResults {
     pub dropped_words: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub converted: Option<QueryConversion>,
-    /// Documents matching the words that were kept.
+    /// Documents matching every word kept; in any-word mode (no word kept),
+    /// the documents the retrieving words hold.
     pub total: usize,
     pub hits: Vec<Hit>,
 }
@@ -118,7 +119,7 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         total: 0,
         hits: Vec::new(),
     };
-    if plan.present_words().is_empty() {
+    if plan.present_words().is_empty() || request.limit == 0 {
         return Ok(results);
     }
     let weights = PlanWeights::new(context, &plan)?;
@@ -127,11 +128,16 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         weights: &weights,
         plan: &plan,
         config: context.config,
-        keep: request.offset + request.limit.max(1),
+        keep: request.offset.saturating_add(request.limit),
     };
     let collected = context.searcher.search(retrieval.as_ref(), &collector)?;
     results.total = collected.total;
-    for (key, address) in collected.top.into_iter().skip(request.offset) {
+    for (key, address) in collected
+        .top
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+    {
         let tiers = if request.explain {
             Some(collector::explain_tiers(context, &weights, &plan, address)?)
         } else {
@@ -385,9 +391,22 @@ mod tests {
                 anchor_ids: Vec::new(),
             });
         }
+        catalog.products.push(Product {
+            product_id: "case".to_string(),
+            title: "iPhone15 手机壳".to_string(),
+            brand: None,
+            category: Some("手机配件".to_string()),
+            price_cents: None,
+            sales: 0,
+            anchor_ids: Vec::new(),
+        });
         let index = index_in_ram(&catalog, analyzer()).unwrap();
         let results = run(&index, "连衣裙", true);
         assert_eq!(ids(&results), ["in-category", "gift-only"]);
+        // A category naming a part (手机配件) does not make the part a phone.
+        let phones = run(&index, "手机", true);
+        let case = &phones.hits[0].explain.as_ref().unwrap().tiers;
+        assert_eq!(case.product_match, ProductMatch::Mention, "{phones:?}");
         let tier = |index: usize| {
             results.hits[index]
                 .explain
@@ -439,6 +458,68 @@ mod tests {
         assert_eq!(proximity("together"), 1);
         assert_eq!(proximity("apart"), 0);
         assert_eq!(results.hits[0].id, "together");
+    }
+
+    #[test]
+    fn a_limit_of_zero_returns_no_hit_and_a_huge_offset_does_not_overflow() {
+        let index = index_products(&[("p1", "碎花连衣裙", 0, 0), ("p2", "连衣裙", 0, 0)]);
+        let searcher = index.reader().unwrap().searcher();
+        let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+        let context = SearchContext {
+            searcher: &searcher,
+            fields: &fields,
+            analyzer: analyzer(),
+            config: &RankingConfig::default(),
+            suggest: None,
+        };
+        let request = |limit, offset| SearchRequest {
+            query: "连衣裙".into(),
+            doc_type: None,
+            limit,
+            offset,
+            explain: false,
+        };
+        assert!(search(&context, &request(0, 0)).unwrap().hits.is_empty());
+        assert!(search(&context, &request(5, usize::MAX))
+            .unwrap()
+            .hits
+            .is_empty());
+        assert_eq!(search(&context, &request(1, 1)).unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn the_any_word_fallback_never_empties_a_page_of_the_wanted_type() {
+        // 连衣裙 is common among anchors but held by only three products; the
+        // product search for 碎花连衣裙 must still find them.
+        let mut catalog = Catalog::default();
+        for number in 0..1_100 {
+            catalog.anchors.push(Anchor {
+                anchor_id: format!("a{number}"),
+                name: format!("连衣裙旗舰{number}"),
+                followers: 1,
+            });
+        }
+        for number in 0..5 {
+            catalog.anchors.push(Anchor {
+                anchor_id: format!("b{number}"),
+                name: format!("碎花小店{number}"),
+                followers: 1,
+            });
+        }
+        for number in 0..3 {
+            catalog.products.push(Product {
+                product_id: format!("p{number}"),
+                title: "夏季长款连衣裙".to_string(),
+                brand: None,
+                category: None,
+                price_cents: None,
+                sales: 0,
+                anchor_ids: Vec::new(),
+            });
+        }
+        let index = index_in_ram(&catalog, analyzer()).unwrap();
+        let results = run(&index, "碎花连衣裙", false);
+        assert_eq!(results.hits.len(), 3, "{results:?}");
     }
 
     #[test]
