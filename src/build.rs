@@ -522,6 +522,19 @@ enum Record<'a> {
     Anchor(&'a Anchor),
 }
 
+impl<'a> Record<'a> {
+    /// Every record of `catalog`: products, then videos, then anchors.
+    fn all(catalog: &'a Catalog) -> Vec<Record<'a>> {
+        catalog
+            .products
+            .iter()
+            .map(Record::Product)
+            .chain(catalog.videos.iter().map(Record::Video))
+            .chain(catalog.anchors.iter().map(Record::Anchor))
+            .collect()
+    }
+}
+
 impl Record<'_> {
     fn doc_type(&self) -> DocType {
         match self {
@@ -558,13 +571,7 @@ fn index_catalog(
     let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
 
-    let records: Vec<Record<'_>> = catalog
-        .products
-        .iter()
-        .map(Record::Product)
-        .chain(catalog.videos.iter().map(Record::Video))
-        .chain(catalog.anchors.iter().map(Record::Anchor))
-        .collect();
+    let records = Record::all(catalog);
     let id_ranks = rank_ids(&records);
     let anchors = catalog.anchor_by_id();
     let builder = DocumentBuilder {
@@ -668,13 +675,7 @@ pub fn index_in_ram(catalog: &Catalog, analyzer: &Analyzer) -> Result<Index> {
     let index = Index::create_in_ram(fields.schema.clone());
     register_analyzers(&index, analyzer);
     let mut writer: IndexWriter<CatalogDocument> = index.writer_with_num_threads(1, 15_000_000)?;
-    let records: Vec<Record<'_>> = catalog
-        .products
-        .iter()
-        .map(Record::Product)
-        .chain(catalog.videos.iter().map(Record::Video))
-        .chain(catalog.anchors.iter().map(Record::Anchor))
-        .collect();
+    let records = Record::all(catalog);
     let id_ranks = rank_ids(&records);
     let anchors = catalog.anchor_by_id();
     let builder = DocumentBuilder {

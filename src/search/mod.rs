@@ -180,6 +180,19 @@ mod tests {
     /// A product of an in-RAM test index: (id, title, sales, followers).
     type TestProduct<'a> = (&'a str, &'a str, u64, u64);
 
+    /// A product sold by no anchor.
+    fn product(id: &str, title: &str, category: Option<&str>) -> Product {
+        Product {
+            product_id: id.to_string(),
+            title: title.to_string(),
+            brand: None,
+            category: category.map(str::to_string),
+            price_cents: None,
+            sales: 0,
+            anchor_ids: Vec::new(),
+        }
+    }
+
     fn analyzer() -> &'static Analyzer {
         static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
         ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
@@ -381,25 +394,11 @@ mod tests {
             ),
             ("gift-only", "夏季新款碎花长款 送连衣裙腰带", None),
         ] {
-            catalog.products.push(Product {
-                product_id: id.to_string(),
-                title: title.to_string(),
-                brand: None,
-                category: category.map(str::to_string),
-                price_cents: None,
-                sales: 0,
-                anchor_ids: Vec::new(),
-            });
+            catalog.products.push(product(id, title, category));
         }
-        catalog.products.push(Product {
-            product_id: "case".to_string(),
-            title: "iPhone15 手机壳".to_string(),
-            brand: None,
-            category: Some("手机配件".to_string()),
-            price_cents: None,
-            sales: 0,
-            anchor_ids: Vec::new(),
-        });
+        catalog
+            .products
+            .push(product("case", "iPhone15 手机壳", Some("手机配件")));
         let index = index_in_ram(&catalog, analyzer()).unwrap();
         let results = run(&index, "连衣裙", true);
         assert_eq!(ids(&results), ["in-category", "gift-only"]);
@@ -507,15 +506,9 @@ mod tests {
             });
         }
         for number in 0..3 {
-            catalog.products.push(Product {
-                product_id: format!("p{number}"),
-                title: "夏季长款连衣裙".to_string(),
-                brand: None,
-                category: None,
-                price_cents: None,
-                sales: 0,
-                anchor_ids: Vec::new(),
-            });
+            catalog
+                .products
+                .push(product(&format!("p{number}"), "夏季长款连衣裙", None));
         }
         let index = index_in_ram(&catalog, analyzer()).unwrap();
         let results = run(&index, "碎花连衣裙", false);
