@@ -259,6 +259,15 @@ mod tests {
         run(&index_products(products), query, explain)
     }
 
+    /// The product-word tier of every hit (searched with `explain`).
+    fn product_matches(results: &SearchResults) -> Vec<ProductMatch> {
+        results
+            .hits
+            .iter()
+            .map(|hit| hit.explain.as_ref().unwrap().tiers.product_match)
+            .collect()
+    }
+
     fn ids(results: &SearchResults) -> Vec<&str> {
         results.hits.iter().map(|hit| hit.id.as_str()).collect()
     }
@@ -352,15 +361,7 @@ mod tests {
         assert_eq!(results.hits[0].id, "p1");
         // Of the partial hits, the one holding the product word first.
         assert_eq!(ids(&results)[1..], ["p3", "p2"]);
-        let tier = |index: usize| {
-            results.hits[index]
-                .explain
-                .as_ref()
-                .unwrap()
-                .tiers
-                .product_match
-        };
-        assert_eq!(tier(2), ProductMatch::Absent);
+        assert_eq!(product_matches(&results)[2], ProductMatch::Absent);
     }
 
     #[test]
@@ -371,16 +372,10 @@ mod tests {
         ];
         let results = search_products(&products, "口红", true);
         assert_eq!(ids(&results), ["lipstick", "cream"]);
-        let tier = |index: usize| {
-            results.hits[index]
-                .explain
-                .as_ref()
-                .unwrap()
-                .tiers
-                .product_match
-        };
-        assert_eq!(tier(0), ProductMatch::Product);
-        assert_eq!(tier(1), ProductMatch::Mention);
+        assert_eq!(
+            product_matches(&results)[..2],
+            [ProductMatch::Product, ProductMatch::Mention]
+        );
     }
 
     #[test]
@@ -404,18 +399,15 @@ mod tests {
         assert_eq!(ids(&results), ["in-category", "gift-only"]);
         // A category naming a part (手机配件) does not make the part a phone.
         let phones = run(&index, "手机", true);
-        let case = &phones.hits[0].explain.as_ref().unwrap().tiers;
-        assert_eq!(case.product_match, ProductMatch::Mention, "{phones:?}");
-        let tier = |index: usize| {
-            results.hits[index]
-                .explain
-                .as_ref()
-                .unwrap()
-                .tiers
-                .product_match
-        };
-        assert_eq!(tier(0), ProductMatch::Product);
-        assert_eq!(tier(1), ProductMatch::Mention);
+        assert_eq!(
+            product_matches(&phones)[0],
+            ProductMatch::Mention,
+            "{phones:?}"
+        );
+        assert_eq!(
+            product_matches(&results)[..2],
+            [ProductMatch::Product, ProductMatch::Mention]
+        );
     }
 
     #[test]
