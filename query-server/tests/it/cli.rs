@@ -143,7 +143,7 @@ fn probe_and_suggest_tables_align_and_label_how_each_prefix_was_typed() {
         let after_prefix = &line[row[0].len()..];
         let column = UnicodeWidthStr::width(row[0]) + column_of(after_prefix, typed_as);
         assert_eq!(column, typed_as_column, "misaligned: {report}");
-        let has_han = row[0].chars().any(|c| !c.is_ascii());
+        let has_han = !row[0].is_ascii();
         let expected: &[&str] = if has_han {
             &["hanzi"]
         } else {

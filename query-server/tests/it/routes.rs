@@ -433,7 +433,7 @@ async fn the_console_is_served_static_and_never_reflects_input() {
         .to_str()
         .unwrap()
         .contains("script-src 'self'"));
-    assert!(page.text.contains("<label for=\"q\">"));
+    assert!(page.text.contains("<label for=\"q\""));
     assert!(
         !page.text.contains("alert(1)"),
         "request input reflected into the page"
