@@ -223,9 +223,16 @@ test("Chinese by default, English for an English browser, and a switch", { skip 
 
 test("results page through all matches", { skip }, async () => {
   const { page, errors } = await openConsole({ locale: "en-US" });
+  assert.equal(await page.isHidden("#pager"), true, "no pager before a search");
+  await page.fill("#q", "连衣裙");
+  await page.click("#search-form button");
+  await page.waitForFunction(() => document.getElementById("results-status").textContent.includes("matches for “连衣裙”"));
+  const fewTotal = Number((await page.textContent("#results-status")).match(/^(\d+) matches/)[1]);
+  assert.ok(fewTotal <= 10, `连衣裙 fits one page: ${fewTotal}`);
+  assert.equal(await page.isHidden("#pager"), true, "no pager for one page of matches");
   await page.fill("#q", PAGED_QUERY);
   await page.click("#search-form button");
-  await page.locator("#results li").first().waitFor();
+  await page.waitForFunction((query) => document.getElementById("results-status").textContent.includes(`matches for “${query}”`), PAGED_QUERY);
   const total = Number((await page.textContent("#results-status")).match(/^(\d+) matches/)[1]);
   assert.ok(total > 20, `the query should need three pages at least: ${total}`);
   assert.equal(await page.isVisible("#pager"), true);
