@@ -124,6 +124,13 @@ test("typing initials shows the hanzi suggestion, probe fills its table", { skip
   assert.ok(widths.table >= widths.main - 60, `probe table ${widths.table}px of ${widths.main}px`);
 
   await page.screenshot({ path: join(screenshotDir, "console.png"), fullPage: true });
+
+  // The pinyin of a candidate probes the candidate.
+  await page.fill("#term", "lianyiqun");
+  await page.click("#probe-form button");
+  await page.waitForFunction(() => document.getElementById("probe-summary").textContent.startsWith("“lianyiqun”拼出的是“连衣裙”"));
+  assert.match(await page.textContent("#probe-summary"), /“连衣裙”是联想词/);
+  assert.equal(await page.locator('#probe-table tbody tr[data-prefix="连"] td').nth(1).getAttribute("data-typed-as"), "hanzi");
   assert.deepEqual(errors, []);
   await page.close();
 });
