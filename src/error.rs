@@ -80,6 +80,10 @@ pub enum Error {
     #[error("no generation is published under {root}")]
     NoCurrentGeneration { root: PathBuf },
 
+    /// `rollback` when CURRENT already names the oldest complete generation.
+    #[error("no generation older than the current one ({current}) to roll back to")]
+    NoOlderGeneration { current: String },
+
     #[error("index error: {0}")]
     Index(#[from] tantivy::TantivyError),
 

@@ -6,6 +6,7 @@ use livesearch::generation::IndexRoot;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Folder holding the generations and CURRENT [required].
     #[arg(long)]
     index_root: PathBuf,
 }

@@ -8,6 +8,7 @@ use livesearch::generation::IndexRoot;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Folder holding the generations and CURRENT [required].
     #[arg(long)]
     index_root: PathBuf,
 }
