@@ -777,6 +777,11 @@ impl<'a> DocumentBuilder<'a> {
                 if let Some(category) = &product.category {
                     self.add_analyzed(&mut document, fields.category, category);
                     document.add_text(fields.category_text, category);
+                    // Category intent: the product a category names (手机配件
+                    // names 配件, not 手机) counts as a head of the product.
+                    let tagged = self.analyzer.analyze_tagged(category);
+                    let heads = self.analyzer.title_heads(category, &tagged);
+                    document.add_pre_tokenized(fields.title_heads, category, heads);
                 }
                 let product_anchors: Vec<&Anchor> = product
                     .anchor_ids

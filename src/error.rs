@@ -175,6 +175,13 @@ pub enum Error {
         root: PathBuf,
     },
 
+    /// `rollback` when CURRENT already names the oldest complete generation.
+    #[error("no generation older than the current one ({current}) to roll back to")]
+    NoOlderGeneration {
+        /// The generation CURRENT names.
+        current: String,
+    },
+
     /// tantivy failed.
     #[error("index error: {0}")]
     Index(#[from] tantivy::TantivyError),

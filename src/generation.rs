@@ -507,9 +507,8 @@ impl IndexRoot {
             .complete_generations()?
             .into_iter()
             .rfind(|generation| generation.as_str() < current.as_str())
-            .ok_or_else(|| Error::Generation {
-                generation: current.clone(),
-                reason: "no older complete generation to roll back to".to_string(),
+            .ok_or_else(|| Error::NoOlderGeneration {
+                current: current.clone(),
             })?;
         self.set_current(&previous)?;
         Ok((current, previous))
@@ -560,7 +559,12 @@ pub fn new_generation_id() -> String {
 
 /// The current time as RFC 3339.
 pub fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
+    rfc3339(std::time::SystemTime::now())
+}
+
+/// `at` in RFC 3339, UTC: the one time format of manifests and `/readyz`.
+pub fn rfc3339(at: std::time::SystemTime) -> String {
+    time::OffsetDateTime::from(at)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }

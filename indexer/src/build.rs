@@ -12,39 +12,40 @@ use livesearch::suggest::SuggestConfig;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Catalog directory (anchors.jsonl, products.jsonl, videos.jsonl, queries.tsv).
+    /// Catalog directory (anchors.jsonl, products.jsonl, videos.jsonl, queries.tsv) [required].
     #[arg(long)]
     input: PathBuf,
-    /// Folder holding the generations and CURRENT.
+    /// Folder holding the generations and CURRENT; created if missing [required].
     #[arg(long)]
     index_root: PathBuf,
     /// Dictionary folder (*.dict, stopwords.txt, blocklist.txt); the
-    /// dictionaries compiled into this binary by default.
+    /// dictionaries compiled into this binary [default: compiled in].
     #[arg(long)]
     dictionaries: Option<PathBuf>,
-    /// Analysis threads; all cores by default.
+    /// Analysis threads, at least 1 [default: all cores].
     #[arg(long)]
     threads: Option<usize>,
-    /// Largest share of rejected records any one file may have.
+    /// Largest share of rejected records any one file may have, 0 to 1.
     #[arg(long, default_value_t = DEFAULT_MAX_REJECT_RATIO)]
     max_reject_ratio: f64,
-    /// Complete generations to keep, the current one included.
+    /// Complete generations to keep, the current one included; at least 1.
     #[arg(long, default_value_t = DEFAULT_KEEP)]
     keep: usize,
     /// TOML file of suggestion settings (weights of the search log, sales and
     /// followers in the popularity score; phrase lengths; limits). Unknown
-    /// keys are errors.
+    /// keys are errors [default: built-in settings].
     #[arg(long)]
     suggest_config: Option<PathBuf>,
     /// Largest share by which the documents of any type, or the suggestion
     /// candidates, may fall from the current generation before the build is
-    /// refused.
+    /// refused; 0 to 1.
     #[arg(long, default_value_t = DEFAULT_MAX_SHRINK)]
     max_shrink: f64,
-    /// Publish even when the catalog shrank more than --max-shrink.
+    /// Publish even when the catalog shrank more than --max-shrink [default: off].
     #[arg(long)]
     allow_shrink: bool,
-    /// Indexing memory of the tantivy writer in MiB.
+    /// Indexing memory of the tantivy writer in MiB; at least 15 per writer
+    /// thread (at most 8 writer threads, whatever --threads).
     #[arg(long, default_value_t = DEFAULT_WRITER_MEMORY_MIB)]
     writer_memory_mib: usize,
 }

@@ -10,16 +10,17 @@ use livesearch::dictionaries::Dictionaries;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Labelled titles, e.g. ../shared/data/products/taobao_titles_labeled.tsv.
+    /// Labelled titles, e.g. ../shared/data/products/taobao_titles_labeled.tsv [required].
     #[arg(long)]
     labeled: PathBuf,
-    /// Entity types to measure.
+    /// Entity types to measure, comma-separated labels of the file (HPPX brand,
+    /// HCCX product; any type the file uses).
     #[arg(long, value_delimiter = ',', default_value = "HPPX,HCCX")]
     types: Vec<String>,
-    /// Dictionary folder to measure; the compiled-in one by default.
+    /// Dictionary folder to measure [default: compiled in].
     #[arg(long)]
     dictionaries: Option<PathBuf>,
-    /// Print JSON instead of a table.
+    /// Print JSON instead of a table [default: off].
     #[arg(long)]
     json: bool,
 }

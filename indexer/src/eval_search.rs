@@ -6,8 +6,9 @@
 //! files, stripped, empty ones dropped, duplicates removed). Judgments are
 //! keyed by title text, so any catalog holding these titles can be scored;
 //! unjudged hits count as 0 and their number is reported. The baseline is
-//! tantivy's own query parser over the jieba words of the titles, words
-//! OR-ed, BM25, no popularity.
+//! tantivy BM25 over the query-mode jieba words of the titles, words OR-ed
+//! (a `BooleanQuery` of term queries: tantivy's query parser would read an
+//! unspaced Chinese run as one phrase), no popularity.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
@@ -116,7 +117,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     let set_judgments = judgments.by_title.len();
     if !args.no_own_judgments && args.own_judgments.exists() {
-        judgments.by_title_hash = read_judgments(&args.own_judgments)?;
+        // A pair the set judged keeps the set's grade, and counts once.
+        let judged_by_the_set: HashSet<(String, String)> = judgments
+            .by_title
+            .keys()
+            .map(|(query, title)| (query.clone(), title_key(title)))
+            .collect();
+        judgments.by_title_hash = read_judgments(&args.own_judgments)?
+            .into_iter()
+            .filter(|(key, _)| !judged_by_the_set.contains(key))
+            .collect();
     }
 
     let titles = catalog_titles(&args.data)?;

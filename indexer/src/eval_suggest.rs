@@ -21,16 +21,27 @@ pub struct Args {
     /// The shared data folder (queries/, products/).
     #[arg(long, default_value = "../shared/data")]
     data: PathBuf,
-    /// Share of the Taobao queries held out for the simulation.
-    #[arg(long, default_value_t = 0.1)]
+    /// Share of the Taobao queries held out for the simulation, above 0 and below 1.
+    #[arg(long, default_value_t = 0.1, value_parser = fraction_above_0_below_1)]
     holdout_fraction: f64,
-    /// Held-out queries simulated at most.
-    #[arg(long, default_value_t = 3000)]
-    max_queries: usize,
+    /// Held-out queries simulated at most; at least 1.
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u64).range(1..))]
+    max_queries: u64,
+    /// Seed of the shuffle that picks the held-out queries; any integer, 0 to 2^64 - 1.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Print JSON instead of a table [default: off].
     #[arg(long)]
     json: bool,
+}
+
+fn fraction_above_0_below_1(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(share) if share > 0.0 && share < 1.0 => Ok(share),
+        _ => Err(format!(
+            "must be a number above 0 and below 1, not {text:?}"
+        )),
+    }
 }
 
 /// xorshift64*: deterministic shuffling.
@@ -117,7 +128,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let ours = SuggestIndex::open(&summary.generation_dir)?;
     let baseline = MostPopularCompletion::new(log);
 
-    let simulated: Vec<&String> = held_out.iter().take(args.max_queries).collect();
+    let simulated: Vec<&String> = held_out
+        .iter()
+        .take(usize::try_from(args.max_queries).unwrap_or(usize::MAX))
+        .collect();
     let measure = |dropdown: &dyn DropDown| {
         let mut hanzi = Saving::default();
         let mut pinyin = Saving::default();

@@ -49,7 +49,7 @@ enum Command {
 /// The one argument of `status` and `rollback`.
 #[derive(clap::Args)]
 struct IndexRootArgs {
-    /// Folder holding the generations and CURRENT.
+    /// Folder holding the generations and CURRENT [required].
     #[arg(long)]
     index_root: PathBuf,
 }

@@ -88,7 +88,13 @@ impl Progress for LogProgress {
         let now = Instant::now();
         if state.last_log.is_some_and(|last| now - last >= LOG_EVERY) {
             state.last_log = Some(now);
-            tracing::info!(phase = %state.name, done = state.done, total = state.total, "progress");
+            // `as_str()` keeps the value quoted, as in "phase started" (`%` would not).
+            tracing::info!(
+                phase = state.name.as_str(),
+                done = state.done,
+                total = state.total,
+                "progress"
+            );
         }
     }
 
@@ -98,6 +104,11 @@ impl Progress for LogProgress {
             .started
             .map(|started| started.elapsed())
             .unwrap_or_default();
-        tracing::info!(phase = %state.name, done = state.done, elapsed_ms = elapsed.as_millis() as u64, "phase finished");
+        tracing::info!(
+            phase = state.name.as_str(),
+            done = state.done,
+            elapsed_ms = elapsed.as_millis() as u64,
+            "phase finished"
+        );
     }
 }

@@ -234,6 +234,40 @@ fn status_and_rollback_commands() {
     let rollback = indexer(&["rollback", "--index-root", root.to_str().unwrap()], None);
     assert!(rollback.status.success());
     assert_eq!(current(root), first);
+
+    let past_the_oldest = indexer(&["rollback", "--index-root", root.to_str().unwrap()], None);
+    assert!(!past_the_oldest.status.success());
+    let message = String::from_utf8_lossy(&past_the_oldest.stderr);
+    assert!(
+        message.contains(&format!(
+            "no generation older than the current one ({first})"
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("unusable"), "{message}");
+    assert_eq!(current(root), first, "a refused rollback moved CURRENT");
+}
+
+#[test]
+fn log_lines_quote_the_phase_alike_at_start_and_finish() {
+    let root_dir = tempfile::tempdir().unwrap();
+    let input = fixtures();
+    // stderr is a pipe here, so progress comes as log lines, not a bar.
+    let output = Command::new(env!("CARGO_BIN_EXE_indexer"))
+        .args(["build", "--input", input.to_str().unwrap()])
+        .args(["--index-root", root_dir.path().to_str().unwrap()])
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("indexer runs");
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr);
+    for event in ["phase started", "phase finished"] {
+        let line = log
+            .lines()
+            .find(|line| line.contains(event) && line.contains("reading catalog"))
+            .unwrap_or_else(|| panic!("no {event:?} line for reading catalog in {log}"));
+        assert!(line.contains(r#"phase="reading catalog""#), "{line}");
+    }
 }
 
 #[test]
@@ -431,4 +465,90 @@ fn a_wrong_input_creates_nothing_under_the_index_root() {
     let output = build_from(Path::new("/nonexistent/catalog"), &root, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(names_in(&root).is_empty(), "{:?}", names_in(&root));
+}
+
+/// Each option of a clap `--help` text with the lines that describe it.
+fn option_blocks(help: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    let mut in_options = false;
+    for line in help.lines() {
+        if line == "Options:" {
+            in_options = true;
+            continue;
+        }
+        if !in_options {
+            continue;
+        }
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('-') {
+            let name = trimmed
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .find(|word| word.starts_with("--"))
+                .unwrap_or(trimmed)
+                .to_string();
+            blocks.push((name, line.to_string()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push('\n');
+            text.push_str(line);
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_option_says_its_default_and_range() {
+    // eval-search documents its options in its own module (search relevance work).
+    for subcommand in [
+        "build",
+        "status",
+        "rollback",
+        "eval-analyzer",
+        "eval-suggest",
+    ] {
+        let output = indexer(&[subcommand, "--help"], None);
+        assert!(output.status.success());
+        let help = String::from_utf8_lossy(&output.stdout);
+        let blocks = option_blocks(&help);
+        assert!(blocks.len() >= 2, "{subcommand}: {help}");
+        for (option, text) in &blocks {
+            if option == "--help" || option == "--version" {
+                continue;
+            }
+            assert!(
+                text.contains("[default") || text.contains("[required]"),
+                "{subcommand} {option} names no default: {text}"
+            );
+        }
+    }
+    for (subcommand, option, expected) in [
+        ("build", "--max-shrink", ["[default: 0.3]", "0 to 1"]),
+        ("build", "--keep", ["[default: 3]", "at least 1"]),
+        ("build", "--threads", ["[default: all cores]", "at least 1"]),
+        ("build", "--index-root", ["[required]", "CURRENT"]),
+        (
+            "eval-analyzer",
+            "--types",
+            ["[default: HPPX,HCCX]", "comma-separated"],
+        ),
+        ("eval-suggest", "--seed", ["[default: 7]", "0 to 2^64 - 1"]),
+        ("eval-suggest", "--json", ["[default: off]", "JSON"]),
+        (
+            "eval-suggest",
+            "--holdout-fraction",
+            ["[default: 0.1]", "below 1"],
+        ),
+    ] {
+        let output = indexer(&[subcommand, "--help"], None);
+        let help = String::from_utf8_lossy(&output.stdout);
+        let (_, text) = option_blocks(&help)
+            .into_iter()
+            .find(|(name, _)| name == option)
+            .unwrap_or_else(|| panic!("no {option} in {help}"));
+        for part in expected {
+            assert!(text.contains(part), "{subcommand} {option}: {text}");
+        }
+    }
+    let bad = indexer(&["eval-suggest", "--holdout-fraction", "1.5"], None);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--holdout-fraction"));
 }

@@ -8,6 +8,157 @@ const input = $("q");
 const list = $("suggestions");
 const suggestStatus = $("suggest-status");
 const DEBOUNCE_MS = 80;
+const PAGE_SIZE = 10;
+
+// ---- languages ------------------------------------------------------------------
+// Chinese for the staff who use it; English when the browser prefers it or
+// when switched (the choice is remembered in this browser).
+
+const MESSAGES = {
+  zh: {
+    pageTitle: "下拉联想词 SEO 控制台",
+    title: "SEO 控制台",
+    subtitle: "下拉联想词 · 搜索",
+    switchTo: "English",
+    typingTitle: "像用户一样输入",
+    queryLabel: "查询（汉字、全拼、首字母或混合）",
+    searchButton: "搜索",
+    suggestionsLabel: "联想词",
+    hotList: "热搜榜",
+    hotListStatus: (n) => `热搜榜：${n} 个词（输入框为空时展示）`,
+    suggestionsFor: (n, q) => (n === 0 ? `“${q}”没有联想词` : `“${q}”的联想词：${n} 个`),
+    kinds: { prefix: "前缀", pinyin: "全拼", initials: "首字母", mixed: "混合" },
+    probeTitle: "诊断联想词",
+    termLabel: "词（汉字，或它的全拼、首字母）",
+    probeButton: "诊断",
+    probeCaption: "输入到该词的每个前缀下，该词的位置",
+    colPrefix: "前缀",
+    colTypedAs: "输入方式",
+    colRank: "排名",
+    colNeeded: "所需分数",
+    colShown: "展示的前 10",
+    typedAs: { hanzi: "汉字", pinyin: "全拼", initials: "首字母", latin: "字母数字", mixed: "混合" },
+    absent: "未进前 10",
+    noSuggestions: "没有联想词",
+    probing: "诊断中…",
+    spelled: (spelling, term) => `“${spelling}”拼出的是“${term}”。`,
+    isCandidate: (term, c) =>
+      `“${term}”是联想词：分数 ${c.score.toFixed(4)}（搜索次数 ${c.components.search_count}，销量 ${c.components.sales}，粉丝 ${c.components.followers}，文档 ${c.components.documents}）`,
+    notCandidate: (term) => `“${term}”不是联想词`,
+    chartLog: (label) => `${label}（对数）`,
+    chartSearchLog: "搜索次数",
+    chartSales: "销量",
+    chartFollowers: "粉丝",
+    chartScore: (text) => `分数：${text}`,
+    chartTop: (text) => `前列：${text}`,
+    chartLabel: "分数构成，以及前列联想词的分数",
+    resultsTitle: "搜索结果",
+    typeFirst: "请先输入查询",
+    searching: "搜索中…",
+    matches: (total, q, tokens) => `“${q}”共 ${total} 条结果 · 分词：${tokens}`,
+    relaxed: (words) => `放宽匹配：去掉了 ${words}`,
+    converted: (from, to) => `按“${to}”搜索（输入的是“${from}”）`,
+    productWord: (word) => `中心词：${word}`,
+    hitMeta: (hit, e, anchor) =>
+      `${hit.type} ${hit.id} · 分数 ${hit.score.toFixed(3)} = 文本 ${Number(e.text).toFixed(3)} × 热度 ${Number(e.popularity_multiplier).toFixed(3)}` +
+      ` · 销量 ${hit.signals.sales} · 粉丝 ${hit.signals.followers} · 点赞 ${hit.signals.likes}${anchor ? ` · 主播 ${anchor}` : ""}`,
+    pageStatus: (from, to, total) => `第 ${from}–${to} 条，共 ${total} 条`,
+    previousPage: "上一页",
+    nextPage: "下一页",
+    footer: (generation, built, counts) => `索引版本 ${generation} · 构建于 ${built} · ${counts}`,
+    docTypes: { product: "商品", video: "短视频", live: "直播", anchor: "主播" },
+    noGeneration: (message) => `没有加载索引（${message}）`,
+    loading: "正在加载索引信息…",
+  },
+  en: {
+    pageTitle: "Drop-down suggestions SEO console",
+    title: "SEO console",
+    subtitle: "下拉联想词 · search",
+    switchTo: "中文",
+    typingTitle: "Type like a user",
+    queryLabel: "Query (hanzi, pinyin, initials or mixed)",
+    searchButton: "Search",
+    suggestionsLabel: "Suggestions",
+    hotList: "Hot searches",
+    hotListStatus: (n) => `hot searches: ${n} terms (shown while the box is empty)`,
+    suggestionsFor: (n, q) => (n === 0 ? `no suggestions for “${q}”` : `${n} suggestions for “${q}”`),
+    kinds: { prefix: "prefix", pinyin: "pinyin", initials: "initials", mixed: "mixed" },
+    probeTitle: "Probe a suggestion term",
+    termLabel: "Term (hanzi, or its pinyin or initials)",
+    probeButton: "Probe",
+    probeCaption: "Where the term stands for each prefix typed on the way to it",
+    colPrefix: "Prefix",
+    colTypedAs: "Typed as",
+    colRank: "Rank",
+    colNeeded: "Score needed",
+    colShown: "Top 10 shown",
+    typedAs: { hanzi: "hanzi", pinyin: "pinyin", initials: "initials", latin: "letters", mixed: "mixed" },
+    absent: "not in top 10",
+    noSuggestions: "no suggestions",
+    probing: "probing…",
+    spelled: (spelling, term) => `“${spelling}” spells “${term}”. `,
+    isCandidate: (term, c) =>
+      `“${term}” is a candidate: score ${c.score.toFixed(4)} (search log ${c.components.search_count}, sales ${c.components.sales}, followers ${c.components.followers}, documents ${c.components.documents})`,
+    notCandidate: (term) => `“${term}” is not a suggestion candidate`,
+    chartLog: (label) => `${label} (log)`,
+    chartSearchLog: "search log",
+    chartSales: "sales",
+    chartFollowers: "followers",
+    chartScore: (text) => `score: ${text}`,
+    chartTop: (text) => `top: ${text}`,
+    chartLabel: "Score components and the scores of the top suggestions",
+    resultsTitle: "Search results",
+    typeFirst: "type a query first",
+    searching: "searching…",
+    matches: (total, q, tokens) => `${total} matches for “${q}” · tokens: ${tokens}`,
+    relaxed: (words) => `relaxed: dropped ${words}`,
+    converted: (from, to) => `searched for “${to}” (typed “${from}”)`,
+    productWord: (word) => `product word: ${word}`,
+    hitMeta: (hit, e, anchor) =>
+      `${hit.type} ${hit.id} · score ${hit.score.toFixed(3)} = text ${Number(e.text).toFixed(3)} × popularity ${Number(e.popularity_multiplier).toFixed(3)}` +
+      ` · sales ${hit.signals.sales} · followers ${hit.signals.followers} · likes ${hit.signals.likes}${anchor ? ` · anchor ${anchor}` : ""}`,
+    pageStatus: (from, to, total) => `${from}–${to} of ${total}`,
+    previousPage: "Previous",
+    nextPage: "Next",
+    footer: (generation, built, counts) => `generation ${generation} · built ${built} · ${counts}`,
+    docTypes: { product: "product", video: "video", live: "live", anchor: "anchor" },
+    noGeneration: (message) => `no generation loaded (${message})`,
+    loading: "loading generation…",
+  },
+};
+
+const LANGUAGE_KEY = "seo-console-language";
+
+function initialLanguage() {
+  const saved = localStorage.getItem(LANGUAGE_KEY);
+  if (saved && MESSAGES[saved]) return saved;
+  const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || "";
+  return preferred.toLowerCase().startsWith("en") ? "en" : "zh";
+}
+
+let language = initialLanguage();
+const t = (key) => MESSAGES[language][key];
+
+// Each panel re-renders its last answer when the language changes.
+const rerenders = [];
+
+function applyLanguage() {
+  document.documentElement.lang = language === "zh" ? "zh-CN" : "en";
+  document.title = t("pageTitle");
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+  const toggle = $("lang");
+  toggle.textContent = t("switchTo");
+  toggle.lang = language === "zh" ? "en" : "zh-CN";
+  list.setAttribute("aria-label", list.dataset.hot === "true" ? t("hotList") : t("suggestionsLabel"));
+  $("probe-chart").setAttribute("aria-label", t("chartLabel"));
+  rerenders.forEach((render) => render());
+}
+
+$("lang").addEventListener("click", () => {
+  language = language === "zh" ? "en" : "zh";
+  localStorage.setItem(LANGUAGE_KEY, language);
+  applyLanguage();
+});
 
 function element(tag, text, className) {
   const node = document.createElement(tag);
@@ -34,6 +185,12 @@ let debounceTimer = null;
 let latestRequest = 0;
 let inFlight = null;
 let active = -1;
+// What the user typed: the arrows show suggestions in the box, and going
+// past the last (or above the first) brings this back, as the app does.
+let typedText = "";
+let lastSuggestions = null;
+
+const options = () => [...list.querySelectorAll('[role="option"]')];
 
 function closeList() {
   list.hidden = true;
@@ -43,31 +200,51 @@ function closeList() {
 }
 
 function setActive(index) {
-  const items = [...list.children];
+  const items = options();
   if (items.length === 0) return;
-  active = (index + items.length) % items.length;
+  // -1 is the typed text itself, between the last item and the first.
+  const positions = items.length + 1;
+  active = ((index + 1 + positions) % positions) - 1;
   items.forEach((item, i) => item.setAttribute("aria-selected", String(i === active)));
-  input.setAttribute("aria-activedescendant", items[active].id);
+  if (active >= 0) {
+    input.setAttribute("aria-activedescendant", items[active].id);
+    input.value = items[active].dataset.text;
+  } else {
+    input.removeAttribute("aria-activedescendant");
+    input.value = typedText;
+  }
 }
 
-function renderSuggestions(suggestions) {
+function renderSuggestions() {
+  if (!lastSuggestions) return;
+  const { suggestions, hot, query } = lastSuggestions;
   list.replaceChildren();
+  list.dataset.hot = String(hot);
+  list.setAttribute("aria-label", hot ? t("hotList") : t("suggestionsLabel"));
+  if (hot && suggestions.length > 0) {
+    const label = element("li", t("hotList"), "list-label");
+    label.setAttribute("role", "presentation");
+    list.append(label);
+  }
   suggestions.forEach((suggestion, index) => {
     const item = element("li");
     item.id = `suggestion-${index}`;
     item.setAttribute("role", "option");
-    item.setAttribute("aria-selected", "false");
+    item.setAttribute("aria-selected", String(index === active));
     item.dataset.text = suggestion.text;
-    item.append(element("span", suggestion.text, "text"), element("span", suggestion.match, "kind"));
+    item.append(element("span", suggestion.text, "text"));
+    if (!hot) { // nothing was typed: how the hot list "matched" says nothing
+      const kind = element("span", t("kinds")[suggestion.match] || suggestion.match, "kind");
+      kind.dataset.kind = suggestion.match;
+      item.append(kind);
+    }
     item.addEventListener("mousedown", (event) => {
       event.preventDefault();
       choose(suggestion.text);
     });
     list.append(item);
   });
-  list.hidden = suggestions.length === 0;
-  input.setAttribute("aria-expanded", String(suggestions.length > 0));
-  active = -1;
+  suggestStatus.textContent = hot ? t("hotListStatus")(suggestions.length) : t("suggestionsFor")(suggestions.length, query);
 }
 
 async function requestSuggestions() {
@@ -78,14 +255,19 @@ async function requestSuggestions() {
   try {
     const body = await getJson("/v1/suggest", { q: query, limit: 10 }, inFlight.signal);
     if (requestId !== latestRequest) return; // a newer keystroke has been sent: stale
-    renderSuggestions(body.suggestions);
-    suggestStatus.textContent = `${body.suggestions.length} suggestions for “${query}”`;
+    typedText = query;
+    active = -1;
+    lastSuggestions = { suggestions: body.suggestions, hot: query.trim() === "", query };
+    renderSuggestions();
+    list.hidden = body.suggestions.length === 0;
+    input.setAttribute("aria-expanded", String(body.suggestions.length > 0));
   } catch (error) {
     if (error.name === "AbortError" || requestId !== latestRequest) return;
     suggestStatus.textContent = error.message;
     closeList();
   }
 }
+rerenders.push(renderSuggestions);
 
 function scheduleSuggestions() {
   if (composing) return; // half-composed pinyin in an input method is not a query
@@ -95,8 +277,9 @@ function scheduleSuggestions() {
 
 function choose(text) {
   input.value = text;
+  typedText = text;
   closeList();
-  runSearch(text);
+  runSearch(text, 0);
 }
 
 input.addEventListener("compositionstart", () => { composing = true; });
@@ -106,46 +289,86 @@ input.addEventListener("focus", scheduleSuggestions);
 input.addEventListener("blur", () => setTimeout(closeList, 100));
 input.addEventListener("keydown", (event) => {
   if (event.isComposing || composing) return;
-  if (event.key === "ArrowDown") { event.preventDefault(); if (list.hidden) requestSuggestions(); else setActive(active + 1); }
-  else if (event.key === "ArrowUp") { event.preventDefault(); setActive(active - 1); }
-  else if (event.key === "Escape") { closeList(); }
-  else if (event.key === "Enter" && active >= 0 && !list.hidden) {
+  if (event.key === "ArrowDown") {
     event.preventDefault();
-    choose(list.children[active].dataset.text);
+    if (list.hidden) requestSuggestions(); else setActive(active + 1);
+  } else if (event.key === "ArrowUp") {
+    event.preventDefault();
+    if (!list.hidden) setActive(active - 1);
+  } else if (event.key === "Escape") {
+    // A type="search" box clears itself on Escape; the app only closes the list.
+    event.preventDefault();
+    clearTimeout(debounceTimer);
+    latestRequest++; // an answer still on its way must not reopen the list
+    closeList();
+  } else if (event.key === "Enter" && active >= 0 && !list.hidden) {
+    event.preventDefault();
+    choose(options()[active].dataset.text);
   }
 });
 
 $("search-form").addEventListener("submit", (event) => {
   event.preventDefault();
   closeList();
-  runSearch(input.value);
+  runSearch(input.value, 0);
 });
 
 // ---- search results ----------------------------------------------------------
 
-async function runSearch(query) {
+let lastSearch = null;
+
+async function runSearch(query, offset) {
   const status = $("results-status");
-  const results = $("results");
-  results.replaceChildren();
-  if (!query.trim()) { status.textContent = "type a query first"; return; }
-  status.textContent = "searching…";
+  $("results").replaceChildren();
+  $("results-notes").textContent = "";
+  $("pager").hidden = true;
+  lastSearch = null;
+  if (!query.trim()) { status.textContent = t("typeFirst"); return; }
+  status.textContent = t("searching");
   try {
-    const body = await getJson("/v1/search", { q: query, limit: 10, explain: "true" });
-    status.textContent = `${body.total} matches for “${body.query}” · tokens: ${body.tokens.join(" | ")}`;
-    for (const hit of body.hits) {
-      const item = element("li");
-      item.append(element("div", hit.title, "hit-title"));
-      const explain = hit.explain || {};
-      const anchor = hit.anchor ? ` · anchor ${hit.anchor.name}` : "";
-      item.append(element("div",
-        `${hit.type} ${hit.id} · score ${hit.score.toFixed(3)} = text ${Number(explain.text).toFixed(3)} × popularity ${Number(explain.popularity_multiplier).toFixed(3)}` +
-        ` · sales ${hit.signals.sales} · followers ${hit.signals.followers} · likes ${hit.signals.likes}${anchor}`, "hit-meta"));
-      results.append(item);
-    }
+    const body = await getJson("/v1/search", { q: query, limit: PAGE_SIZE, offset, explain: "true" });
+    lastSearch = { body, query, offset };
+    renderResults();
   } catch (error) {
     status.textContent = error.message;
   }
 }
+
+function renderResults() {
+  if (!lastSearch) return;
+  const { body, query, offset } = lastSearch;
+  const results = $("results");
+  results.replaceChildren();
+  results.start = offset + 1;
+  $("results-status").textContent = t("matches")(body.total, body.query, body.tokens.join(" | "));
+  const notes = [];
+  if (body.converted) notes.push(t("converted")(body.converted.from, body.converted.to));
+  if (body.product_word) notes.push(t("productWord")(body.product_word));
+  if (body.relaxed) notes.push(t("relaxed")(body.dropped_words.join("、")));
+  $("results-notes").textContent = notes.join(" · ");
+  for (const hit of body.hits) {
+    const item = element("li");
+    item.dataset.id = hit.id;
+    item.append(element("div", hit.title, "hit-title"));
+    item.append(element("div", t("hitMeta")(hit, hit.explain || {}, hit.anchor && hit.anchor.name), "hit-meta"));
+    results.append(item);
+  }
+  const pager = $("pager");
+  pager.hidden = body.total <= PAGE_SIZE && offset === 0;
+  const last = offset + body.hits.length;
+  $("page-status").textContent = t("pageStatus")(body.hits.length ? offset + 1 : 0, last, body.total);
+  $("previous-page").disabled = offset === 0;
+  $("next-page").disabled = last >= body.total;
+  pager.dataset.query = query;
+}
+rerenders.push(renderResults);
+
+$("previous-page").addEventListener("click", () => {
+  if (lastSearch) runSearch(lastSearch.query, Math.max(0, lastSearch.offset - PAGE_SIZE));
+});
+$("next-page").addEventListener("click", () => {
+  if (lastSearch) runSearch(lastSearch.query, lastSearch.offset + PAGE_SIZE);
+});
 
 // ---- probe -------------------------------------------------------------------
 
@@ -156,9 +379,9 @@ function barChart(candidate, firstPrefix) {
   const components = candidate.components;
   // Components on a log scale, next to the popularity scores of what the first prefix shows.
   const rows = [
-    ["search log", Math.log1p(components.search_count), components.search_count],
-    ["sales", Math.log1p(components.sales), components.sales],
-    ["followers", Math.log1p(components.followers), components.followers],
+    [t("chartSearchLog"), Math.log1p(components.search_count), components.search_count],
+    [t("chartSales"), Math.log1p(components.sales), components.sales],
+    [t("chartFollowers"), Math.log1p(components.followers), components.followers],
   ];
   const shown = (firstPrefix ? firstPrefix.shown : []).slice(0, 6);
   const maxLog = Math.max(1, ...rows.map((row) => row[1]));
@@ -186,55 +409,98 @@ function barChart(candidate, firstPrefix) {
     svg.append(text, rect, number);
     y += rowHeight;
   };
-  rows.forEach(([label, log, raw]) => bar(`${label} (log)`, log / maxLog, raw, "#fa8c16"));
+  rows.forEach(([label, log, raw]) => bar(t("chartLog")(label), log / maxLog, raw, "#fa8c16"));
   y += rowHeight / 2;
-  bar(`score: ${candidate.text}`, candidate.score / maxScore, candidate.score.toFixed(3), "#d4380d");
-  shown.forEach((s) => bar(`top: ${s.text}`, s.score / maxScore, s.score.toFixed(3), "#8c8c8c"));
+  bar(t("chartScore")(candidate.text), candidate.score / maxScore, candidate.score.toFixed(3), "#d4380d");
+  shown.forEach((s) => bar(t("chartTop")(s.text), s.score / maxScore, s.score.toFixed(3), "#8c8c8c"));
   chart.append(svg);
 }
 
-$("probe-form").addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const term = $("term").value;
-  const summary = $("probe-summary");
+let lastProbe = null;
+
+function renderProbe() {
+  if (!lastProbe) return;
+  const probe = lastProbe;
+  const candidate = probe.candidate;
+  const spelled = probe.spelled_as ? t("spelled")(probe.spelled_as, probe.term) : "";
+  $("probe-summary").textContent = spelled + (candidate ? t("isCandidate")(probe.term, candidate) : t("notCandidate")(probe.term));
   const table = $("probe-table");
   const body = table.tBodies[0];
   body.replaceChildren();
-  summary.textContent = "probing…";
+  for (const prefix of probe.prefixes) {
+    const row = element("tr");
+    row.dataset.prefix = prefix.prefix;
+    const typedAs = element("td", t("typedAs")[prefix.typed_as] || prefix.typed_as);
+    typedAs.dataset.typedAs = prefix.typed_as;
+    row.append(element("td", prefix.prefix), typedAs);
+    const rank = element("td", prefix.rank === null ? t("absent") : String(prefix.rank), "number");
+    if (prefix.rank === null) rank.classList.add("absent");
+    // Already shown: no score is needed. Blank: fewer than 10 are shown, or
+    // the term is no candidate, so no score can be named.
+    let needed = "";
+    if (prefix.rank !== null) needed = "-";
+    else if (prefix.needed_score !== null) needed = prefix.needed_score.toFixed(4);
+    row.append(rank, element("td", needed, "number"));
+    const shown = prefix.shown.length ? prefix.shown.map((s) => s.text).join(" · ") : t("noSuggestions");
+    row.append(element("td", shown));
+    body.append(row);
+  }
+  table.hidden = false;
+  barChart(candidate, probe.prefixes[0]);
+}
+rerenders.push(renderProbe);
+
+$("probe-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const summary = $("probe-summary");
+  summary.textContent = t("probing");
   try {
-    const probe = await getJson("/v1/suggest/probe", { term });
-    const candidate = probe.candidate;
-    summary.textContent = candidate
-      ? `“${probe.term}” is a candidate: score ${candidate.score.toFixed(4)} (search log ${candidate.components.search_count}, sales ${candidate.components.sales}, followers ${candidate.components.followers}, documents ${candidate.components.documents})`
-      : `“${probe.term}” is not a suggestion candidate`;
-    for (const prefix of probe.prefixes) {
-      const row = element("tr");
-      row.dataset.prefix = prefix.prefix;
-      row.append(element("td", prefix.prefix), element("td", prefix.typed_as));
-      const rank = element("td", prefix.rank === null ? "absent" : String(prefix.rank));
-      if (prefix.rank === null) rank.className = "absent";
-      row.append(rank, element("td", prefix.needed_score === null ? "" : prefix.needed_score.toFixed(4)));
-      row.append(element("td", prefix.shown.map((s) => s.text).join(" · ")));
-      body.append(row);
-    }
-    table.hidden = false;
-    barChart(candidate, probe.prefixes[0]);
+    lastProbe = await getJson("/v1/suggest/probe", { term: $("term").value });
+    renderProbe();
   } catch (error) {
+    lastProbe = null;
     summary.textContent = error.message;
-    table.hidden = true;
+    $("probe-table").hidden = true;
+    $("probe-chart").replaceChildren();
   }
 });
 
 // ---- footer ----------------------------------------------------------------------
 
-async function loadFooter() {
-  const footer = $("footer");
-  try {
-    const ready = await getJson("/readyz", {});
-    const counts = Object.entries(ready.documents).map(([type, count]) => `${type} ${count}`).join(" · ");
-    footer.textContent = `generation ${ready.generation} · built ${ready.created_at} · ${counts}`;
-  } catch (error) {
-    footer.textContent = `no generation loaded (${error.message})`;
-  }
+let lastReady = null;
+
+// "2026-11-28 15:04:05 (UTC+8)", in the reader's time zone.
+function readableTime(rfc3339) {
+  const date = new Date(rfc3339);
+  if (Number.isNaN(date.getTime())) return rfc3339;
+  const two = (n) => String(n).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const zone = `UTC${offset >= 0 ? "+" : "-"}${Math.floor(Math.abs(offset) / 60)}${offset % 60 ? ":" + two(Math.abs(offset) % 60) : ""}`;
+  return `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())} ` +
+    `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())} (${zone})`;
 }
+
+function renderFooter() {
+  const footer = $("footer");
+  if (!lastReady) { footer.textContent = t("loading"); return; }
+  if (lastReady.error) { footer.textContent = t("noGeneration")(lastReady.error); return; }
+  const ready = lastReady.ready;
+  const counts = Object.entries(ready.documents)
+    .map(([type, count]) => `${t("docTypes")[type] || type} ${count}`).join(" · ");
+  footer.textContent = t("footer")(ready.generation, readableTime(ready.created_at), counts);
+  footer.title = ready.created_at;
+  footer.dataset.generation = ready.generation;
+}
+rerenders.push(renderFooter);
+
+async function loadFooter() {
+  try {
+    lastReady = { ready: await getJson("/readyz", {}) };
+  } catch (error) {
+    lastReady = { error: error.message };
+  }
+  renderFooter();
+}
+
+applyLanguage();
 loadFooter();

@@ -15,6 +15,8 @@ const project = resolve(here, "../..");
 const chromiumPath = process.env.CHROMIUM || "/usr/bin/chromium";
 const screenshotDir = join(project, "target", "e2e");
 const haveChromium = existsSync(chromiumPath);
+// A query of the fixtures with three pages of matches or more.
+const PAGED_QUERY = "卫衣";
 const skip = !haveChromium && process.env.CI !== "true"
   ? `no Chromium at ${chromiumPath}: install it with 'apt-get install chromium fonts-noto-cjk' (CI never skips this test)`
   : false;
@@ -55,61 +57,226 @@ after(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function openConsole() {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+// A fresh browser context: its own language, time zone and storage.
+async function openConsole({ locale = "zh-CN", timezoneId = "Asia/Shanghai", width = 1100 } = {}) {
+  const context = await browser.newContext({ locale, timezoneId, viewport: { width, height: 900 } });
+  const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(base + "/");
-  await page.waitForFunction(() => document.getElementById("footer").textContent.startsWith("generation "));
+  await page.waitForFunction(() => document.getElementById("footer").dataset.generation);
+  page.on("close", () => context.close().catch(() => {})); // the browser may be gone already
   return { page, errors };
+}
+
+// Types `text` key by key and waits for the answer to the whole of it (the
+// answers to "l" and "ly" may show the same first suggestion).
+async function typeAndWait(page, text) {
+  await page.keyboard.type(text, { delay: 60 });
+  await page.waitForFunction((typed) => document.getElementById("suggest-status").textContent.includes(`“${typed}”`), text);
 }
 
 test("typing initials shows the hanzi suggestion, probe fills its table", { skip }, async () => {
   const { page, errors } = await openConsole();
   const footer = await page.textContent("#footer");
-  assert.match(footer, /product 360/);
+  assert.match(footer, /商品 360/);
 
   await page.click("#q");
-  await page.keyboard.type("lyq", { delay: 60 });
+  await typeAndWait(page, "lyq");
   const option = page.locator('#suggestions li[data-text="连衣裙"]');
   await option.waitFor({ state: "visible" });
-  assert.equal(await option.locator(".kind").textContent(), "initials");
+  assert.equal(await option.locator(".kind").getAttribute("data-kind"), "initials");
+  assert.equal(await option.locator(".kind").textContent(), "首字母");
   assert.equal(await page.getAttribute("#q", "aria-expanded"), "true");
 
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: join(screenshotDir, "console-dropdown.png") });
 
   // Keyboard: down to the first suggestion, enter takes it and runs the search.
-  const first = await page.textContent("#suggestions li:first-child .text");
+  const first = await page.textContent("#suggestion-0 .text");
   await page.keyboard.press("ArrowDown");
-  assert.equal(await page.getAttribute("#suggestions li:first-child", "aria-selected"), "true");
+  assert.equal(await page.getAttribute("#suggestion-0", "aria-selected"), "true");
   await page.keyboard.press("Enter");
   await page.locator("#results li").first().waitFor();
   assert.equal(await page.inputValue("#q"), first);
   assert.equal(await page.isHidden("#suggestions"), true, "the list closes after a choice");
-  assert.match(await page.textContent("#results-status"), /matches for/);
-  assert.match(await page.textContent("#results li .hit-meta"), /score .* = text .* × popularity/);
+  assert.match(await page.textContent("#results-status"), /共 \d+ 条结果/);
+  assert.match(await page.textContent("#results li .hit-meta"), /分数 .* = 文本 .* × 热度/);
 
   await page.fill("#term", "连衣裙");
   await page.click("#probe-form button");
   const lyqRow = page.locator('#probe-table tbody tr[data-prefix="lyq"]');
   await lyqRow.waitFor();
   const cells = await lyqRow.locator("td").allTextContents();
-  assert.equal(cells[1], "initials");
+  assert.equal(await lyqRow.locator("td").nth(1).getAttribute("data-typed-as"), "initials");
   assert.equal(cells[2], "1", `连衣裙 should lead for lyq: ${cells}`);
+  assert.equal(cells[3], "-", "no score is needed where the term is already shown");
   assert.match(cells[4], /连衣裙/);
   assert.ok(await page.locator('#probe-table tbody tr[data-prefix="连"]').count() === 1);
   assert.ok(await page.locator("#probe-chart svg rect").count() >= 4, "bar chart drawn");
-  assert.match(await page.textContent("#probe-summary"), /is a candidate/);
+  assert.match(await page.textContent("#probe-summary"), /是联想词/);
+
+  // The table spans the page's main column, not half of it.
+  const widths = await page.evaluate(() => ({
+    table: document.getElementById("probe-table").getBoundingClientRect().width,
+    main: document.querySelector("main").getBoundingClientRect().width,
+  }));
+  assert.ok(widths.table >= widths.main - 60, `probe table ${widths.table}px of ${widths.main}px`);
 
   await page.screenshot({ path: join(screenshotDir, "console.png"), fullPage: true });
+
+  // The pinyin of a candidate probes the candidate.
+  await page.fill("#term", "lianyiqun");
+  await page.click("#probe-form button");
+  await page.waitForFunction(() => document.getElementById("probe-summary").textContent.startsWith("“lianyiqun”拼出的是“连衣裙”"));
+  assert.match(await page.textContent("#probe-summary"), /“连衣裙”是联想词/);
+  assert.equal(await page.locator('#probe-table tbody tr[data-prefix="连"] td').nth(1).getAttribute("data-typed-as"), "hanzi");
   assert.deepEqual(errors, []);
   await page.close();
 });
 
+test("arrows put the highlighted suggestion in the box; Escape closes the list and keeps the text", { skip }, async () => {
+  const { page, errors } = await openConsole();
+  await page.click("#q");
+  await typeAndWait(page, "lyq");
+  await page.locator('#suggestions li[data-text="连衣裙"]').waitFor({ state: "visible" });
+  const texts = await page.locator("#suggestions li[role=option]").evaluateAll((items) => items.map((item) => item.dataset.text));
+  assert.ok(texts.length >= 2, `two suggestions at least: ${texts}`);
+
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.inputValue("#q"), texts[0]);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.inputValue("#q"), texts[1]);
+  assert.equal(await page.getAttribute("#suggestion-1", "aria-selected"), "true");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await page.inputValue("#q"), texts[0]);
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await page.inputValue("#q"), "lyq", "above the first suggestion: what was typed");
+  await page.keyboard.press("ArrowUp");
+  assert.equal(await page.inputValue("#q"), texts[texts.length - 1], "wraps to the last");
+  // Filling the box is not typing: no new request replaces the list.
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator("#suggestions li[role=option]").count(), texts.length);
+
+  await page.keyboard.press("Escape");
+  assert.equal(await page.isHidden("#suggestions"), true, "Escape closes the list");
+  assert.equal(await page.inputValue("#q"), texts[texts.length - 1], "Escape keeps the text");
+
+  await page.fill("#q", "");
+  await typeAndWait(page, "连衣");
+  await page.locator("#suggestions li[role=option]").first().waitFor({ state: "visible" });
+  await page.keyboard.press("Escape");
+  await page.waitForTimeout(300);
+  assert.equal(await page.isHidden("#suggestions"), true);
+  assert.equal(await page.inputValue("#q"), "连衣");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the empty box shows the hot list, labelled as such", { skip }, async () => {
+  const { page } = await openConsole();
+  await page.click("#q");
+  const label = page.locator("#suggestions li.list-label");
+  await label.waitFor({ state: "visible" });
+  assert.equal(await label.textContent(), "热搜榜");
+  assert.equal(await page.getAttribute("#suggestions", "aria-label"), "热搜榜");
+  assert.ok(await page.locator("#suggestions li[role=option]").count() > 0);
+  assert.equal(await page.locator("#suggestions .kind").count(), 0, "nothing typed, so no match kind");
+  assert.match(await page.textContent("#suggest-status"), /热搜榜/);
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.getAttribute("#suggestion-0", "aria-selected"), "true", "the label is not an option");
+  await page.screenshot({ path: join(screenshotDir, "console-hot-list.png") });
+
+  await page.fill("#q", "连");
+  await page.waitForFunction(() => document.getElementById("suggestions").dataset.hot === "false");
+  assert.equal(await label.count(), 0, "typed prefixes get no hot-list label");
+  assert.equal(await page.getAttribute("#suggestions", "aria-label"), "联想词");
+  await page.close();
+});
+
+test("Chinese by default, English for an English browser, and a switch", { skip }, async () => {
+  const chinese = await openConsole({ locale: "zh-CN" });
+  assert.equal(await chinese.page.textContent("#typing-title"), "像用户一样输入");
+  assert.equal(await chinese.page.textContent("#search-form button"), "搜索");
+  assert.equal(await chinese.page.getAttribute("html", "lang"), "zh-CN");
+  await chinese.page.close();
+
+  // A browser in neither language gets Chinese, for the staff.
+  const other = await openConsole({ locale: "de-DE" });
+  assert.equal(await other.page.textContent("#probe-title"), "诊断联想词");
+  await other.page.close();
+
+  const { page, errors } = await openConsole({ locale: "en-US" });
+  assert.equal(await page.textContent("#typing-title"), "Type like a user");
+  assert.equal(await page.textContent("#probe-table th:nth-child(4)"), "Score needed");
+  assert.match(await page.textContent("#footer"), /^generation .* · built .* · product 360/);
+  await page.fill("#term", "连衣裙");
+  await page.click("#probe-form button");
+  await page.waitForFunction(() => document.getElementById("probe-summary").textContent.includes("is a candidate"));
+
+  await page.click("#lang");
+  assert.equal(await page.textContent("#typing-title"), "像用户一样输入");
+  assert.equal(await page.textContent("#lang"), "English");
+  assert.match(await page.textContent("#probe-summary"), /是联想词/, "what is shown is re-labelled");
+  assert.match(await page.textContent("#footer"), /^索引版本 /);
+  await page.reload();
+  await page.waitForFunction(() => document.getElementById("footer").dataset.generation);
+  assert.equal(await page.textContent("#typing-title"), "像用户一样输入", "the choice is remembered");
+  await page.click("#lang");
+  assert.equal(await page.textContent("#search-form button"), "Search");
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("results page through all matches", { skip }, async () => {
+  const { page, errors } = await openConsole({ locale: "en-US" });
+  assert.equal(await page.isHidden("#pager"), true, "no pager before a search");
+  await page.fill("#q", "连衣裙");
+  await page.click("#search-form button");
+  await page.waitForFunction(() => document.getElementById("results-status").textContent.includes("matches for “连衣裙”"));
+  const fewTotal = Number((await page.textContent("#results-status")).match(/^(\d+) matches/)[1]);
+  assert.ok(fewTotal <= 10, `连衣裙 fits one page: ${fewTotal}`);
+  assert.equal(await page.isHidden("#pager"), true, "no pager for one page of matches");
+  await page.fill("#q", PAGED_QUERY);
+  await page.click("#search-form button");
+  await page.waitForFunction((query) => document.getElementById("results-status").textContent.includes(`matches for “${query}”`), PAGED_QUERY);
+  const total = Number((await page.textContent("#results-status")).match(/^(\d+) matches/)[1]);
+  assert.ok(total > 20, `the query should need three pages at least: ${total}`);
+  assert.equal(await page.isVisible("#pager"), true);
+  assert.equal(await page.isDisabled("#previous-page"), true);
+  const seen = new Set();
+  for (let pageNumber = 0; ; pageNumber++) {
+    const ids = await page.locator("#results li").evaluateAll((items) => items.map((item) => item.dataset.id));
+    ids.forEach((id) => seen.add(id));
+    const from = pageNumber * 10 + 1;
+    assert.equal(await page.textContent("#page-status"), `${from}–${from + ids.length - 1} of ${total}`);
+    if (await page.isDisabled("#next-page")) break;
+    await page.click("#next-page");
+    await page.waitForFunction((expected) => document.getElementById("page-status").textContent.startsWith(expected), `${from + 10}–`);
+  }
+  assert.equal(seen.size, total, "every match shown once across the pages");
+  assert.equal(await page.isDisabled("#previous-page"), false);
+  await page.click("#previous-page");
+  await page.waitForFunction(() => !document.getElementById("next-page").disabled);
+  await page.screenshot({ path: join(screenshotDir, "console-results.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("the footer shows the build time readably, in the reader's time zone", { skip }, async () => {
+  const { page } = await openConsole({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
+  const footer = await page.textContent("#footer");
+  assert.match(footer, /构建于 \d{4}-\d\d-\d\d \d\d:\d\d:\d\d \(UTC\+8\)/);
+  assert.doesNotMatch(footer, /\d\dT\d\d:/, "no raw RFC 3339 text");
+  const exact = await page.getAttribute("#footer", "title");
+  const shown = footer.match(/(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)/).slice(1).map(Number);
+  const utc = Date.UTC(shown[0], shown[1] - 1, shown[2], shown[3] - 8, shown[4], shown[5]);
+  assert.ok(Math.abs(utc - Date.parse(exact)) < 1000, `${footer} is not ${exact} in UTC+8`);
+  await page.close();
+});
+
 test("works at phone width without sideways scrolling", { skip }, async () => {
-  const page = await browser.newPage({ viewport: { width: 375, height: 740 } });
-  await page.goto(base + "/");
+  const { page } = await openConsole({ width: 375 });
   await page.fill("#q", "连衣");
   await page.locator("#suggestions li").first().waitFor({ state: "visible" });
   const overflow = await page.evaluate(() => document.scrollingElement.scrollWidth - window.innerWidth);
@@ -153,7 +320,7 @@ test("no request while an input method is composing", { skip }, async () => {
 });
 
 test("a script typed as a query is shown as text, never run", { skip }, async () => {
-  const { page } = await openConsole();
+  const { page } = await openConsole({ locale: "en-US" });
   const dialogs = [];
   page.on("dialog", async (dialog) => { dialogs.push(dialog.message()); await dialog.dismiss(); });
   const payload = "<script>alert(1)</script><img src=x onerror=alert(2)>";

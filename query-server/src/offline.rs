@@ -10,16 +10,17 @@ use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
 use livesearch::serving::LoadedGeneration;
+use unicode_width::UnicodeWidthStr;
 
 #[derive(clap::Args)]
 pub struct Common {
-    /// Folder holding the generations and CURRENT.
+    /// Folder holding the generations and CURRENT [required].
     #[arg(long, env = "QS_INDEX_ROOT")]
     index_root: PathBuf,
-    /// Dictionary folder the indexer built with; the compiled-in one by default.
+    /// Dictionary folder the indexer built with [default: compiled in].
     #[arg(long, env = "QS_DICTIONARIES")]
     dictionaries: Option<PathBuf>,
-    /// Print JSON instead of a table.
+    /// Print JSON instead of a table [default: off].
     #[arg(long)]
     json: bool,
 }
@@ -30,6 +31,7 @@ pub struct SuggestArgs {
     common: Common,
     /// What the user typed: hanzi, pinyin, initials or mixed (empty: the hot list).
     prefix: String,
+    /// Suggestions to print, 1 to 20.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=20))]
     limit: u64,
 }
@@ -38,7 +40,7 @@ pub struct SuggestArgs {
 pub struct ProbeArgs {
     #[command(flatten)]
     common: Common,
-    /// The suggestion term to study.
+    /// The suggestion term to study, in hanzi or as its full pinyin or initials.
     term: String,
 }
 
@@ -70,6 +72,22 @@ fn open(common: &Common) -> anyhow::Result<LoadedGeneration> {
     )?)
 }
 
+/// `text` padded with spaces to `width` terminal columns: a CJK character
+/// takes two columns, so `{:<16}` (which counts characters) would misalign.
+fn pad(text: &str, width: usize) -> String {
+    let columns = UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(width.saturating_sub(columns)))
+}
+
+/// The widest of `texts` and `header`, in terminal columns.
+fn column_width<'a>(header: &str, texts: impl Iterator<Item = &'a str>) -> usize {
+    texts
+        .map(UnicodeWidthStr::width)
+        .chain([UnicodeWidthStr::width(header)])
+        .max()
+        .unwrap_or(0)
+}
+
 pub fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
     let generation = open(&args.common)?;
     let mut out = String::new();
@@ -88,14 +106,33 @@ pub fn suggest(args: SuggestArgs) -> anyhow::Result<()> {
         generation.id(),
         args.prefix
     )?;
-    writeln!(out, "{:>4}  {:<9} {:>7}  text", "rank", "match", "score")?;
-    for (index, suggestion) in suggestions.iter().enumerate() {
-        let kind = serde_json::to_value(suggestion.match_kind)?;
+    if suggestions.is_empty() {
+        writeln!(out, "no suggestions")?;
+        return emit(&out);
+    }
+    let kinds: Vec<String> = suggestions
+        .iter()
+        .map(|suggestion| {
+            serde_json::to_value(suggestion.match_kind)
+                .ok()
+                .and_then(|kind| kind.as_str().map(str::to_string))
+                .unwrap_or_default()
+        })
+        .collect();
+    let kind_width = column_width("match", kinds.iter().map(String::as_str));
+    writeln!(
+        out,
+        "{:>4}  {} {:>7}  text",
+        "rank",
+        pad("match", kind_width),
+        "score"
+    )?;
+    for (index, (suggestion, kind)) in suggestions.iter().zip(&kinds).enumerate() {
         writeln!(
             out,
-            "{:>4}  {:<9} {:>7.4}  {}",
+            "{:>4}  {} {:>7.4}  {}",
             index + 1,
-            kind.as_str().unwrap_or(""),
+            pad(kind, kind_width),
             suggestion.score,
             suggestion.text
         )?;
@@ -113,6 +150,9 @@ pub fn probe(args: ProbeArgs) -> anyhow::Result<()> {
         return emit(&(serde_json::to_string_pretty(&report)? + "\n"));
     }
     writeln!(out, "generation {}  term {:?}", generation.id(), probe.term)?;
+    if let Some(spelling) = &probe.spelled_as {
+        writeln!(out, "{spelling:?} spells the candidate {:?}", probe.term)?;
+    }
     match &probe.candidate {
         None => writeln!(out, "not a suggestion candidate")?,
         Some(candidate) => {
@@ -129,25 +169,39 @@ pub fn probe(args: ProbeArgs) -> anyhow::Result<()> {
             )?;
         }
     }
+    let prefix_width = column_width("prefix", probe.prefixes.iter().map(|p| p.prefix.as_str()));
+    let typed_width = column_width("typed as", probe.prefixes.iter().map(|p| p.typed_as));
     writeln!(
         out,
-        "{:<16} {:<9} {:>5} {:>8}  top 10 shown",
-        "prefix", "typed as", "rank", "needed"
+        "{} {} {:>5} {:>8}  top 10 shown",
+        pad("prefix", prefix_width),
+        pad("typed as", typed_width),
+        "rank",
+        "needed"
     )?;
     for prefix in &probe.prefixes {
         let rank = prefix.rank.map_or("-".to_string(), |rank| rank.to_string());
-        let needed = prefix
-            .needed_score
-            .map_or(String::new(), |score| format!("{score:.4}"));
+        // A dash when the term is already shown; blank when fewer than 10
+        // are shown (any score would enter) or the term is no candidate.
+        let needed = match (prefix.rank, prefix.needed_score) {
+            (Some(_), _) => "-".to_string(),
+            (None, Some(score)) => format!("{score:.4}"),
+            (None, None) => String::new(),
+        };
         let shown: Vec<&str> = prefix.shown.iter().map(|s| s.text.as_str()).collect();
+        let shown = if shown.is_empty() {
+            "no suggestions".to_string()
+        } else {
+            shown.join(" · ")
+        };
         writeln!(
             out,
-            "{:<16} {:<9} {:>5} {:>8}  {}",
-            prefix.prefix,
-            prefix.typed_as,
+            "{} {} {:>5} {:>8}  {}",
+            pad(&prefix.prefix, prefix_width),
+            pad(prefix.typed_as, typed_width),
             rank,
             needed,
-            shown.join(" · ")
+            shown
         )?;
     }
     emit(&out)

@@ -162,8 +162,10 @@ pub(crate) struct Health {
 pub(crate) struct Ready {
     status: &'static str,
     generation: String,
+    /// When the indexer built the generation (RFC 3339).
     created_at: String,
-    loaded_at: u64,
+    /// When this process loaded it (RFC 3339).
+    loaded_at: String,
     documents: std::collections::BTreeMap<String, u64>,
     /// True when CURRENT's generation could not be served and the newest
     /// good generation on disk is served instead (`last_refused` says why).
@@ -191,7 +193,7 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         status: "ready",
         generation: generation.id().to_string(),
         created_at: generation.manifest.created_at.clone(),
-        loaded_at: loaded_at_seconds(&generation),
+        loaded_at: livesearch::generation::rfc3339(generation.loaded_at),
         documents: generation.manifest.documents.clone(),
         fallback: state.serving_fallback(),
         last_refused,

@@ -16,33 +16,47 @@ use query_server::{app, AppState};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Folder holding the generations and CURRENT.
+    /// Folder holding the generations and CURRENT [required].
     #[arg(long, env = "QS_INDEX_ROOT")]
     index_root: PathBuf,
-    /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
+    /// Address to listen on; port 0 picks a free one [default: 127.0.0.1:8080].
     #[arg(long, env = "QS_ADDR")]
     addr: Option<SocketAddr>,
     /// TOML config file: [server], [limits], [ranking]; unknown keys are errors.
+    /// Flags and QS_* variables override it [default: none, built-in settings].
     #[arg(long, env = "QS_CONFIG")]
     config: Option<PathBuf>,
-    /// Bearer token for /admin/*; without it /admin/* answers loopback only.
+    /// Bearer token for /admin/*, at least 16 characters; without it /admin/*
+    /// answers loopback only [default: none].
     #[arg(long, env = "QS_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
-    /// Dictionary folder the indexer built with; the compiled-in one by default.
+    /// Dictionary folder the indexer built with [default: compiled in].
     #[arg(long, env = "QS_DICTIONARIES")]
     dictionaries: Option<PathBuf>,
-    #[arg(long, env = "QS_REQUEST_TIMEOUT_MS")]
+    // The numeric flags have no clap default: a value set in --config must
+    // win over the built-in default, so the defaults are in the help text.
+    /// A request taking longer gets 504; milliseconds, at least 1 [default: 2000].
+    #[arg(long, env = "QS_REQUEST_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(1..))]
     request_timeout_ms: Option<u64>,
-    #[arg(long, env = "QS_MAX_CONCURRENCY")]
-    max_concurrency: Option<usize>,
-    #[arg(long, env = "QS_WATCH_INTERVAL_MS")]
+    /// Requests handled at once; beyond it 503 with Retry-After; at least 1
+    /// [default: 256].
+    #[arg(long, env = "QS_MAX_CONCURRENCY", value_parser = clap::value_parser!(u64).range(1..))]
+    max_concurrency: Option<u64>,
+    /// How often CURRENT is read; milliseconds, at least 50 [default: 1000].
+    #[arg(long, env = "QS_WATCH_INTERVAL_MS", value_parser = clap::value_parser!(u64).range(50..))]
     watch_interval_ms: Option<u64>,
-    #[arg(long, env = "QS_HEADER_READ_TIMEOUT_MS")]
+    /// A whole request head must arrive within it; milliseconds, at least 1
+    /// [default: 10000].
+    #[arg(long, env = "QS_HEADER_READ_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(1..))]
     header_read_timeout_ms: Option<u64>,
-    #[arg(long, env = "QS_IDLE_TIMEOUT_MS")]
+    /// A connection silent both ways this long is closed; milliseconds, more
+    /// than --request-timeout-ms [default: 60000].
+    #[arg(long, env = "QS_IDLE_TIMEOUT_MS", value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout_ms: Option<u64>,
-    #[arg(long, env = "QS_MAX_CONNECTIONS")]
-    max_connections: Option<usize>,
+    /// Open connections at most; further ones wait in the listen backlog; 1 to
+    /// the file-descriptor limit - 256 [default: the file-descriptor limit - 256].
+    #[arg(long, env = "QS_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: Option<u64>,
 }
 
 impl Args {
@@ -63,7 +77,7 @@ impl Args {
             server.request_timeout_ms = timeout;
         }
         if let Some(concurrency) = self.max_concurrency {
-            server.max_concurrency = concurrency;
+            server.max_concurrency = usize::try_from(concurrency).unwrap_or(usize::MAX);
         }
         if let Some(interval) = self.watch_interval_ms {
             server.watch_interval_ms = interval;
@@ -75,7 +89,7 @@ impl Args {
             server.idle_timeout_ms = timeout;
         }
         if let Some(max_connections) = self.max_connections {
-            server.max_connections = Some(max_connections);
+            server.max_connections = Some(usize::try_from(max_connections).unwrap_or(usize::MAX));
         }
         config.validate()?;
         Ok(config)

@@ -42,8 +42,8 @@ struct Shared {
 pub struct LoadFailure {
     pub generation: String,
     pub reason: String,
-    /// Seconds since the Unix epoch.
-    pub at: u64,
+    /// When it was refused, RFC 3339 like the generation's `created_at`.
+    pub at: String,
 }
 
 /// What a reload did.
@@ -265,7 +265,7 @@ impl AppState {
                     return;
                 }
                 Err(reason) => {
-                    tracing::warn!(generation = %candidate, %reason, "fallback generation refused");
+                    tracing::warn!(generation = %candidate, reason = reason.as_str(), "fallback generation refused");
                     self.shared
                         .failed_fallbacks
                         .lock()
@@ -298,7 +298,7 @@ impl AppState {
         if !repeated {
             tracing::error!(
                 generation = %generation,
-                %reason,
+                reason = reason.as_str(),
                 serving = self.served_id().as_deref().unwrap_or("none"),
                 "refused to switch generation"
             );
@@ -306,7 +306,7 @@ impl AppState {
         *last_failure = Some(LoadFailure {
             generation,
             reason,
-            at: unix_seconds(SystemTime::now()),
+            at: livesearch::generation::now_rfc3339(),
         });
     }
 

@@ -36,7 +36,7 @@ const GIFT_MARKERS: &[&str] = &[
 ];
 
 /// Markers after which the rest of a clause lists compatible products.
-const COMPATIBILITY_MARKERS: &[&str] = &["适用", "适用于", "兼容", "适配", "用于", "适合"];
+const COMPATIBILITY_MARKERS: &[&str] = &["适用", "适用于", "兼容", "适配"];
 
 /// Words after which the word before them names a compatible device.
 const DEVICE_SUFFIXES: &[&str] = &["专用", "通用", "配套"];
@@ -164,6 +164,23 @@ impl Analyzer {
         single_part_char || self.is_product_word(word)
     }
 
+    /// Whether the word at `index` of `tagged` (or a dictionary word ending
+    /// it) names a part or accessory.
+    fn names_accessory(&self, tagged: &[AnalyzedToken], index: usize) -> bool {
+        let token = &tagged[index].token;
+        if ACCESSORY_WORDS.contains(&token.text.as_str()) {
+            return true;
+        }
+        tagged[..index]
+            .iter()
+            .rev()
+            .take_while(|subword| subword.is_subword && subword.token.position == token.position)
+            .any(|subword| {
+                subword.token.offset_to == token.offset_to
+                    && ACCESSORY_WORDS.contains(&subword.token.text.as_str())
+            })
+    }
+
     /// The head tokens of an index-mode analysis of `text` (see the module
     /// documentation), in order, with their positions and offsets.
     pub fn title_heads(&self, text: &str, tagged: &[AnalyzedToken]) -> Vec<Token> {
@@ -173,6 +190,9 @@ impl Analyzer {
         let mut heads = Vec::new();
         let mut accessory_heads = Vec::new();
         let mut in_mention = false;
+        // A compatibility clause lists devices until the part it is for
+        // (适用苹果15手机壳 sells a 手机壳).
+        let mut in_compatibility = false;
         let mut seen_product = false;
         let mut previous_end: Option<usize> = None;
         for (word_number, &index) in words.iter().enumerate() {
@@ -186,6 +206,7 @@ impl Analyzer {
             });
             if separated {
                 in_mention = false;
+                in_compatibility = false;
             }
             previous_end = Some(token.offset_to);
             if GIFT_MARKERS.contains(&word) {
@@ -194,7 +215,12 @@ impl Analyzer {
             }
             if COMPATIBILITY_MARKERS.contains(&word) {
                 in_mention = true;
+                in_compatibility = true;
                 continue;
+            }
+            if in_compatibility && self.names_accessory(&tagged[..=index], index) {
+                in_mention = false;
+                in_compatibility = false;
             }
             let negated = word_number
                 .checked_sub(1)
@@ -222,11 +248,7 @@ impl Analyzer {
                 {
                     first -= 1;
                 }
-                let is_accessory = ACCESSORY_WORDS.contains(&word)
-                    || tagged[first..index].iter().any(|subword| {
-                        subword.token.offset_to == token.offset_to
-                            && ACCESSORY_WORDS.contains(&subword.token.text.as_str())
-                    });
+                let is_accessory = self.names_accessory(tagged, index);
                 let found = if is_accessory {
                     &mut accessory_heads
                 } else {
@@ -309,6 +331,17 @@ mod tests {
         let gift = heads("小米手环4 送充电器");
         assert!(gift.contains(&"手环".to_string()), "{gift:?}");
         assert!(!gift.contains(&"充电器".to_string()), "{gift:?}");
+    }
+
+    #[test]
+    fn a_compatibility_clause_ends_at_the_part_it_is_for() {
+        let case = heads("适用苹果15手机壳");
+        assert!(case.contains(&"手机壳".to_string()), "{case:?}");
+        assert!(!case.contains(&"苹果".to_string()), "{case:?}");
+        let film = heads("适用于iPhone15的钢化膜");
+        assert!(film.contains(&"钢化膜".to_string()), "{film:?}");
+        let dress = heads("适合小个子的碎花连衣裙");
+        assert!(dress.contains(&"连衣裙".to_string()), "{dress:?}");
     }
 
     #[test]

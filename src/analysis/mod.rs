@@ -27,8 +27,9 @@ use crate::dictionaries::Dictionaries;
 use crate::text::{is_han, is_token_char, Normalized};
 
 /// Bumped whenever a change to this module changes the tokens produced for
-/// some text; generations built by another version are refused by the server.
-pub const ANALYZER_VERSION: &str = "zh-jieba-1";
+/// some text, or `heads` changes which words name a title's product;
+/// generations built by another version are refused by the server.
+pub const ANALYZER_VERSION: &str = "zh-jieba-1-heads-1";
 
 /// Tokenizer name of the index-mode analyzer in tantivy's registry.
 pub const INDEX_TOKENIZER: &str = "zh_index";

@@ -107,7 +107,7 @@ pub struct Tiers {
 pub(crate) struct PlanWeights {
     /// The dropped words, each with its index in the plan.
     dropped: Vec<(usize, Box<dyn Weight>)>,
-    /// Every word, each with its index in the plan (for `explain`).
+    /// Every word, in plan order (for `explain`).
     all_words: Vec<Box<dyn Weight>>,
     product: Option<(usize, Box<dyn Weight>)>,
     neighbours: Vec<Box<dyn Weight>>,
@@ -367,7 +367,8 @@ impl Collector for RelevanceCollector<'_> {
             config: self.config.clone(),
             segment,
             keep: self.keep.max(1),
-            heap: BinaryHeap::with_capacity(self.keep.max(1) + 1),
+            // `keep` comes from the request: grow past a page only when used.
+            heap: BinaryHeap::with_capacity(self.keep.clamp(1, 1_024)),
             total: 0,
         })
     }

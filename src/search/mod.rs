@@ -94,7 +94,8 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// How the query was rewritten, when it was.
     pub converted: Option<QueryConversion>,
-    /// Documents matching the words that were kept.
+    /// Documents matching every word kept; in any-word mode (no word kept),
+    /// the documents the retrieving words hold.
     pub total: usize,
     /// The requested page of hits, best first.
     pub hits: Vec<Hit>,
@@ -132,7 +133,7 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         total: 0,
         hits: Vec::new(),
     };
-    if plan.present_words().is_empty() {
+    if plan.present_words().is_empty() || request.limit == 0 {
         return Ok(results);
     }
     let weights = PlanWeights::new(context, &plan)?;
@@ -141,11 +142,16 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         weights: &weights,
         plan: &plan,
         config: context.config,
-        keep: request.offset + request.limit.max(1),
+        keep: request.offset.saturating_add(request.limit),
     };
     let collected = context.searcher.search(retrieval.as_ref(), &collector)?;
     results.total = collected.total;
-    for (key, address) in collected.top.into_iter().skip(request.offset) {
+    for (key, address) in collected
+        .top
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+    {
         let tiers = if request.explain {
             Some(collector::explain_tiers(context, &weights, &plan, address)?)
         } else {
@@ -188,22 +194,22 @@ mod tests {
     /// A product of an in-RAM test index: (id, title, sales, followers).
     type TestProduct<'a> = (&'a str, &'a str, u64, u64);
 
-    fn analyzer() -> &'static Analyzer {
-        static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
-        ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
-    }
-
-    /// A product with only an id and a title.
-    fn product(id: &str, title: &str) -> Product {
+    /// A product sold by no anchor.
+    fn product(id: &str, title: &str, category: Option<&str>) -> Product {
         Product {
             product_id: id.to_string(),
             title: title.to_string(),
             brand: None,
-            category: None,
+            category: category.map(str::to_string),
             price_cents: None,
             sales: 0,
             anchor_ids: Vec::new(),
         }
+    }
+
+    fn analyzer() -> &'static Analyzer {
+        static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+        ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
     }
 
     /// Indexes `products` in RAM as a build would; a product with followers
@@ -224,7 +230,7 @@ mod tests {
             catalog.products.push(Product {
                 sales,
                 anchor_ids,
-                ..product(id, title)
+                ..product(id, title, None)
             });
         }
         index_in_ram(&catalog, analyzer()).unwrap()
@@ -263,18 +269,17 @@ mod tests {
         run(&index_products(products), query, explain)
     }
 
-    fn ids(results: &SearchResults) -> Vec<&str> {
-        results.hits.iter().map(|hit| hit.id.as_str()).collect()
+    /// The product-word tier of every hit (searched with `explain`).
+    fn product_matches(results: &SearchResults) -> Vec<ProductMatch> {
+        results
+            .hits
+            .iter()
+            .map(|hit| hit.explain.as_ref().unwrap().tiers.product_match)
+            .collect()
     }
 
-    /// The product-word tier of the hit at `index` (explained results only).
-    fn product_tier(results: &SearchResults, index: usize) -> ProductMatch {
-        results.hits[index]
-            .explain
-            .as_ref()
-            .expect("an explained hit")
-            .tiers
-            .product_match
+    fn ids(results: &SearchResults) -> Vec<&str> {
+        results.hits.iter().map(|hit| hit.id.as_str()).collect()
     }
 
     #[test]
@@ -366,8 +371,7 @@ mod tests {
         assert_eq!(results.hits[0].id, "p1");
         // Of the partial hits, the one holding the product word first.
         assert_eq!(ids(&results)[1..], ["p3", "p2"]);
-        let tier = |index: usize| product_tier(&results, index);
-        assert_eq!(tier(2), ProductMatch::Absent);
+        assert_eq!(product_matches(&results)[2], ProductMatch::Absent);
     }
 
     #[test]
@@ -378,9 +382,10 @@ mod tests {
         ];
         let results = search_products(&products, "口红", true);
         assert_eq!(ids(&results), ["lipstick", "cream"]);
-        let tier = |index: usize| product_tier(&results, index);
-        assert_eq!(tier(0), ProductMatch::Product);
-        assert_eq!(tier(1), ProductMatch::Mention);
+        assert_eq!(
+            product_matches(&results)[..2],
+            [ProductMatch::Product, ProductMatch::Mention]
+        );
     }
 
     #[test]
@@ -394,17 +399,25 @@ mod tests {
             ),
             ("gift-only", "夏季新款碎花长款 送连衣裙腰带", None),
         ] {
-            catalog.products.push(Product {
-                category: category.map(str::to_string),
-                ..product(id, title)
-            });
+            catalog.products.push(product(id, title, category));
         }
+        catalog
+            .products
+            .push(product("case", "iPhone15 手机壳", Some("手机配件")));
         let index = index_in_ram(&catalog, analyzer()).unwrap();
         let results = run(&index, "连衣裙", true);
         assert_eq!(ids(&results), ["in-category", "gift-only"]);
-        let tier = |index: usize| product_tier(&results, index);
-        assert_eq!(tier(0), ProductMatch::Product);
-        assert_eq!(tier(1), ProductMatch::Mention);
+        // A category naming a part (手机配件) does not make the part a phone.
+        let phones = run(&index, "手机", true);
+        assert_eq!(
+            product_matches(&phones)[0],
+            ProductMatch::Mention,
+            "{phones:?}"
+        );
+        assert_eq!(
+            product_matches(&results)[..2],
+            [ProductMatch::Product, ProductMatch::Mention]
+        );
     }
 
     #[test]
@@ -446,6 +459,62 @@ mod tests {
         assert_eq!(proximity("together"), 1);
         assert_eq!(proximity("apart"), 0);
         assert_eq!(results.hits[0].id, "together");
+    }
+
+    #[test]
+    fn a_limit_of_zero_returns_no_hit_and_a_huge_offset_does_not_overflow() {
+        let index = index_products(&[("p1", "碎花连衣裙", 0, 0), ("p2", "连衣裙", 0, 0)]);
+        let searcher = index.reader().unwrap().searcher();
+        let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+        let context = SearchContext {
+            searcher: &searcher,
+            fields: &fields,
+            analyzer: analyzer(),
+            config: &RankingConfig::default(),
+            suggest: None,
+        };
+        let request = |limit, offset| SearchRequest {
+            query: "连衣裙".into(),
+            doc_type: None,
+            limit,
+            offset,
+            explain: false,
+        };
+        assert!(search(&context, &request(0, 0)).unwrap().hits.is_empty());
+        assert!(search(&context, &request(5, usize::MAX))
+            .unwrap()
+            .hits
+            .is_empty());
+        assert_eq!(search(&context, &request(1, 1)).unwrap().hits.len(), 1);
+    }
+
+    #[test]
+    fn the_any_word_fallback_never_empties_a_page_of_the_wanted_type() {
+        // 连衣裙 is common among anchors but held by only three products; the
+        // product search for 碎花连衣裙 must still find them.
+        let mut catalog = Catalog::default();
+        for number in 0..1_100 {
+            catalog.anchors.push(Anchor {
+                anchor_id: format!("a{number}"),
+                name: format!("连衣裙旗舰{number}"),
+                followers: 1,
+            });
+        }
+        for number in 0..5 {
+            catalog.anchors.push(Anchor {
+                anchor_id: format!("b{number}"),
+                name: format!("碎花小店{number}"),
+                followers: 1,
+            });
+        }
+        for number in 0..3 {
+            catalog
+                .products
+                .push(product(&format!("p{number}"), "夏季长款连衣裙", None));
+        }
+        let index = index_in_ram(&catalog, analyzer()).unwrap();
+        let results = run(&index, "碎花连衣裙", false);
+        assert_eq!(results.hits.len(), 3, "{results:?}");
     }
 
     #[test]

@@ -13,9 +13,10 @@ use crate::error::Result;
 use crate::schema::DocType;
 use crate::text::is_han;
 
-/// How much more a guessed product word weighs than its IDF alone when
-/// relaxation chooses what to drop.
-const GUESSED_PRODUCT_WEIGHT: f32 = 1.0;
+/// Words of a query that take part in a search: the rarest ones and the
+/// product word when a query has more (every word costs a scorer per
+/// document it might match).
+const MAX_QUERY_WORDS: usize = 16;
 
 /// With no word required, words held by more than this share of the
 /// documents only count for hits that other words retrieved.
@@ -33,8 +34,9 @@ pub enum WordRole {
     /// The word naming what is bought (钱包 in 真皮钱包), a word the
     /// dictionaries know as a product: dropped last.
     Product,
-    /// The product word guessed as the last plain noun of the query (节气门
-    /// in 节气门总成 is not known to name a product): rare words outrank it.
+    /// The product word guessed as the last plain noun of the query (总成 in
+    /// 节气门总成 is not known to name a product): it sets the product-word
+    /// tier, but relaxation drops it by IDF like any other word.
     GuessedProduct,
     /// A brand or another word the product must have.
     Attribute,
@@ -71,6 +73,8 @@ pub struct QueryPlan {
     pub required: Vec<usize>,
     /// Indexes of the words dropped by relaxation, in the order dropped.
     pub dropped: Vec<usize>,
+    /// When no word is required: the words whose documents are retrieved.
+    pub any_word: Vec<usize>,
 }
 
 impl QueryPlan {
@@ -119,6 +123,9 @@ impl QueryPlan {
                 document_frequency,
             });
         }
+        if words.len() > MAX_QUERY_WORDS {
+            words = rarest_words(context, words);
+        }
         let product_word = product_word(context, &words);
         if let Some(product) = product_word {
             words[product].role = if names_product(context, &words[product]) {
@@ -130,6 +137,7 @@ impl QueryPlan {
         let mut plan = QueryPlan {
             required: (0..words.len()).collect(),
             dropped: Vec::new(),
+            any_word: Vec::new(),
             words,
             product_word,
         };
@@ -142,9 +150,10 @@ impl QueryPlan {
         self.words.iter().any(|word| word.document_frequency > 0)
     }
 
-    /// Drops words that match nothing, then the least important words one by
-    /// one, while fewer than `relax_min_hits` documents match every
-    /// required word and more than one word is left.
+    /// Drops words that match nothing, then the least important words, as
+    /// few as needed for `relax_min_hits` documents to match every word
+    /// kept (one word at the least); then, when the most important word alone
+    /// finds too few, any word retrieves (see [`QueryPlan::any_word`]).
     fn relax(&mut self, context: &SearchContext<'_>, doc_type: Option<DocType>) -> Result<()> {
         let absent: Vec<usize> = self
             .required
@@ -156,63 +165,84 @@ impl QueryPlan {
             self.drop_word(word);
         }
         let wanted = context.config.relax_min_hits;
-        while self.required.len() > 1 {
-            let query = required_query(context, self, doc_type);
-            if matches_at_least(context.searcher, query.as_ref(), wanted)? {
-                break;
+        // Least important first; of equal importance the earlier word (the
+        // head of a Chinese noun phrase comes last).
+        let mut order = self.required.clone();
+        order.sort_by(|&left, &right| {
+            self.importance(left)
+                .total_cmp(&self.importance(right))
+                .then(left.cmp(&right))
+        });
+        // Dropping more words never matches fewer documents, so the fewest
+        // drops that reach `wanted` are found by bisection: a long query
+        // costs a few counts, not one per word.
+        let enough = |plan: &mut QueryPlan, dropped: usize| -> Result<bool> {
+            plan.required = order[dropped..].to_vec();
+            plan.required.sort_unstable();
+            let query = required_query(context, plan, doc_type);
+            matches_at_least(context.searcher, query.as_ref(), wanted)
+        };
+        let (mut low, mut high) = (0, order.len().saturating_sub(1));
+        if !order.is_empty() && !enough(self, 0)? {
+            // `low` drops are too few, `high` drops (one word left) may do.
+            while high - low > 1 {
+                let middle = (low + high) / 2;
+                if enough(self, middle)? {
+                    high = middle;
+                } else {
+                    low = middle;
+                }
             }
-            let least = *self
-                .required
-                .iter()
-                .min_by(|&&left, &&right| {
-                    self.importance(left)
-                        .total_cmp(&self.importance(right))
-                        // Of equal importance, drop the earlier word: the
-                        // head of a Chinese noun phrase comes last.
-                        .then(left.cmp(&right))
-                })
-                .expect("more than one word is required");
-            self.drop_word(least);
-        }
-        // Even the most important word alone finds too few: any word will
-        // do, those matching more words (and the product word) first.
-        if let [last] = self.required[..] {
-            let others_match = self
-                .words
-                .iter()
-                .enumerate()
-                .any(|(index, word)| index != last && word.document_frequency > 0);
-            let query = required_query(context, self, doc_type);
-            if others_match && !matches_at_least(context.searcher, query.as_ref(), wanted)? {
-                self.drop_word(last);
+            let last_only_enough = enough(self, high)?;
+            for &word in &order[..high] {
+                self.dropped.push(word);
             }
+            self.required = order[high..].to_vec();
+            self.required.sort_unstable();
+            if !last_only_enough {
+                self.retrieve_any_word(context, doc_type)?;
+            }
+        } else {
+            self.required = order;
+            self.required.sort_unstable();
         }
         Ok(())
     }
 
-    /// The words whose documents are retrieved when no word is required:
-    /// the present words held by at most `ANY_WORD_MAX_SHARE` of the
-    /// documents (or `ANY_WORD_MIN_LIMIT`) (a hit of a common word alone is a poor hit, and merging its
-    /// long posting list is what makes such a search slow); the most
-    /// important present word when every one is common. Documents retrieved
-    /// still count every word they match.
-    pub fn any_word_retrieval(&self, total_documents: u64) -> Vec<usize> {
+    /// Even the most important word alone finds too few documents: any word
+    /// retrieves. Common words (held by more than [`ANY_WORD_MAX_SHARE`] of
+    /// the documents and more than [`ANY_WORD_MIN_LIMIT`]) only count for
+    /// documents other words retrieve, since merging their long posting
+    /// lists is what makes such a search slow and a hit of a common word
+    /// alone is a poor hit; the most important word always retrieves, and
+    /// when the chosen words find nothing of the wanted type, every present
+    /// word does.
+    fn retrieve_any_word(
+        &mut self,
+        context: &SearchContext<'_>,
+        doc_type: Option<DocType>,
+    ) -> Result<()> {
+        let [last] = self.required[..] else {
+            return Ok(());
+        };
+        let present = self.present_words();
+        if present.len() < 2 {
+            return Ok(());
+        }
+        self.drop_word(last);
+        let total_documents = context.searcher.num_docs();
         let limit =
             ((total_documents as f64 * ANY_WORD_MAX_SHARE).ceil() as u64).max(ANY_WORD_MIN_LIMIT);
-        let present = self.present_words();
-        let rare: Vec<usize> = present
+        self.any_word = present
             .iter()
             .copied()
-            .filter(|&word| self.words[word].document_frequency <= limit)
+            .filter(|&word| word == last || self.words[word].document_frequency <= limit)
             .collect();
-        if !rare.is_empty() {
-            return rare;
+        let query = required_query(context, self, doc_type);
+        if !matches_at_least(context.searcher, query.as_ref(), 1)? {
+            self.any_word = present;
         }
-        present
-            .into_iter()
-            .max_by(|&left, &right| self.importance(left).total_cmp(&self.importance(right)))
-            .into_iter()
-            .collect()
+        Ok(())
     }
 
     /// Indexes of the words that can match (some document holds them).
@@ -227,14 +257,13 @@ impl QueryPlan {
         self.dropped.push(word);
     }
 
-    /// How much a hit needs the word: its IDF, the product word far above
-    /// every other.
+    /// How much a hit needs the word: its IDF, a dictionary product word far
+    /// above every other.
     fn importance(&self, word: usize) -> f32 {
         let word = &self.words[word];
         match word.role {
             WordRole::Product => 1_000.0 + word.idf,
-            WordRole::GuessedProduct => GUESSED_PRODUCT_WEIGHT * word.idf,
-            WordRole::Attribute => word.idf,
+            WordRole::GuessedProduct | WordRole::Attribute => word.idf,
         }
     }
 
@@ -275,6 +304,26 @@ fn join_single_characters(context: &SearchContext<'_>, tokens: Vec<String>) -> R
         index += taken;
     }
     Ok(joined)
+}
+
+/// The [`MAX_QUERY_WORDS`] words of `words` to search with: the product
+/// word and the rarest others, in query order.
+fn rarest_words(context: &SearchContext<'_>, words: Vec<QueryWord>) -> Vec<QueryWord> {
+    let product = product_word(context, &words);
+    let mut by_rarity: Vec<usize> = (0..words.len())
+        .filter(|&word| Some(word) != product)
+        .collect();
+    by_rarity.sort_by(|&left, &right| words[right].idf.total_cmp(&words[left].idf));
+    let mut kept: Vec<usize> = by_rarity
+        .into_iter()
+        .take(MAX_QUERY_WORDS - usize::from(product.is_some()))
+        .chain(product)
+        .collect();
+    kept.sort_unstable();
+    let mut words: Vec<Option<QueryWord>> = words.into_iter().map(Some).collect();
+    kept.into_iter()
+        .filter_map(|word| words[word].take())
+        .collect()
 }
 
 /// Whether at least `wanted` live documents match `query`: stops counting

@@ -83,8 +83,9 @@ pub(crate) fn required_query(
 ) -> Box<dyn Query> {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = if plan.required.is_empty() {
         let any_word: Vec<(Occur, Box<dyn Query>)> = plan
-            .any_word_retrieval(context.searcher.num_docs())
-            .into_iter()
+            .any_word
+            .iter()
+            .copied()
             .map(|word| (Occur::Should, word_query(context, &plan.words[word])))
             .collect();
         vec![(Occur::Must, Box::new(BooleanQuery::new(any_word)))]
@@ -108,8 +109,8 @@ pub(crate) fn required_query(
     Box::new(BooleanQuery::new(clauses))
 }
 
-/// The word, or the last word of a variant, among the title's heads or in
-/// the product's category (category intent, where the catalog has them).
+/// The word, or the last word of a variant, among the heads of the title
+/// (and of the product's category, where the catalog has one).
 pub(crate) fn head_query(context: &SearchContext<'_>, word: &QueryWord) -> Box<dyn Query> {
     let fields = context.fields;
     let clauses: Vec<(Occur, Box<dyn Query>)> = word
@@ -118,23 +119,25 @@ pub(crate) fn head_query(context: &SearchContext<'_>, word: &QueryWord) -> Box<d
         // The head of a variant of several words is its last word (小米 手环
         // sells a 手环).
         .filter_map(|variant| variant.last())
-        .flat_map(|head| {
-            [fields.title_heads, fields.category]
-                .into_iter()
-                .filter_map(move |field| tokens_query(field, std::slice::from_ref(head)))
-        })
+        .filter_map(|head| tokens_query(fields.title_heads, std::slice::from_ref(head)))
         .map(|query| (Occur::Should, query))
         .collect();
     Box::new(BooleanQuery::new(clauses))
 }
 
 /// Neighbouring query words side by side, in order, in the title: one
-/// phrase per pair, as typed.
+/// phrase per pair of words the catalog holds (a word no document holds
+/// does not break its neighbours apart), as typed.
 pub(crate) fn neighbour_queries(
     context: &SearchContext<'_>,
     plan: &QueryPlan,
 ) -> Vec<Box<dyn Query>> {
-    plan.words
+    let present: Vec<&QueryWord> = plan
+        .words
+        .iter()
+        .filter(|word| word.document_frequency > 0)
+        .collect();
+    present
         .windows(2)
         .filter_map(|pair| {
             let mut tokens = pair[0].variants[0].clone();

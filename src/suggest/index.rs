@@ -658,14 +658,24 @@ impl SuggestIndex {
     }
 
     /// Where `term` stands for every prefix a user could type on the way to it.
+    /// A term given in pinyin or initials (lianyiqun, lyq) that is not itself
+    /// a candidate stands for the candidate it spells.
     pub fn probe(&self, term: &str) -> Probe {
-        let normalized = crate::text::normalize(term);
+        let typed_term = crate::text::normalize(term);
+        let (normalized, spelled_as) = match self.find(&typed_term) {
+            Some(_) => (typed_term, None),
+            None => match self.candidate_spelled_by(&typed_term) {
+                Some(text) => (text, Some(typed_term)),
+                None => (typed_term, None),
+            },
+        };
         let found = self.find(&normalized);
         let mut typed: Vec<(String, &'static str)> = Vec::new();
         let mut end = 0;
         for c in normalized.chars() {
             end += c.len_utf8();
-            typed.push((normalized[..end].to_string(), "hanzi"));
+            let prefix = &normalized[..end];
+            typed.push((prefix.to_string(), literal_kind(prefix)));
         }
         if normalized.chars().any(crate::text::is_han) {
             typed.extend(
@@ -706,9 +716,36 @@ impl SuggestIndex {
             .collect();
         Probe {
             term: normalized,
+            spelled_as,
             candidate: found.map(|(_, candidate)| candidate.clone()),
             prefixes,
         }
+    }
+
+    /// The most popular candidate whose whole full pinyin or whole initials
+    /// (of any reading) is `latin`; a mere prefix of one does not count.
+    fn candidate_spelled_by(&self, latin: &str) -> Option<String> {
+        if latin.is_empty()
+            || !latin
+                .chars()
+                .all(|c| c.is_ascii_alphabetic() || c == ' ' || c == '\'')
+        {
+            return None;
+        }
+        let spelled = compact_pinyin(latin);
+        self.suggest(latin, 20)
+            .into_iter()
+            .filter(|suggestion| {
+                matches!(
+                    suggestion.match_kind,
+                    MatchKind::Pinyin | MatchKind::Initials
+                )
+            })
+            .find(|suggestion| {
+                let (full, initials) = pinyin_keys(&suggestion.text);
+                full.iter().chain(&initials).any(|key| *key == spelled)
+            })
+            .map(|suggestion| suggestion.text)
     }
 
     /// The match kind `text` would get for `prefix`.
@@ -729,12 +766,26 @@ impl SuggestIndex {
     }
 }
 
+/// How a prefix of the term as written was typed: its own characters.
+fn literal_kind(prefix: &str) -> &'static str {
+    let han = prefix.chars().filter(|&c| crate::text::is_han(c)).count();
+    match han {
+        0 => "latin",
+        all if all == prefix.chars().count() => "hanzi",
+        _ => "mixed",
+    }
+}
+
 /// The probe of one term.
 #[derive(Debug, Clone, serde::Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Probe {
-    /// The term probed.
+    /// The candidate studied: what was asked, normalised, or the candidate
+    /// its pinyin or initials spell.
     pub term: String,
+    /// The pinyin or initials asked for when `term` is the candidate they spell.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spelled_as: Option<String>,
     /// The candidate with its score and components; None when it is not one.
     pub candidate: Option<Candidate>,
     /// Every prefix a user could type on the way to it.
@@ -747,7 +798,9 @@ pub struct Probe {
 pub struct ProbePrefix {
     /// The prefix as typed.
     pub prefix: String,
-    /// hanzi, pinyin or initials.
+    /// `hanzi` (Han characters only), `latin` (letters and digits as
+    /// written, like a brand), `mixed` (both, as written), `pinyin` or
+    /// `initials` (a Han term's readings).
     pub typed_as: &'static str,
     /// 1-based rank in the top 10, or None.
     pub rank: Option<usize>,

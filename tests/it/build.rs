@@ -91,7 +91,7 @@ fn old_generations_beyond_keep_are_removed_and_rollback_goes_back_one() {
     assert_eq!(root.current().unwrap().as_deref(), Some(built[2].as_str()));
     root.rollback(&lock).unwrap();
     assert!(
-        matches!(root.rollback(&lock), Err(Error::Generation { .. })),
+        matches!(root.rollback(&lock), Err(Error::NoOlderGeneration { .. })),
         "nothing older than the oldest"
     );
 }

@@ -1,6 +1,7 @@
 //! Query server tests: routes through `app(state)` with `oneshot`, and the
 //! real binary on a loopback socket.
 
+mod cli;
 mod end_to_end;
 mod routes;
 mod suggest;

@@ -231,6 +231,10 @@ async fn readyz_and_metrics_report_the_generation() {
     let ready = get(&state, "/readyz").await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.json["documents"]["product"], 360);
+    for field in ["created_at", "loaded_at"] {
+        let value = ready.json[field].as_str().unwrap_or_default();
+        assert!(looks_like_rfc3339(value), "{field}: {}", ready.json);
+    }
     get(&state, "/v1/search?q=a&limit=0").await;
     get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
     let metrics = get(&state, "/metrics").await.text;
@@ -350,6 +354,8 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
         "the old generation stays served"
     );
     assert_eq!(ready["last_refused"]["generation"], third.as_str());
+    let refused_at = ready["last_refused"]["at"].as_str().unwrap_or_default();
+    assert!(looks_like_rfc3339(refused_at), "{ready}");
     assert!(
         ready["last_refused"]["reason"]
             .as_str()
@@ -427,7 +433,7 @@ async fn the_console_is_served_static_and_never_reflects_input() {
         .to_str()
         .unwrap()
         .contains("script-src 'self'"));
-    assert!(page.text.contains("<label for=\"q\">"));
+    assert!(page.text.contains("<label for=\"q\""));
     assert!(
         !page.text.contains("alert(1)"),
         "request input reflected into the page"
@@ -614,4 +620,26 @@ async fn not_ready_answers_say_when_to_retry_and_hold_no_absolute_path() {
         "{message}"
     );
     assert!(!message.contains("Os {"), "debug text: {message}");
+}
+
+/// `2026-11-28T07:01:02.123Z` or `…+08:00`: the shape of RFC 3339 times.
+fn looks_like_rfc3339(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10)
+        && bytes.get(10) == Some(&b'T')
+        && digits(11..13)
+        && bytes.get(13) == Some(&b':')
+        && digits(14..16)
+        && bytes.get(16) == Some(&b':')
+        && digits(17..19)
+        && (text.ends_with('Z') || bytes.get(text.len().wrapping_sub(6)) == Some(&b'+'))
 }

@@ -212,3 +212,32 @@ async fn probe_ranks_agree_with_suggest() {
             > 0
     );
 }
+
+#[tokio::test]
+async fn probing_a_pinyin_spelling_studies_the_candidate_it_spells() {
+    let (_root, state) = fixture_state().await;
+    for spelling in ["lianyiqun", "LianYiQun", "lyq"] {
+        let answer = get(&state, &format!("/v1/suggest/probe?term={spelling}")).await;
+        let probe = &answer.json;
+        assert_eq!(probe["term"], "连衣裙", "{spelling}: {probe}");
+        assert_eq!(probe["spelled_as"], spelling.to_lowercase(), "{probe}");
+        assert!(!probe["candidate"].is_null(), "{probe}");
+        for prefix in probe["prefixes"].as_array().unwrap() {
+            let text = prefix["prefix"].as_str().unwrap();
+            let typed_as = prefix["typed_as"].as_str().unwrap();
+            let expected = if text.is_ascii() {
+                typed_as == "pinyin" || typed_as == "initials"
+            } else {
+                typed_as == "hanzi"
+            };
+            assert!(expected, "{text} typed as {typed_as}");
+        }
+    }
+    // An unfinished spelling spells no candidate: studied as written.
+    let unfinished = get(&state, "/v1/suggest/probe?term=lianyiq").await.json;
+    assert_eq!(unfinished["term"], "lianyiq");
+    assert!(unfinished.get("spelled_as").is_none(), "{unfinished}");
+    for prefix in unfinished["prefixes"].as_array().unwrap() {
+        assert_eq!(prefix["typed_as"], "latin", "{unfinished}");
+    }
+}
