@@ -94,10 +94,7 @@ pub enum ConfigError {
     #[error("bad config {path}: {message}")]
     Parse { path: String, message: String },
     #[error("invalid setting {setting}: {reason}")]
-    Invalid {
-        setting: &'static str,
-        reason: String,
-    },
+    Invalid { setting: String, reason: String },
 }
 
 impl ServerConfig {
@@ -127,7 +124,7 @@ impl ServerConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |setting: &'static str, reason: &str| {
             Err(ConfigError::Invalid {
-                setting,
+                setting: setting.to_string(),
                 reason: reason.to_string(),
             })
         };
@@ -158,7 +155,7 @@ impl ServerConfig {
                 let usable = limit.saturating_sub(RESERVED_FILE_DESCRIPTORS);
                 if max_connections as u64 > usable {
                     return Err(ConfigError::Invalid {
-                        setting: "server.max_connections",
+                        setting: "server.max_connections".to_string(),
                         reason: format!(
                             "must be at most {usable}: the file-descriptor limit is {limit} and {RESERVED_FILE_DESCRIPTORS} are kept for index files, CURRENT and logs"
                         ),
@@ -177,34 +174,18 @@ impl ServerConfig {
         {
             return invalid("server.admin_token", "must be at least 16 characters");
         }
-        let ranking = &self.ranking;
-        let weights = [
-            ("ranking.*_boost", ranking.title_boost),
-            ("ranking.*_boost", ranking.title_words_boost),
-            ("ranking.*_boost", ranking.brand_boost),
-            ("ranking.*_boost", ranking.anchor_name_boost),
-            ("ranking.*_boost", ranking.category_boost),
-            ("ranking.*_weight", ranking.sales_weight),
-            ("ranking.*_weight", ranking.followers_weight),
-            ("ranking.*_weight", ranking.likes_weight),
-            ("ranking.live_boost", ranking.live_boost),
-        ];
-        for (setting, value) in weights {
-            if !(value.is_finite() && value >= 0.0) {
-                return invalid(
-                    setting,
-                    "weights and boosts must be finite and not negative",
-                );
-            }
-        }
-        for (setting, pivot) in [
-            ("ranking.sales_pivot", ranking.sales_pivot),
-            ("ranking.followers_pivot", ranking.followers_pivot),
-            ("ranking.likes_pivot", ranking.likes_pivot),
-        ] {
-            if !(pivot.is_finite() && pivot > 0.0) {
-                return invalid(setting, "pivots must be positive");
-            }
+        // The ranking section checks itself, naming the key (`ranking.…`).
+        if let Err(error) = self.ranking.validate() {
+            return Err(match error {
+                livesearch::Error::InvalidOption { option, reason } => ConfigError::Invalid {
+                    setting: option,
+                    reason,
+                },
+                other => ConfigError::Invalid {
+                    setting: "ranking".to_string(),
+                    reason: other.to_string(),
+                },
+            });
         }
         Ok(())
     }
