@@ -30,7 +30,7 @@ use tantivy::query::{EnableScoring, Scorer, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use super::config::{RankingConfig, Signals};
-use super::plan::QueryPlan;
+use super::plan::{QueryPlan, QueryWord};
 use super::query::{head_query, neighbour_queries, word_query};
 use super::SearchContext;
 use crate::error::Result;
@@ -107,19 +107,23 @@ pub struct Tiers {
 pub(crate) struct PlanWeights {
     /// The dropped words, each with its index in the plan.
     dropped: Vec<(usize, Box<dyn Weight>)>,
-    /// Every word, in plan order (for `explain`).
+    /// Every word, in plan order; made only for `explain`.
     all_words: Vec<Box<dyn Weight>>,
     product: Option<(usize, Box<dyn Weight>)>,
     neighbours: Vec<Box<dyn Weight>>,
 }
 
 impl PlanWeights {
-    pub(crate) fn new(context: &SearchContext<'_>, plan: &QueryPlan) -> Result<Self> {
+    pub(crate) fn new(
+        context: &SearchContext<'_>,
+        plan: &QueryPlan,
+        explain: bool,
+    ) -> Result<Self> {
         let searcher = context.searcher;
         let scored = EnableScoring::enabled_from_searcher(searcher);
         let unscored = EnableScoring::disabled_from_searcher(searcher);
-        let all_words = plan
-            .words
+        let explained_words: &[QueryWord] = if explain { &plan.words } else { &[] };
+        let all_words = explained_words
             .iter()
             .map(|word| word_query(context, word).weight(scored))
             .collect::<tantivy::Result<Vec<_>>>()?;

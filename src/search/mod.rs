@@ -136,7 +136,7 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
     if plan.present_words().is_empty() || request.limit == 0 {
         return Ok(results);
     }
-    let weights = PlanWeights::new(context, &plan)?;
+    let weights = PlanWeights::new(context, &plan, request.explain)?;
     let retrieval = query::required_query(context, &plan, request.doc_type);
     let collector = RelevanceCollector {
         weights: &weights,
