@@ -51,6 +51,50 @@ pub struct Limits {
     pub max_suggest_limit: usize,
 }
 
+impl Limits {
+    /// Checks every limit, naming the exact key of the first one out of range.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let max_suggest = livesearch::suggest::index::MAX_LIMIT;
+        let checks = [
+            (
+                "limits.max_query_chars",
+                self.max_query_chars,
+                1,
+                usize::MAX,
+            ),
+            ("limits.max_limit", self.max_limit, 1, usize::MAX),
+            (
+                "limits.max_suggest_query_chars",
+                self.max_suggest_query_chars,
+                1,
+                usize::MAX,
+            ),
+            // The suggestion index keeps at most this many ids per prefix.
+            (
+                "limits.max_suggest_limit",
+                self.max_suggest_limit,
+                1,
+                max_suggest,
+            ),
+        ];
+        for (setting, value, low, high) in checks {
+            if value < low {
+                return Err(ConfigError::Invalid {
+                    setting: setting.to_string(),
+                    reason: format!("must be at least {low}, got {value}"),
+                });
+            }
+            if value > high {
+                return Err(ConfigError::Invalid {
+                    setting: setting.to_string(),
+                    reason: format!("must be at most {high} (what the suggestion index keeps per prefix), got {value}"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
@@ -163,9 +207,7 @@ impl ServerConfig {
                 }
             }
         }
-        if self.limits.max_limit == 0 || self.limits.max_suggest_limit == 0 {
-            return invalid("limits.max_limit", "limits must be at least 1");
-        }
+        self.limits.validate()?;
         if self
             .server
             .admin_token
@@ -223,6 +265,30 @@ impl ServerConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_limit_is_checked_by_its_own_key() {
+        for (toml, key) in [
+            ("[limits]\nmax_limit = 0\n", "limits.max_limit"),
+            (
+                "[limits]\nmax_suggest_limit = 0\n",
+                "limits.max_suggest_limit",
+            ),
+            (
+                "[limits]\nmax_suggest_limit = 21\n",
+                "limits.max_suggest_limit",
+            ),
+            ("[limits]\nmax_query_chars = 0\n", "limits.max_query_chars"),
+            (
+                "[limits]\nmax_suggest_query_chars = 0\n",
+                "limits.max_suggest_query_chars",
+            ),
+        ] {
+            let message = ServerConfig::from_toml(toml).unwrap_err().to_string();
+            assert!(message.contains(key), "{toml}: {message}");
+        }
+        assert!(ServerConfig::from_toml("[limits]\nmax_suggest_limit = 20\n").is_ok());
+    }
 
     #[test]
     fn empty_file_gives_defaults() {
