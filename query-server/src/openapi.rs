@@ -19,14 +19,14 @@ use crate::config::Limits;
         description = "Search and drop-down suggestions (下拉联想词) of a live-commerce catalog."
     ),
     paths(
-        crate::routes::search_handler,
-        crate::routes::suggest_handler,
-        crate::routes::probe_handler,
-        crate::routes::healthz,
-        crate::routes::readyz,
-        crate::routes::metrics,
-        crate::routes::openapi_document,
-        crate::routes::admin_reload,
+        crate::routes::search::search_handler,
+        crate::routes::suggest::suggest_handler,
+        crate::routes::suggest::probe_handler,
+        crate::routes::ops::healthz,
+        crate::routes::ops::readyz,
+        crate::routes::ops::metrics,
+        crate::routes::ops::openapi_document,
+        crate::routes::admin::admin_reload,
     ),
     modifiers(&BearerToken),
     tags(

@@ -10,7 +10,6 @@ use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
 use query_server::config::ServerConfig;
 use query_server::connections::{self, ConnectionLimits};
-use query_server::routes::{shutdown_signal, SHUTDOWN_GRACE};
 use query_server::state::ReloadOutcome;
 use query_server::{app, AppState};
 
@@ -152,3 +151,29 @@ async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> any
     tracing::info!("stopped");
     Ok(())
 }
+
+/// Waits for SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// How long graceful shutdown waits for requests in flight.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);

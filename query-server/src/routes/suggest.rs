@@ -1,0 +1,113 @@
+//! `/v1/suggest` and `/v1/suggest/probe`: thin over the suggestion index.
+
+use axum::extract::{RawQuery, State};
+use axum::Json;
+use serde::Serialize;
+
+use super::serving_generation;
+use crate::error::{ApiError, ErrorBody};
+use crate::params::Params;
+use crate::state::AppState;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct SuggestResponse {
+    query: String,
+    generation: String,
+    suggestions: Vec<livesearch::suggest::Suggestion>,
+}
+
+/// Reads a suggestion prefix or term: may be empty, bounded in length.
+pub(super) fn suggest_text(
+    params: &Params,
+    name: &str,
+    max_chars: usize,
+) -> Result<String, ApiError> {
+    let text = params.get(name).unwrap_or("").to_string();
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(ApiError::invalid(
+            name,
+            format!("has {chars} characters, over the limit of {max_chars}"),
+        ));
+    }
+    Ok(text)
+}
+
+/// The suggestion lookup is a few microseconds of work: it runs on the
+/// async runtime, unlike search.
+#[utoipa::path(get, path = "/v1/suggest", tag = "suggest",
+    params(
+        ("q" = Option<String>, Query, description = "the prefix typed so far: hanzi, full pinyin, initials or mixed (连yi); empty gives the hot list"),
+        ("limit" = Option<u32>, Query, description = "suggestions to return (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "suggestions, best first, no repeats", body = SuggestResponse),
+        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
+        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "seconds to wait"))),
+        (status = 504, description = "the request took too long", body = ErrorBody),
+    ))]
+pub(crate) async fn suggest_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SuggestResponse>, ApiError> {
+    let limits = &state.config().limits;
+    let params = Params::parse(raw.as_deref(), SUGGEST_PARAMS)?;
+    let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
+    let limit = params.integer("limit", 10, 1..=limits.max_suggest_limit)?;
+    let generation = serving_generation(&state)?;
+    let suggestions = generation.suggest.suggest(&query, limit);
+    Ok(Json(SuggestResponse {
+        query,
+        generation: generation.id().to_string(),
+        suggestions,
+    }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ProbeResponse {
+    generation: String,
+    #[serde(flatten)]
+    probe: livesearch::suggest::Probe,
+}
+
+/// For SEO staff: where a term ranks for every prefix that leads to it.
+#[utoipa::path(get, path = "/v1/suggest/probe", tag = "suggest",
+    params(("term" = String, Query, description = "the suggestion term to probe (not blank)")),
+    responses(
+        (status = 200, description = "the term's score and its rank under each prefix", body = ProbeResponse),
+        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
+        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
+            headers(("Retry-After" = u32, description = "seconds to wait"))),
+        (status = 504, description = "the request took too long", body = ErrorBody),
+    ))]
+pub(crate) async fn probe_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<ProbeResponse>, ApiError> {
+    let limits = &state.config().limits;
+    let params = Params::parse(raw.as_deref(), PROBE_PARAMS)?;
+    let term = suggest_text(&params, "term", limits.max_suggest_query_chars)?;
+    if term.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "term",
+            "is required and must not be blank",
+        ));
+    }
+    let generation = serving_generation(&state)?;
+    let probed = generation.clone();
+    let probe = tokio::task::spawn_blocking(move || probed.suggest.probe(&term))
+        .await
+        .map_err(ApiError::internal)?;
+    Ok(Json(ProbeResponse {
+        generation: generation.id().to_string(),
+        probe,
+    }))
+}
+
+/// The query parameters of `/v1/suggest`; the OpenAPI document must declare
+/// exactly these (a test checks it).
+pub const SUGGEST_PARAMS: &[&str] = &["q", "limit"];
+
+/// The query parameters of `/v1/suggest/probe` (likewise).
+pub const PROBE_PARAMS: &[&str] = &["term"];
