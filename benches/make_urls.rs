@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use livesearch::suggest::keys::{initials_prefixes, mixed_keys, syllable_prefixes};
-use livesearch::text::{is_han, normalize};
+use livesearch::text::{is_han, normalize, percent_encode};
 
 #[derive(Parser)]
 #[command(about = "Writes search_urls.txt and suggest_urls.txt for oha from a query list")]
@@ -25,17 +25,6 @@ struct Args {
     /// Queries used at most.
     #[arg(long, default_value_t = 20_000)]
     count: usize,
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }
 
 fn main() -> std::io::Result<()> {
@@ -59,7 +48,7 @@ fn main() -> std::io::Result<()> {
             search,
             "{}/v1/search?q={}&limit=10",
             args.base,
-            encode(query)
+            percent_encode(query)
         )?;
         let chars: Vec<char> = query.chars().collect();
         let take = 1 + index % chars.len().min(3);
@@ -89,7 +78,7 @@ fn main() -> std::io::Result<()> {
             suggest,
             "{}/v1/suggest?q={}&limit=10",
             args.base,
-            encode(&typed)
+            percent_encode(&typed)
         )?;
     }
     println!(

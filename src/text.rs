@@ -113,8 +113,37 @@ pub fn is_token_char(c: char) -> bool {
     c.is_alphanumeric() || is_han(c)
 }
 
+/// Percent-encodes `text` for a URL query value: unreserved ASCII as is,
+/// every other byte as `%XX` (one encoder for tests, benches and tools).
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (byte as char).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Writes a whole report to standard output at once; a closed pipe (`| head`)
+/// is not an error, so both binaries' report commands can be piped.
+pub fn write_report(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn percent_encoding_keeps_unreserved_ascii_and_encodes_bytes() {
+        assert_eq!(super::percent_encode("a-b_c.d~1"), "a-b_c.d~1");
+        assert_eq!(super::percent_encode("卫衣 &"), "%E5%8D%AB%E8%A1%A3%20%26");
+    }
+
     use super::*;
 
     #[test]

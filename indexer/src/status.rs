@@ -1,7 +1,6 @@
 //! `indexer status`.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use livesearch::generation::IndexRoot;
@@ -20,9 +19,5 @@ pub fn run(index_root: &Path) -> anyhow::Result<()> {
         root.complete_generations()?.join(", ")
     )?;
     writeln!(out, "{}", serde_json::to_string_pretty(&manifest)?)?;
-    // A closed pipe (`| head`) is not an error.
-    match std::io::stdout().lock().write_all(out.as_bytes()) {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    Ok(livesearch::text::write_report(&out)?)
 }

@@ -46,11 +46,7 @@ pub struct ProbeArgs {
 
 /// Writes the whole report at once; a closed pipe (`| head`) is not an error.
 fn emit(text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    Ok(livesearch::text::write_report(text)?)
 }
 
 fn open(common: &Common) -> anyhow::Result<LoadedGeneration> {

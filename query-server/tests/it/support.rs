@@ -108,12 +108,5 @@ pub async fn get(state: &AppState, uri: &str) -> Answer {
 
 /// Percent-encodes a query value.
 pub fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|byte| match byte {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (byte as char).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
+    livesearch::text::percent_encode(text)
 }
