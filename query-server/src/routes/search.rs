@@ -42,11 +42,14 @@ pub(crate) async fn search_handler(
 ) -> Result<Json<SearchResponse>, ApiError> {
     let limits = &state.config().limits;
     let params = Params::parse(raw.as_deref(), SEARCH_PARAMS)?;
-    let query = params.get("q").unwrap_or("").trim().to_string();
+    let typed = params.get("q").unwrap_or("");
+    // The limit applies to what was sent, as the OpenAPI document says, not
+    // to what is left once surrounding white space (U+0085 too) is trimmed.
+    let chars = typed.chars().count();
+    let query = typed.trim().to_string();
     if query.is_empty() {
         return Err(ApiError::invalid("q", "is required and must not be blank"));
     }
-    let chars = query.chars().count();
     if chars > limits.max_query_chars {
         return Err(ApiError::invalid(
             "q",

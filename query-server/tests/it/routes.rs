@@ -166,6 +166,7 @@ async fn bad_input_gets_400_naming_the_parameter() {
         ("/v1/search?q=", "q"),
         ("/v1/search?q=+++", "q"),
         (&format!("/v1/search?q={long}"), "q"),
+        (&format!("/v1/search?q=a{}", "%C2%85".repeat(300)), "q"),
         ("/v1/search?q=a&limit=0", "limit"),
         ("/v1/search?q=a&limit=101", "limit"),
         ("/v1/search?q=a&limit=ten", "limit"),
