@@ -20,7 +20,7 @@ use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
 use livesearch::schema::DocType;
-use livesearch::search::{search, RankingConfig, SearchContext, SearchRequest};
+use livesearch::search::{RankingConfig, SearchRequest};
 use livesearch::serving::LoadedGeneration;
 use rayon::prelude::*;
 use sha2::Digest;
@@ -138,7 +138,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let analyzer = Analyzer::new(&Dictionaries::embedded());
     let index_root = IndexRoot::new(root.path());
     let generation = LoadedGeneration::open(&index_root, &summary.manifest.generation, &analyzer)?;
-    let searcher = generation.searcher();
     let ranking = RankingConfig::default();
     let ours_results =
         |query: &str, explain: bool| -> anyhow::Result<livesearch::search::SearchResults> {
@@ -149,14 +148,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 offset: 0,
                 explain,
             };
-            let context = SearchContext {
-                searcher: &searcher,
-                fields: &generation.fields,
-                analyzer: &analyzer,
-                config: &ranking,
-                suggest: Some(&generation.suggest),
-            };
-            Ok(search(&context, &request)?)
+            Ok(generation.search(&analyzer, &ranking, &request)?)
         };
     let ours = |query: &str| -> anyhow::Result<Vec<String>> {
         Ok(ours_results(query, false)?

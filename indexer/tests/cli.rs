@@ -1,6 +1,11 @@
 //! The `indexer` binary end to end: exit codes, messages, kill -9 at
 //! several points of a build, and a build on a full disk.
 
+#[path = "../../tests/common/cli_help.rs"]
+mod cli_help;
+
+use cli_help::{assert_every_option_names_its_default, option_blocks};
+
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -467,34 +472,6 @@ fn a_wrong_input_creates_nothing_under_the_index_root() {
     assert!(names_in(&root).is_empty(), "{:?}", names_in(&root));
 }
 
-/// Each option of a clap `--help` text with the lines that describe it.
-fn option_blocks(help: &str) -> Vec<(String, String)> {
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    let mut in_options = false;
-    for line in help.lines() {
-        if line == "Options:" {
-            in_options = true;
-            continue;
-        }
-        if !in_options {
-            continue;
-        }
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('-') {
-            let name = trimmed
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .find(|word| word.starts_with("--"))
-                .unwrap_or(trimmed)
-                .to_string();
-            blocks.push((name, line.to_string()));
-        } else if let Some((_, text)) = blocks.last_mut() {
-            text.push('\n');
-            text.push_str(line);
-        }
-    }
-    blocks
-}
-
 #[test]
 fn every_option_says_its_default_and_range() {
     // eval-search documents its options in its own module (search relevance work).
@@ -508,17 +485,7 @@ fn every_option_says_its_default_and_range() {
         let output = indexer(&[subcommand, "--help"], None);
         assert!(output.status.success());
         let help = String::from_utf8_lossy(&output.stdout);
-        let blocks = option_blocks(&help);
-        assert!(blocks.len() >= 2, "{subcommand}: {help}");
-        for (option, text) in &blocks {
-            if option == "--help" || option == "--version" {
-                continue;
-            }
-            assert!(
-                text.contains("[default") || text.contains("[required]"),
-                "{subcommand} {option} names no default: {text}"
-            );
-        }
+        assert_every_option_names_its_default(subcommand, &help, 2);
     }
     for (subcommand, option, expected) in [
         ("build", "--max-shrink", ["[default: 0.3]", "0 to 1"]),

@@ -306,11 +306,7 @@ impl SegmentScorers {
                 return None;
             }
         }
-        let mut adjacent = 0;
-        for scorer in &mut self.neighbours {
-            adjacent += usize::from(matches(scorer.as_mut(), doc));
-        }
-        let proximity = proximity(config, adjacent, self.neighbours.len());
+        let proximity = proximity(config, self.adjacent_pairs(doc), self.neighbours.len());
         let (signals, is_live) = self.columns.signals(doc);
         Some(SortKey {
             words_matched,
@@ -318,6 +314,18 @@ impl SegmentScorers {
             score: text * proximity * config.popularity_multiplier(signals, is_live),
             id_rank: Columns::value(&self.columns.id_rank, doc),
         })
+    }
+}
+
+impl SegmentScorers {
+    /// Neighbour pairs side by side in `doc` (asking twice for one document
+    /// seeks nothing more).
+    fn adjacent_pairs(&mut self, doc: DocId) -> usize {
+        let mut adjacent = 0;
+        for scorer in &mut self.neighbours {
+            adjacent += usize::from(matches(scorer.as_mut(), doc));
+        }
+        adjacent
     }
 }
 
@@ -449,42 +457,26 @@ pub(crate) fn explain_tiers(
     let mut matched_words = Vec::new();
     let mut missing_words = Vec::new();
     let mut text = 0.0;
-    for (word, weight) in plan.words.iter().zip(&weights.all_words) {
+    let mut required_score = 0.0;
+    for (index, (word, weight)) in plan.words.iter().zip(&weights.all_words).enumerate() {
         let mut scorer = weight.scorer(segment, 1.0)?;
         if matches(scorer.as_mut(), doc) {
-            text += scorer.score();
+            let score = scorer.score();
+            text += score;
+            if plan.required.contains(&index) {
+                required_score += score;
+            }
             matched_words.push(word.text.clone());
         } else {
             missing_words.push(word.text.clone());
         }
     }
     let mut scorers = SegmentScorers::new(weights, plan, context.config, segment)?;
-    let required_score = {
-        let mut required = 0.0;
-        for &word in &plan.required {
-            let mut scorer = weights.all_words[word].scorer(segment, 1.0)?;
-            if matches(scorer.as_mut(), doc) {
-                required += scorer.score();
-            }
-        }
-        required
-    };
     let key = scorers
         .key(context.config, doc, required_score, None)
         .expect("a key is always computed without a worst key to beat");
-    let adjacent_pairs = weights
-        .neighbours
-        .iter()
-        .map(|weight| {
-            weight
-                .scorer(segment, 1.0)
-                .map(|mut scorer| matches(scorer.as_mut(), doc))
-        })
-        .collect::<tantivy::Result<Vec<bool>>>()?
-        .into_iter()
-        .filter(|&adjacent| adjacent)
-        .count();
-    let (signals, is_live) = Columns::new(segment).signals(doc);
+    let adjacent_pairs = scorers.adjacent_pairs(doc);
+    let (signals, is_live) = scorers.columns.signals(doc);
     Ok(Tiers {
         matched_words,
         missing_words,

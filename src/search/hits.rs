@@ -9,7 +9,6 @@ use super::collector::Tiers;
 use super::config::Signals;
 use super::SearchContext;
 use crate::error::Result;
-use crate::schema::DocType;
 
 /// Why a hit scored what it did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,9 +95,7 @@ pub(crate) fn hit(
     });
     let explain = tiers.map(|tiers| ScoreExplanation {
         text: tiers.text,
-        popularity_multiplier: context
-            .config
-            .popularity_multiplier(signals, doc_type == DocType::Live.as_str()),
+        popularity_multiplier: tiers.popularity,
         tiers,
         formula: context.config.formula(),
     });

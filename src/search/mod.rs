@@ -133,7 +133,7 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         total: 0,
         hits: Vec::new(),
     };
-    if plan.present_words().is_empty() || request.limit == 0 {
+    if !plan.matches_anything() || request.limit == 0 {
         return Ok(results);
     }
     let weights = PlanWeights::new(context, &plan, request.explain)?;

@@ -184,16 +184,22 @@ impl QueryPlan {
         };
         let (mut low, mut high) = (0, order.len().saturating_sub(1));
         if !order.is_empty() && !enough(self, 0)? {
-            // `low` drops are too few, `high` drops (one word left) may do.
+            // `low` drops are too few, `high` drops (one word left) may do;
+            // whether they do is known once a count has said so.
+            let mut high_enough = None;
             while high - low > 1 {
                 let middle = (low + high) / 2;
                 if enough(self, middle)? {
                     high = middle;
+                    high_enough = Some(true);
                 } else {
                     low = middle;
                 }
             }
-            let last_only_enough = enough(self, high)?;
+            let last_only_enough = match high_enough {
+                Some(known) => known,
+                None => enough(self, high)?,
+            };
             for &word in &order[..high] {
                 self.dropped.push(word);
             }

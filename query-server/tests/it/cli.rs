@@ -1,6 +1,11 @@
 //! The `query-server` binary's command line: help on every option, and the
 //! offline `suggest` and `probe` tables.
 
+#[path = "../../../tests/common/cli_help.rs"]
+mod cli_help;
+
+use cli_help::{assert_every_option_names_its_default, option_blocks};
+
 use std::process::{Command, Output};
 
 use unicode_width::UnicodeWidthStr;
@@ -25,49 +30,11 @@ fn stdout_of(args: &[&str]) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Each option of a clap `--help` text with the lines that describe it.
-fn option_blocks(help: &str) -> Vec<(String, String)> {
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    let mut in_options = false;
-    for line in help.lines() {
-        if line == "Options:" {
-            in_options = true;
-            continue;
-        }
-        if !in_options {
-            continue;
-        }
-        let trimmed = line.trim_start();
-        if trimmed.starts_with('-') {
-            let name = trimmed
-                .split(|c: char| c.is_whitespace() || c == ',')
-                .find(|word| word.starts_with("--"))
-                .unwrap_or(trimmed)
-                .to_string();
-            blocks.push((name, line.to_string()));
-        } else if let Some((_, text)) = blocks.last_mut() {
-            text.push('\n');
-            text.push_str(line);
-        }
-    }
-    blocks
-}
-
 #[test]
 fn every_option_says_its_default_and_range() {
     for subcommand in ["serve", "suggest", "probe"] {
         let help = stdout_of(&[subcommand, "--help"]);
-        let blocks = option_blocks(&help);
-        assert!(blocks.len() >= 3, "{subcommand}: {help}");
-        for (option, text) in &blocks {
-            if option == "--help" || option == "--version" {
-                continue;
-            }
-            assert!(
-                text.contains("[default") || text.contains("[required]"),
-                "{subcommand} {option} names no default: {text}"
-            );
-        }
+        assert_every_option_names_its_default(subcommand, &help, 3);
     }
     let serve = stdout_of(&["serve", "--help"]);
     let block = |option: &str| {
