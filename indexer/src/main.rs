@@ -1,6 +1,10 @@
 //! `indexer`: the nightly batch job. `main` parses arguments, runs one
 //! subcommand and turns its error into a message and an exit code.
 
+// Options' doc comments are their `--help` text, where `[required]` and
+// `[default: …]` are plain text, not links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod build;
 mod entity_coverage;
 mod eval_analyzer;
@@ -13,6 +17,9 @@ mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Log levels when `RUST_LOG` is not set.
+const LOG_FILTER: &str = "info";
 
 use clap::{Parser, Subcommand};
 
@@ -56,30 +63,12 @@ struct IndexRootArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let result = match cli.command {
+    livesearch::cli::run_command(LOG_FILTER, || match cli.command {
         Command::Build(args) => build::run(args),
         Command::Status(args) => status::run(&args.index_root),
         Command::Rollback(args) => rollback::run(&args.index_root),
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),
         Command::EvalSuggest(args) => eval_suggest::run(args),
         Command::EvalSearch(args) => eval_search::run(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+    })
 }

@@ -474,13 +474,13 @@ fn a_wrong_input_creates_nothing_under_the_index_root() {
 
 #[test]
 fn every_option_says_its_default_and_range() {
-    // eval-search documents its options in its own module (search relevance work).
     for subcommand in [
         "build",
         "status",
         "rollback",
         "eval-analyzer",
         "eval-suggest",
+        "eval-search",
     ] {
         let output = indexer(&[subcommand, "--help"], None);
         assert!(output.status.success());

@@ -7,7 +7,7 @@ use livesearch::search::{SearchRequest, SearchResults};
 use serde::Serialize;
 
 use super::serving_generation;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ReadErrors};
 use crate::params::{truncate, Params};
 use crate::state::AppState;
 
@@ -31,10 +31,7 @@ pub(crate) struct SearchResponse {
     ),
     responses(
         (status = 200, description = "the ranked hits", body = SearchResponse),
-        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
-        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "seconds to wait"))),
-        (status = 504, description = "the request took too long", body = ErrorBody),
+        ReadErrors,
     ))]
 pub(crate) async fn search_handler(
     State(state): State<AppState>,

@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Serialize;
 
 use super::serving_generation;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ReadErrors};
 use crate::params::Params;
 use crate::state::AppState;
 
@@ -42,10 +42,7 @@ pub(super) fn suggest_text(
     ),
     responses(
         (status = 200, description = "suggestions, best first, no repeats", body = SuggestResponse),
-        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
-        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "seconds to wait"))),
-        (status = 504, description = "the request took too long", body = ErrorBody),
+        ReadErrors,
     ))]
 pub(crate) async fn suggest_handler(
     State(state): State<AppState>,
@@ -76,10 +73,7 @@ pub(crate) struct ProbeResponse {
     params(("term" = String, Query, description = "the suggestion term to probe (not blank)")),
     responses(
         (status = 200, description = "the term's score and its rank under each prefix", body = ProbeResponse),
-        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
-        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "seconds to wait"))),
-        (status = 504, description = "the request took too long", body = ErrorBody),
+        ReadErrors,
     ))]
 pub(crate) async fn probe_handler(
     State(state): State<AppState>,
