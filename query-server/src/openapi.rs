@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::config::Limits;
+use crate::config::{Limits, DEFAULT_SEARCH_LIMIT, DEFAULT_SUGGEST_LIMIT};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -66,7 +66,7 @@ pub fn document(limits: &Limits) -> Value {
         (
             "/v1/search",
             "limit",
-            json!({"minimum": 1, "maximum": limits.max_limit}),
+            json!({"minimum": 1, "maximum": limits.max_limit, "default": DEFAULT_SEARCH_LIMIT.min(limits.max_limit)}),
         ),
         (
             "/v1/search",
@@ -81,7 +81,7 @@ pub fn document(limits: &Limits) -> Value {
         (
             "/v1/suggest",
             "limit",
-            json!({"minimum": 1, "maximum": limits.max_suggest_limit}),
+            json!({"minimum": 1, "maximum": limits.max_suggest_limit, "default": DEFAULT_SUGGEST_LIMIT.min(limits.max_suggest_limit)}),
         ),
         (
             "/v1/suggest/probe",
@@ -165,6 +165,7 @@ mod tests {
             .unwrap();
         let limit = parameters.iter().find(|p| p["name"] == "limit").unwrap();
         assert_eq!(limit["schema"]["maximum"], 77);
+        assert_eq!(limit["schema"]["default"], DEFAULT_SEARCH_LIMIT);
         assert_eq!(
             document["openapi"].as_str().unwrap().chars().next(),
             Some('3')

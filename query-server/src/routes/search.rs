@@ -7,6 +7,7 @@ use livesearch::search::{SearchRequest, SearchResults};
 use serde::Serialize;
 
 use super::serving_generation;
+use crate::config::DEFAULT_SEARCH_LIMIT;
 use crate::error::{ApiError, ReadErrors};
 use crate::params::{truncate, Params};
 use crate::state::AppState;
@@ -71,7 +72,11 @@ pub(crate) async fn search_handler(
     let request = SearchRequest {
         query: query.clone(),
         doc_type,
-        limit: params.integer("limit", 10, 1..=limits.max_limit)?,
+        limit: params.integer(
+            "limit",
+            DEFAULT_SEARCH_LIMIT.min(limits.max_limit),
+            1..=limits.max_limit,
+        )?,
         offset: params.integer("offset", 0, 0..=limits.max_offset)?,
         explain: params.boolean("explain", false)?,
     };

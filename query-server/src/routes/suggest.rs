@@ -5,6 +5,7 @@ use axum::Json;
 use serde::Serialize;
 
 use super::serving_generation;
+use crate::config::DEFAULT_SUGGEST_LIMIT;
 use crate::error::{ApiError, ReadErrors};
 use crate::params::Params;
 use crate::state::AppState;
@@ -51,7 +52,11 @@ pub(crate) async fn suggest_handler(
     let limits = &state.config().limits;
     let params = Params::parse(raw.as_deref(), SUGGEST_PARAMS)?;
     let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
-    let limit = params.integer("limit", 10, 1..=limits.max_suggest_limit)?;
+    let limit = params.integer(
+        "limit",
+        DEFAULT_SUGGEST_LIMIT.min(limits.max_suggest_limit),
+        1..=limits.max_suggest_limit,
+    )?;
     let generation = serving_generation(&state)?;
     let suggestions = generation.suggest.suggest(&query, limit);
     Ok(Json(SuggestResponse {
