@@ -231,14 +231,15 @@ fn the_admin_token_is_never_logged() {
     );
 }
 
-/// Polls `/readyz` until `done` accepts it (10 s at most).
+/// Polls `/readyz` until `done` accepts it (30 s at most: a loaded CI
+/// machine may take long to build and open a generation).
 pub(crate) fn wait_for_readyz(
     agent: &ureq::Agent,
     base: &str,
     what: &str,
     done: impl Fn(u16, &serde_json::Value) -> bool,
 ) -> (u16, serde_json::Value) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (status, ready) = get_json(agent, &format!("{base}/readyz"));
         if done(status, &ready) {
