@@ -244,18 +244,27 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
 
     let real_queries = read_real_queries(&args.data, args.real_queries)?;
-    let empty_ours = real_queries
+    // Per query: (ours empty, baseline empty). An empty page of ours where
+    // the baseline found something means the catalog shares a word with the
+    // query and we still showed nothing: the failure the target forbids.
+    let empty_pages = real_queries
         .par_iter()
-        .map(|query| ours(query).map(|titles| usize::from(titles.is_empty())))
-        .try_reduce(|| 0, |left, right| Ok(left + right))?;
-    let empty_baseline = real_queries
-        .par_iter()
-        .map(|query| {
-            baseline
-                .search(query)
-                .map(|titles| usize::from(titles.is_empty()))
-        })
-        .try_reduce(|| 0, |left, right| Ok(left + right))?;
+        .map(|query| Ok((ours(query)?.is_empty(), baseline.search(query)?.is_empty())))
+        .collect::<anyhow::Result<Vec<(bool, bool)>>>()?;
+    let empty_ours = empty_pages.iter().filter(|(ours, _)| *ours).count();
+    let empty_baseline = empty_pages.iter().filter(|(_, base)| *base).count();
+    let empty_ours_only: Vec<&String> = real_queries
+        .iter()
+        .zip(&empty_pages)
+        .filter(|(_, (ours, base))| *ours && !*base)
+        .map(|(query, _)| query)
+        .collect();
+    if args.per_query {
+        for query in &empty_ours_only {
+            println!("empty page though the baseline found a word: {query}");
+        }
+    }
+    let empty_ours_only = empty_ours_only.len();
 
     if let Some(path) = &args.unjudged_out {
         let mut out = std::io::BufWriter::new(
@@ -278,7 +287,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "own_judgments": judgments.by_title_hash.len(),
             "ours": ours_scores,
             "baseline": baseline_scores,
-            "real_queries": {"count": real_queries.len(), "empty_ours": empty_ours, "empty_baseline": empty_baseline},
+            "real_queries": {"count": real_queries.len(), "empty_ours": empty_ours, "empty_baseline": empty_baseline, "empty_ours_where_baseline_found_some": empty_ours_only},
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -317,12 +326,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !real_queries.is_empty() {
         let share = |count: usize| 100.0 * count as f64 / real_queries.len() as f64;
         println!(
-            "empty first page on {} real Taobao queries: ours {} ({:.1}%), baseline {} ({:.1}%)",
+            "empty first page on {} real Taobao queries: ours {} ({:.1}%), baseline {} ({:.1}%); \
+             ours empty where the baseline found a word in the catalog: {}",
             real_queries.len(),
             empty_ours,
             share(empty_ours),
             empty_baseline,
-            share(empty_baseline)
+            share(empty_baseline),
+            empty_ours_only
         );
     }
     Ok(())

@@ -360,6 +360,30 @@ mod tests {
     }
 
     #[test]
+    fn a_word_no_title_holds_is_searched_as_its_dictionary_parts() {
+        // No title holds 小米手环, nor 小米 beside 手环; each part is held.
+        let products = [
+            ("both", "小米运动手环黑色", 0, 0),
+            ("band", "华为手环", 0, 0),
+            ("phone", "小米手机", 0, 0),
+        ];
+        let results = search_products(&products, "小米手环", true);
+        let words: Vec<&str> = results.tokens.iter().map(String::as_str).collect();
+        assert_eq!(words, ["小米", "手环"], "{results:?}");
+        assert_eq!(results.hits[0].id, "both", "{:?}", ids(&results));
+        assert_eq!(results.total, 3, "{:?}", ids(&results));
+    }
+
+    #[test]
+    fn a_word_whose_parts_never_stand_together_does_not_empty_the_page() {
+        // 小米手环 is estimated from its parts' counts (both held), though no
+        // title has them side by side; the query still finds the band.
+        let products = [("p1", "运动手环", 0, 0), ("p2", "小米手机", 0, 0)];
+        let results = search_products(&products, "小米手环", false);
+        assert!(!results.hits.is_empty(), "{results:?}");
+    }
+
+    #[test]
     fn when_even_the_product_word_finds_too_few_any_word_matches() {
         let products = [
             ("p1", "真皮钱包男士", 0, 0),

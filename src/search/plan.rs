@@ -6,7 +6,7 @@ use serde::Serialize;
 use tantivy::query::{EnableScoring, Query};
 use tantivy::{DocSet, Searcher, Term, TERMINATED};
 
-use super::query::required_query;
+use super::query::{required_query, word_query};
 use super::SearchContext;
 use crate::analysis::AnalyzerMode;
 use crate::error::Result;
@@ -101,27 +101,24 @@ impl QueryPlan {
             if words.iter().any(|known: &QueryWord| known.text == word) {
                 continue;
             }
-            let tiling = (span == 1)
-                .then(|| analyzer.subword_tiling(&word))
-                .flatten();
-            let variants: Vec<Vec<String>> = std::iter::once(split_word(context, &word, span))
-                .chain(tiling)
-                .chain(
-                    analyzer
-                        .synonyms_of(&word)
-                        .iter()
-                        .map(|variant| analyzer.token_texts(variant, AnalyzerMode::Query))
-                        .filter(|tokens| !tokens.is_empty()),
-                )
-                .collect();
-            let document_frequency = document_frequency(searcher, context, &variants)?;
-            words.push(QueryWord {
-                idf: idf(document_frequency, total_documents),
-                role: WordRole::Attribute,
-                text: word,
-                variants,
-                document_frequency,
-            });
+            let query_word = query_word(context, word, span, total_documents)?;
+            // A word no title holds, written as parts some titles do hold
+            // (助力带 → 助力 带; 小米 手环 joined for a synonym), is searched
+            // as its parts, each a word of its own, rather than dropped whole.
+            let parts = match (query_word.document_frequency, span) {
+                (0, 1) => analyzer.subword_tiling(&query_word.text),
+                (0, _) => Some(tokens[index - span..index].to_vec()),
+                _ => None,
+            };
+            let Some(parts) = parts else {
+                words.push(query_word);
+                continue;
+            };
+            for part in parts {
+                if !words.iter().any(|known| known.text == part) {
+                    words.push(self::query_word(context, part, 1, total_documents)?);
+                }
+            }
         }
         if words.len() > MAX_QUERY_WORDS {
             words = rarest_words(context, words);
@@ -280,6 +277,63 @@ impl QueryPlan {
             .map(|&word| self.words[word].text.clone())
             .collect()
     }
+}
+
+/// The word `word` of the query (made of `span` query tokens) with its
+/// variants (as typed, its dictionary parts, its synonyms) and how many
+/// documents hold one of them.
+fn query_word(
+    context: &SearchContext<'_>,
+    word: String,
+    span: usize,
+    total_documents: u64,
+) -> Result<QueryWord> {
+    let analyzer = context.analyzer;
+    let tiling = (span == 1)
+        .then(|| analyzer.subword_tiling(&word))
+        .flatten();
+    let variants: Vec<Vec<String>> = std::iter::once(split_word(context, &word, span))
+        .chain(tiling)
+        .chain(
+            analyzer
+                .synonyms_of(&word)
+                .iter()
+                .map(|variant| analyzer.token_texts(variant, AnalyzerMode::Query))
+                .filter(|tokens| !tokens.is_empty()),
+        )
+        .collect();
+    let estimate = document_frequency(context.searcher, context, &variants)?;
+    let mut query_word = QueryWord {
+        idf: idf(estimate, total_documents),
+        role: WordRole::Attribute,
+        text: word,
+        variants,
+        document_frequency: estimate,
+    };
+    // The estimate of a variant of several tokens is its rarest token's count,
+    // though the tokens may never stand side by side: when only such variants
+    // count, count the documents they really match, so that a word matching
+    // nothing is dropped (or split) instead of emptying the page.
+    let mut estimate_is_exact = false;
+    for variant in query_word
+        .variants
+        .iter()
+        .filter(|variant| variant.len() == 1)
+    {
+        if document_frequency(context.searcher, context, std::slice::from_ref(variant))? > 0 {
+            estimate_is_exact = true;
+            break;
+        }
+    }
+    if estimate > 0 && !estimate_is_exact {
+        let matched = context.searcher.search(
+            word_query(context, &query_word).as_ref(),
+            &tantivy::collector::Count,
+        )? as u64;
+        query_word.document_frequency = matched;
+        query_word.idf = idf(matched, total_documents);
+    }
+    Ok(query_word)
 }
 
 /// Joins runs of single Chinese characters that jieba left apart in a short
