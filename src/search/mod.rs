@@ -375,6 +375,15 @@ mod tests {
     }
 
     #[test]
+    fn a_word_the_dictionaries_cannot_split_is_searched_as_the_longest_words_titles_hold() {
+        let products = [("squash", "板栗南瓜", 0, 0), ("cake", "手工 饼 老式", 0, 0)];
+        let results = search_products(&products, "南瓜饼", false);
+        let words: Vec<&str> = results.tokens.iter().map(String::as_str).collect();
+        assert_eq!(words, ["南瓜", "饼"], "{results:?}");
+        assert_eq!(results.total, 2, "{results:?}");
+    }
+
+    #[test]
     fn a_word_whose_parts_never_stand_together_does_not_empty_the_page() {
         // 小米手环 is estimated from its parts' counts (both held), though no
         // title has them side by side; the query still finds the band.

@@ -106,7 +106,10 @@ impl QueryPlan {
             // (助力带 → 助力 带; 小米 手环 joined for a synonym), is searched
             // as its parts, each a word of its own, rather than dropped whole.
             let parts = match (query_word.document_frequency, span) {
-                (0, 1) => analyzer.subword_tiling(&query_word.text),
+                (0, 1) => match analyzer.subword_tiling(&query_word.text) {
+                    Some(tiling) => Some(tiling),
+                    None => held_parts(context, &query_word.text)?,
+                },
                 (0, _) => Some(tokens[index - span..index].to_vec()),
                 _ => None,
             };
@@ -334,6 +337,51 @@ fn query_word(
         query_word.idf = idf(matched, total_documents);
     }
     Ok(query_word)
+}
+
+/// Longest words a word splits into, left to right, that titles hold (南瓜饼
+/// → 南瓜 饼 where jieba keeps 南瓜饼 whole and no title has it), when one
+/// of them has two characters or more; for a word no title holds and the
+/// dictionaries cannot split.
+fn held_parts(context: &SearchContext<'_>, word: &str) -> Result<Option<Vec<String>>> {
+    /// Longer words are phrases jieba could not split; not worth the lookups.
+    const MAX_CHARS: usize = 12;
+    let chars: Vec<(usize, char)> = word.char_indices().collect();
+    if chars.len() < 2 || chars.len() > MAX_CHARS || !chars.iter().all(|&(_, c)| is_han(c)) {
+        return Ok(None);
+    }
+    let held = |text: &str| -> Result<bool> {
+        let term = Term::from_field_text(context.fields.title, text);
+        Ok(context.searcher.doc_freq(&term)? > 0)
+    };
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < chars.len() {
+        let from = chars[start].0;
+        let mut found = None;
+        // The longest piece first, never the whole word (titles lack it).
+        let longest = if start == 0 {
+            chars.len() - 1
+        } else {
+            chars.len() - start
+        };
+        for length in (1..=longest).rev() {
+            let to = chars
+                .get(start + length)
+                .map_or(word.len(), |&(offset, _)| offset);
+            if held(&word[from..to])? {
+                found = Some((length, &word[from..to]));
+                break;
+            }
+        }
+        let Some((length, piece)) = found else {
+            return Ok(None);
+        };
+        parts.push(piece.to_string());
+        start += length;
+    }
+    let has_a_word = parts.iter().any(|part| part.chars().count() >= 2);
+    Ok(has_a_word.then_some(parts))
 }
 
 /// Joins runs of single Chinese characters that jieba left apart in a short
