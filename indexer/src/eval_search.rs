@@ -47,7 +47,8 @@ pub struct Args {
     judgments: Option<PathBuf>,
     /// The project's own judgments of pooled hits the set left unjudged,
     /// `query<TAB>sha256:<first 16 hex digits of the title's SHA-256><TAB>grade`
-    /// (titles are not copied into the repository); read when present.
+    /// with a header line (titles are not copied into the repository); read
+    /// when present.
     #[arg(long, default_value = "benches/relevance/own_judgments.tsv")]
     own_judgments: PathBuf,
     /// Score with the set's judgments only [default: off].
