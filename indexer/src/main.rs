@@ -8,6 +8,7 @@ mod eval_search;
 mod eval_suggest;
 mod keystrokes;
 mod progress;
+mod publish;
 mod rollback;
 mod status;
 
@@ -31,6 +32,11 @@ struct Cli {
 enum Command {
     /// Validate a catalog, analyse it and publish a new generation.
     Build(build::Args),
+    /// Upload the current generation to an object store (s3://bucket/prefix)
+    /// and point the store's CURRENT at it. Credentials, region and endpoint
+    /// from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP.
+    Publish(publish::Args),
     /// Print the current generation and its manifest.
     Status(IndexRootArgs),
     /// Point CURRENT back at the previous complete generation.
@@ -59,6 +65,7 @@ fn main() -> ExitCode {
     init_logging();
     let result = match cli.command {
         Command::Build(args) => build::run(args),
+        Command::Publish(args) => publish::run(args),
         Command::Status(args) => status::run(&args.index_root),
         Command::Rollback(args) => rollback::run(&args.index_root),
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),

@@ -26,16 +26,18 @@ pub mod publish;
 pub mod pull;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
+use object_store::aws::AmazonS3ConfigKey;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{ClientConfigKey, ObjectStore, ObjectStoreExt, RetryConfig};
 
 use crate::error::{Error, Result};
 use crate::generation::{check_generation_name, MAX_CURRENT_BYTES};
 
 pub use publish::{publish, PublishOptions, PublishReport};
-pub use pull::{pull, PullOptions, PullOutcome, PullReport};
+pub use pull::{pull, pull_generation, PullOptions, PullOutcome, PullReport};
 
 /// The user metadata key holding an object's CRC-32 (hex), set at upload.
 pub const CRC32_METADATA: &str = "crc32";
@@ -85,10 +87,25 @@ impl RemoteStore {
         }
         let prefix = ObjectPath::parse(parsed.path().trim_matches('/'))
             .map_err(|error| bad(format!("has an unusable prefix: {error}")))?;
-        let store = object_store::aws::AmazonS3Builder::from_env()
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
-            .build()
-            .map_err(|error| bad(error.to_string()))?;
+            .with_retry(RetryConfig {
+                // The default retries for minutes: a replica would not
+                // notice for that long that its store is unreachable.
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(20),
+                ..RetryConfig::default()
+            });
+        // A whole request may take minutes (a large index file); a connection
+        // that stops sending fails sooner.
+        for (key, value) in [
+            (ClientConfigKey::ConnectTimeout, "5s"),
+            (ClientConfigKey::ReadTimeout, "30s"),
+            (ClientConfigKey::Timeout, "30m"),
+        ] {
+            builder = builder.with_config(AmazonS3ConfigKey::Client(key), value);
+        }
+        let store = builder.build().map_err(|error| bad(error.to_string()))?;
         Ok(RemoteStore {
             store: Arc::new(store),
             prefix,

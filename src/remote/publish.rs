@@ -127,15 +127,21 @@ pub async fn publish(
         removed: Vec::new(),
         elapsed: Duration::ZERO,
     };
-    let uploads = manifest.files.iter().map(|(relative, entry)| {
-        let file = LocalFile {
-            generation: &generation,
-            relative,
-            path: dir.join(relative),
-            entry: *entry,
-        };
-        upload_if_missing(store, file, options)
-    });
+    // Collected first: a lazy `map` inside the stream makes this future
+    // not `Send` (rustc cannot prove the closure general enough).
+    let uploads: Vec<_> = manifest
+        .files
+        .iter()
+        .map(|(relative, entry)| {
+            let file = LocalFile {
+                generation: &generation,
+                relative,
+                path: dir.join(relative),
+                entry: *entry,
+            };
+            upload_if_missing(store, file, options)
+        })
+        .collect();
     let mut uploads = futures::stream::iter(uploads).buffer_unordered(options.parallel);
     while let Some(uploaded) = uploads.try_next().await? {
         count(&mut report, uploaded);

@@ -18,8 +18,8 @@ use super::{crc32_hex, RemoteStore};
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
 use crate::generation::{
-    parse_manifest, sync_dir, write_manifest_bytes, BuildLock, FileEntry, IndexRoot, Manifest,
-    MANIFEST_CHECKSUM_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES,
+    check_generation_name, parse_manifest, sync_dir, write_manifest_bytes, BuildLock, FileEntry,
+    IndexRoot, Manifest, MANIFEST_CHECKSUM_FILE, MANIFEST_FILE, MAX_MANIFEST_BYTES,
 };
 use crate::serving::{check_versions, LoadedGeneration};
 
@@ -105,22 +105,42 @@ pub async fn pull(
     analyzer: &Analyzer,
     options: &PullOptions,
 ) -> Result<PullOutcome> {
-    let started = Instant::now();
     let Some(generation) = store.current().await? else {
         return Ok(PullOutcome::NoCurrent);
     };
     if serving == Some(generation.as_str()) {
         return Ok(PullOutcome::UpToDate { generation });
     }
+    let (loaded, report) =
+        pull_generation(store, cache, lock, &generation, analyzer, options).await?;
+    Ok(PullOutcome::Pulled {
+        generation: loaded,
+        report,
+    })
+}
+
+/// Pulls `generation` (a name read from the store's `CURRENT`) into `cache`
+/// as [`pull`] does, whatever is served: a generation already complete in
+/// the cache (a restart) is opened without downloading.
+pub async fn pull_generation(
+    store: &RemoteStore,
+    cache: &IndexRoot,
+    lock: &BuildLock,
+    generation: &str,
+    analyzer: &Analyzer,
+    options: &PullOptions,
+) -> Result<(Box<LoadedGeneration>, PullReport)> {
+    let started = Instant::now();
+    check_generation_name(generation).map_err(|reason| Error::BadCurrent { reason })?;
     cache.create_dirs()?;
     let mut report = PullReport::default();
-    let cached = cache.generation_dir(&generation);
+    let cached = cache.generation_dir(generation);
     if !cached.join(MANIFEST_FILE).is_file() {
         download(
             store,
             cache,
             lock,
-            &generation,
+            generation,
             analyzer,
             options,
             &mut report,
@@ -129,12 +149,12 @@ pub async fn pull(
     }
     report.download_duration = started.elapsed();
     let opening = Instant::now();
-    let (root, name, analyzer_copy) = (cache.clone(), generation.clone(), analyzer.clone());
+    let (root, name, analyzer_copy) = (cache.clone(), generation.to_string(), analyzer.clone());
     let opened =
         tokio::task::spawn_blocking(move || LoadedGeneration::open(&root, &name, &analyzer_copy))
             .await
             .map_err(|_| Error::Generation {
-                generation: generation.clone(),
+                generation: generation.to_string(),
                 reason: "opening failed unexpectedly".to_string(),
             })?;
     let loaded = match opened {
@@ -147,12 +167,9 @@ pub async fn pull(
         }
     };
     report.open_duration = opening.elapsed();
-    cache.set_current(&generation)?;
+    cache.set_current(generation)?;
     report.removed = cache.retain(options.keep, lock)?;
-    Ok(PullOutcome::Pulled {
-        generation: Box::new(loaded),
-        report,
-    })
+    Ok((Box::new(loaded), report))
 }
 
 /// Downloads `generation` into `staging/<generation>/` (keeping files an
@@ -189,10 +206,16 @@ async fn download(
     tokio::fs::create_dir_all(&staging)
         .await
         .map_err(Error::io(&staging))?;
-    let downloads = manifest.files.iter().map(|(relative, entry)| {
-        let target = staging.join(relative);
-        download_file(store, generation, relative, *entry, target)
-    });
+    // Collected first: a lazy `map` inside the stream makes this future
+    // not `Send` (rustc cannot prove the closure general enough).
+    let downloads: Vec<_> = manifest
+        .files
+        .iter()
+        .map(|(relative, entry)| {
+            let target = staging.join(relative);
+            download_file(store, generation, relative, *entry, target)
+        })
+        .collect();
     let mut downloads = futures::stream::iter(downloads).buffer_unordered(options.parallel);
     while let Some(downloaded) = downloads.try_next().await? {
         match downloaded {

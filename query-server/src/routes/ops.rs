@@ -35,6 +35,10 @@ pub(crate) struct Ready {
     fallback: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_refused: Option<crate::state::LoadFailure>,
+    /// With `serve --source`: the object store followed, the lag behind its
+    /// CURRENT, the last download and the failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<crate::replica::SourceReport>,
 }
 
 /// Whether a generation is served, which one, and why the newest was
@@ -60,6 +64,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         documents: generation.manifest.documents.clone(),
         fallback: state.serving_fallback(),
         last_refused,
+        source: state
+            .replica()
+            .map(|replica| replica.report(Some(generation.id()))),
     })
     .into_response()
 }
@@ -99,6 +106,13 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
         for (doc_type, count) in &generation.manifest.documents {
             let _ = writeln!(extra, "index_documents{{type=\"{doc_type}\"}} {count}");
         }
+    }
+    if let Some(replica) = state.replica() {
+        let serving = state.generation();
+        replica.render_metrics(
+            serving.as_ref().map(|generation| generation.id()),
+            &mut extra,
+        );
     }
     let body = state.metrics().render(&extra);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
