@@ -358,7 +358,7 @@ pub async fn retain(store: &RemoteStore, keep: usize) -> Result<Vec<String>> {
             complete.push(generation.clone());
         }
     }
-    let Some(oldest_kept) = complete.iter().rev().take(keep).last().cloned() else {
+    let Some(oldest_kept) = complete.get(complete.len().saturating_sub(keep)).cloned() else {
         return Ok(Vec::new());
     };
     let mut removed = Vec::new();
