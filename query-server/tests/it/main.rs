@@ -2,6 +2,7 @@
 //! real binary on a loopback socket.
 
 mod cli;
+mod deploy;
 mod end_to_end;
 mod routes;
 mod store;
