@@ -52,6 +52,10 @@ pub struct Args {
     /// (s3://bucket/prefix), as `indexer publish` does [default: none].
     #[arg(long)]
     publish_to: Option<String>,
+    /// With --publish-to: complete generations kept in the store, the
+    /// current one included; at least 1.
+    #[arg(long, default_value_t = livesearch::remote::publish::DEFAULT_STORE_KEEP)]
+    store_keep: usize,
     #[command(flatten)]
     store: crate::publish::StoreArgs,
 }
@@ -114,7 +118,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     if let Some(url) = &args.publish_to {
         let root = livesearch::generation::IndexRoot::new(&args.index_root);
-        crate::publish::publish_current(&root, url, &args.store)?;
+        crate::publish::publish_current(&root, url, args.store_keep, &args.store)?;
     }
     Ok(())
 }

@@ -18,17 +18,18 @@ pub struct Args {
     /// Object store to publish to: s3://bucket/prefix [required].
     #[arg(long)]
     to: String,
+    /// Complete generations kept in the store, the current one included; at
+    /// least 1.
+    #[arg(long, default_value_t = DEFAULT_STORE_KEEP)]
+    keep: usize,
     #[command(flatten)]
     options: StoreArgs,
 }
 
-/// How to publish; shared with `build --publish-to`.
+/// How to upload; shared with `build --publish-to` (which names the store's
+/// retention `--store-keep`, its `--keep` being the local one).
 #[derive(clap::Args)]
 pub struct StoreArgs {
-    /// Complete generations kept in the store, the current one included; at
-    /// least 1.
-    #[arg(long = "store-keep", default_value_t = DEFAULT_STORE_KEEP)]
-    store_keep: usize,
     /// Files uploaded at once; at least 1.
     #[arg(long, default_value_t = DEFAULT_PARALLEL_UPLOADS)]
     parallel_uploads: usize,
@@ -42,14 +43,24 @@ pub struct StoreArgs {
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
-    publish_current(&IndexRoot::new(&args.index_root), &args.to, &args.options)
+    publish_current(
+        &IndexRoot::new(&args.index_root),
+        &args.to,
+        args.keep,
+        &args.options,
+    )
 }
 
 /// Publishes what `root`'s CURRENT names to `url` and prints what was done.
 /// Credentials come from the environment and are never printed.
-pub fn publish_current(root: &IndexRoot, url: &str, args: &StoreArgs) -> anyhow::Result<()> {
+pub fn publish_current(
+    root: &IndexRoot,
+    url: &str,
+    keep: usize,
+    args: &StoreArgs,
+) -> anyhow::Result<()> {
     let options = PublishOptions {
-        keep: args.store_keep,
+        keep,
         parallel: args.parallel_uploads,
         multipart_threshold: args.multipart_threshold_mib << 20,
         allow_older: args.allow_older,

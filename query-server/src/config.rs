@@ -298,6 +298,14 @@ mod tests {
                 "[limits]\nmax_suggest_query_chars = 0\n",
                 "limits.max_suggest_query_chars",
             ),
+            (
+                "[server]\nsource_poll_interval_ms = 99\n",
+                "server.source_poll_interval_ms",
+            ),
+            (
+                "[server]\nsource_poll_interval_ms = 1000\nsource_poll_jitter_ms = 1001\n",
+                "server.source_poll_jitter_ms",
+            ),
         ] {
             let message = ServerConfig::from_toml(toml).unwrap_err().to_string();
             assert!(message.contains(key), "{toml}: {message}");

@@ -343,3 +343,44 @@ fn log_pull(generation: &str, previous: Option<&str>, report: &PullReport, start
         "serving generation pulled from the store"
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_stay_within_the_interval_and_its_jitter_and_vary() {
+        let waits: Vec<Duration> = (0..200).map(|_| with_jitter(1_000, 300)).collect();
+        let low = Duration::from_millis(1_000);
+        let high = Duration::from_millis(1_300);
+        assert!(waits.iter().all(|wait| (low..=high).contains(wait)));
+        assert!(waits.iter().any(|wait| *wait != waits[0]), "no jitter");
+        assert_eq!(with_jitter(500, 0), Duration::from_millis(500));
+    }
+
+    #[test]
+    fn lag_counts_from_when_the_store_first_named_an_unserved_generation() {
+        let status = ReplicaStatus::new("s3://bucket/prefix");
+        let before = status.report(Some("g1"));
+        assert!(!before.in_sync && !before.store_reachable);
+
+        status.contact(Some("g2".to_string()), Some("g1"));
+        std::thread::sleep(Duration::from_millis(30));
+        status.contact(Some("g3".to_string()), Some("g1"));
+        let behind = status.report(Some("g1"));
+        assert!(!behind.in_sync && behind.store_reachable);
+        assert_eq!(behind.store_current.as_deref(), Some("g3"));
+        assert!(behind.lag_seconds >= 0.03, "{}", behind.lag_seconds);
+
+        status.contact(Some("g3".to_string()), Some("g3"));
+        let caught_up = status.report(Some("g3"));
+        assert!(caught_up.in_sync);
+        assert_eq!(caught_up.lag_seconds, 0.0);
+
+        let mut metrics = String::new();
+        status.render_metrics(Some("g3"), &mut metrics);
+        assert!(metrics.contains("replica_source_info{source=\"s3://bucket/prefix\"} 1"));
+        assert!(metrics.contains("replica_in_sync 1\n"));
+        assert!(metrics.contains("replica_lag_seconds 0\n"));
+    }
+}

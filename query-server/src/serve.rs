@@ -18,7 +18,8 @@ use query_server::{app, AppState};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Folder holding the generations and CURRENT [required unless --source].
+    /// Folder holding the generations and CURRENT; required unless --source
+    /// [default: none].
     #[arg(long, env = "QS_INDEX_ROOT", required_unless_present = "source")]
     index_root: Option<PathBuf>,
     /// Object store to follow instead of an index root: s3://bucket/prefix.
@@ -34,7 +35,7 @@ pub struct Args {
     source: Option<String>,
     /// With --source: folder for downloaded generations (one replica per
     /// folder); its last good generation is served after a restart, store
-    /// reachable or not [required with --source].
+    /// reachable or not; required with --source [default: none].
     #[arg(long, env = "QS_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
     /// With --source: how often the store's CURRENT is read; milliseconds,
