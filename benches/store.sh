@@ -116,7 +116,7 @@ print(f"| replica {name}: download ({pull['downloaded_files']} files, {pull['dow
 print(f"| replica {name}: open with every check (CRC-32 of every file, versions, suggestion table) | {pull['open_seconds']:.2f} |")
 PY
 done
-echo "| from publish end to the first replica serving it (polls every $POLL_MS ms) | ${serving_after[0]} |"
+echo "| from publish end to replica a serving it (polls every $POLL_MS ms) | ${serving_after[0]} |"
 echo "| from publish end to both replicas serving it | ${serving_after[1]} |"
 echo
 for i in 0 1; do

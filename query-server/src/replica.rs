@@ -275,6 +275,10 @@ async fn poll_once(
     };
     status.contact(named.clone(), serving.as_deref());
     let Some(named) = named.filter(|named| Some(named) != serving.as_ref()) else {
+        if named.is_some() {
+            // The store names what is served (again): a refusal shown is stale.
+            state.clear_failure();
+        }
         let mut observed = status.observed();
         observed.last_error = None;
         observed.refused_recently = None;

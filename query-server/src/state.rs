@@ -298,7 +298,7 @@ impl AppState {
         }
     }
 
-    fn clear_failure(&self) {
+    pub(crate) fn clear_failure(&self) {
         *self
             .shared
             .last_failure
