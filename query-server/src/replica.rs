@@ -274,8 +274,9 @@ async fn poll_once(
         }
     };
     status.contact(named.clone(), serving.as_deref());
+    let store_names_something = named.is_some();
     let Some(named) = named.filter(|named| Some(named) != serving.as_ref()) else {
-        if named.is_some() {
+        if store_names_something {
             // The store names what is served (again): a refusal shown is stale.
             state.clear_failure();
         }

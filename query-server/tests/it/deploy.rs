@@ -57,7 +57,11 @@ fn options_of(binary: &Path, subcommand: &str) -> Vec<String> {
         .args([subcommand, "--help"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{} {subcommand} --help", binary.display());
+    assert!(
+        output.status.success(),
+        "{} {subcommand} --help",
+        binary.display()
+    );
     String::from_utf8_lossy(&output.stdout)
         .split_whitespace()
         .filter(|word| word.starts_with("--"))
@@ -69,7 +73,10 @@ fn assert_flags_exist(what: &str, args: &[String], known: &[String]) {
     let flags: Vec<&String> = args.iter().filter(|arg| arg.starts_with("--")).collect();
     assert!(!flags.is_empty(), "{what}: no flags");
     for flag in flags {
-        assert!(known.contains(flag), "{what} passes {flag}, unknown to the binary");
+        assert!(
+            known.contains(flag),
+            "{what} passes {flag}, unknown to the binary"
+        );
     }
 }
 
@@ -103,13 +110,14 @@ fn the_manifests_parse_and_agree_with_the_binaries_and_each_other() {
         .iter()
         .map(|port| &port["name"])
         .collect();
-    for (probe, path) in [
-        ("readinessProbe", "/readyz"),
-        ("livenessProbe", "/healthz"),
-    ] {
+    for (probe, path) in [("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")] {
         let get = &container[probe]["httpGet"];
         assert_eq!(get["path"], path, "{probe}");
-        assert!(port_names.contains(&&get["port"]), "{probe} port {}", get["port"]);
+        assert!(
+            port_names.contains(&&get["port"]),
+            "{probe} port {}",
+            get["port"]
+        );
     }
     let requests = &container["resources"]["requests"];
     assert!(requests["memory"].is_string() && requests["cpu"].is_string());
@@ -138,7 +146,10 @@ fn the_manifests_parse_and_agree_with_the_binaries_and_each_other() {
     let config = of_kind(&documents, "ConfigMap");
     let secret = of_kind(&documents, "Secret");
     for env_from in [&container["envFrom"], &job["envFrom"]] {
-        assert_eq!(env_from[0]["configMapRef"]["name"], config["metadata"]["name"]);
+        assert_eq!(
+            env_from[0]["configMapRef"]["name"],
+            config["metadata"]["name"]
+        );
         assert_eq!(env_from[1]["secretRef"]["name"], secret["metadata"]["name"]);
     }
     assert!(config["data"]["STORE_URL"]
@@ -149,7 +160,10 @@ fn the_manifests_parse_and_agree_with_the_binaries_and_each_other() {
 #[test]
 fn the_dockerfile_builds_both_binaries_in_one_stage_and_runs_them_in_another() {
     let text = std::fs::read_to_string(deploy_dir().join("Dockerfile")).unwrap();
-    let stages = text.lines().filter(|line| line.starts_with("FROM ")).count();
+    let stages = text
+        .lines()
+        .filter(|line| line.starts_with("FROM "))
+        .count();
     assert_eq!(stages, 2, "a build stage and a runtime stage");
     assert!(text.contains("cargo build --release --locked -p indexer -p query-server"));
     for binary in ["indexer", "query-server"] {
