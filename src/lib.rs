@@ -50,6 +50,8 @@
 #![warn(missing_docs)]
 
 pub mod analysis;
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod dictionaries;
 pub mod error;
 pub mod finite;

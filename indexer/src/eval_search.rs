@@ -50,7 +50,7 @@ pub struct Args {
     /// (titles are not copied into the repository); read when present.
     #[arg(long, default_value = "benches/relevance/own_judgments.tsv")]
     own_judgments: PathBuf,
-    /// Score with the set's judgments only.
+    /// Score with the set's judgments only [default: off].
     #[arg(long)]
     no_own_judgments: bool,
     /// Sales of the catalog's products: `hashed` gives every title a
@@ -64,17 +64,18 @@ pub struct Args {
     #[arg(long, default_value_t = 5000)]
     real_queries: usize,
     /// Write the unjudged top-10 hits of ours and of the baseline as
-    /// `query<TAB>title` lines to this file, for judging by the set's rules.
+    /// `query<TAB>title` lines to this file, for judging by the set's rules
+    /// [default: not written].
     #[arg(long)]
     unjudged_out: Option<PathBuf>,
-    /// Print each query's nDCG beside the baseline's.
+    /// Print each query's nDCG beside the baseline's [default: off].
     #[arg(long)]
     per_query: bool,
     /// Print the top 10 of ours and of the baseline for this query, with
-    /// their grades (repeatable).
+    /// their grades (repeatable) [default: none].
     #[arg(long)]
     show: Vec<String>,
-    /// Print the whole report as JSON.
+    /// Print the whole report as JSON [default: off].
     #[arg(long)]
     json: bool,
 }

@@ -1,6 +1,10 @@
 //! `indexer`: the nightly batch job. `main` parses arguments, runs one
 //! subcommand and turns its error into a message and an exit code.
 
+// Options' doc comments are their `--help` text, where `[required]` and
+// `[default: …]` are plain text, not links.
+#![allow(rustdoc::broken_intra_doc_links)]
+
 mod build;
 mod entity_coverage;
 mod eval_analyzer;
@@ -14,6 +18,10 @@ mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// Log levels when `RUST_LOG` is not set.
+/// (object_store logs each retry of a publish at info.)
+const LOG_FILTER: &str = "info,object_store=warn";
 
 use clap::{Parser, Subcommand};
 
@@ -62,8 +70,7 @@ struct IndexRootArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let result = match cli.command {
+    livesearch::cli::run_command(LOG_FILTER, || match cli.command {
         Command::Build(args) => build::run(args),
         Command::Publish(args) => publish::run(args),
         Command::Status(args) => status::run(&args.index_root),
@@ -71,22 +78,5 @@ fn main() -> ExitCode {
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),
         Command::EvalSuggest(args) => eval_suggest::run(args),
         Command::EvalSearch(args) => eval_search::run(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+    })
 }

@@ -491,7 +491,6 @@ fn publish_refuses_a_store_url_it_cannot_use_and_an_index_root_without_a_generat
 
 #[test]
 fn every_option_says_its_default_and_range() {
-    // eval-search documents its options in its own module (search relevance work).
     for subcommand in [
         "build",
         "publish",
@@ -499,6 +498,7 @@ fn every_option_says_its_default_and_range() {
         "rollback",
         "eval-analyzer",
         "eval-suggest",
+        "eval-search",
     ] {
         let output = indexer(&[subcommand, "--help"], None);
         assert!(output.status.success());

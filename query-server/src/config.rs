@@ -133,6 +133,11 @@ impl Default for Limits {
 /// files, CURRENT, manifests and logs need them while connections pile up.
 pub const RESERVED_FILE_DESCRIPTORS: u64 = 256;
 
+/// Hits on a search page when the request names no `limit`.
+pub const DEFAULT_SEARCH_LIMIT: usize = 10;
+/// Suggestions in a drop-down when the request names no `limit`.
+pub const DEFAULT_SUGGEST_LIMIT: usize = 10;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config {path}: {source}")]

@@ -111,6 +111,27 @@ impl<'a> ErrorBody<'a> {
     }
 }
 
+/// The error responses every read endpoint documents (`responses(...,
+/// ReadErrors)` in a handler's `#[utoipa::path]`): one wording for all of
+/// them, and a `Retry-After` on the 503 that `into_response` always sends.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Only its OpenAPI description is used.
+pub(crate) enum ReadErrors {
+    /// A bad parameter, named in the error.
+    #[response(status = 400, description = "a bad parameter, named in the error")]
+    BadParameter(ErrorBody<'static>),
+    /// No generation loaded, or overloaded.
+    #[response(
+        status = 503,
+        description = "no generation loaded, or overloaded",
+        headers(("Retry-After" = u32, description = "seconds to wait"))
+    )]
+    Unavailable(ErrorBody<'static>),
+    /// The request took too long.
+    #[response(status = 504, description = "the request took too long")]
+    TimedOut(ErrorBody<'static>),
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.code.status();

@@ -6,6 +6,10 @@ mod serve;
 
 use std::process::ExitCode;
 
+/// Log levels when `RUST_LOG` is not set.
+/// (object_store logs each retry at info: every poll while the store is down.)
+const LOG_FILTER: &str = "info,tower_http=warn,object_store=warn";
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -31,28 +35,9 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
-    let result = match cli.command {
+    livesearch::cli::run_command(LOG_FILTER, || match cli.command {
         Command::Serve(args) => serve::run(*args),
         Command::Suggest(args) => offline::suggest(args),
         Command::Probe(args) => offline::probe(args),
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,tower_http=warn,object_store=warn")
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_writer(std::io::stderr)
-        .init();
+    })
 }

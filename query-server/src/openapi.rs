@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document of the HTTP API, served at `/openapi.json`.
-//! Operations come from the `#[utoipa::path]` attributes on the handlers and
-//! schemas from the response types themselves, so the document follows the
-//! code; the configured limits are written into the parameter schemas when
+//! Operations come from the route list the router serves
+//! (`routes::route_list`, each handler's `#[utoipa::path]`) and schemas from
+//! the response types themselves, so the document follows the code; the configured limits are written into the parameter schemas when
 //! it is served, so it states what this server accepts.
 
 use std::sync::OnceLock;
@@ -10,23 +10,13 @@ use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::config::Limits;
+use crate::config::{Limits, DEFAULT_SEARCH_LIMIT, DEFAULT_SUGGEST_LIMIT};
 
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "livesearch query server",
         description = "Search and drop-down suggestions (下拉联想词) of a live-commerce catalog."
-    ),
-    paths(
-        crate::routes::search::search_handler,
-        crate::routes::suggest::suggest_handler,
-        crate::routes::suggest::probe_handler,
-        crate::routes::ops::healthz,
-        crate::routes::ops::readyz,
-        crate::routes::ops::metrics,
-        crate::routes::ops::openapi_document,
-        crate::routes::admin::admin_reload,
     ),
     modifiers(&BearerToken),
     tags(
@@ -53,7 +43,8 @@ impl Modify for BearerToken {
 pub fn generated() -> &'static Value {
     static GENERATED: OnceLock<Value> = OnceLock::new();
     GENERATED.get_or_init(|| {
-        serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes")
+        let (_router, document) = crate::routes::route_list().split_for_parts();
+        serde_json::to_value(document).expect("the OpenAPI document serializes")
     })
 }
 
@@ -75,7 +66,7 @@ pub fn document(limits: &Limits) -> Value {
         (
             "/v1/search",
             "limit",
-            json!({"minimum": 1, "maximum": limits.max_limit}),
+            json!({"minimum": 1, "maximum": limits.max_limit, "default": DEFAULT_SEARCH_LIMIT.min(limits.max_limit)}),
         ),
         (
             "/v1/search",
@@ -90,7 +81,7 @@ pub fn document(limits: &Limits) -> Value {
         (
             "/v1/suggest",
             "limit",
-            json!({"minimum": 1, "maximum": limits.max_suggest_limit}),
+            json!({"minimum": 1, "maximum": limits.max_suggest_limit, "default": DEFAULT_SUGGEST_LIMIT.min(limits.max_suggest_limit)}),
         ),
         (
             "/v1/suggest/probe",
@@ -174,6 +165,7 @@ mod tests {
             .unwrap();
         let limit = parameters.iter().find(|p| p["name"] == "limit").unwrap();
         assert_eq!(limit["schema"]["maximum"], 77);
+        assert_eq!(limit["schema"]["default"], DEFAULT_SEARCH_LIMIT);
         assert_eq!(
             document["openapi"].as_str().unwrap().chars().next(),
             Some('3')

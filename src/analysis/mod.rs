@@ -18,6 +18,8 @@
 mod heads;
 
 use std::collections::{HashMap, HashSet};
+
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 
 use jieba_rs::Jieba;
@@ -55,7 +57,8 @@ pub struct Analyzer {
 
 struct SharedAnalyzer {
     jieba: Jieba,
-    stopwords: HashSet<String>,
+    /// Looked up for every word of every title: a fast hash.
+    stopwords: FxHashSet<String>,
     product_words: HashSet<String>,
     attribute_words: HashSet<String>,
     /// Query-time variants of a normalised term (`synonyms.txt`).
@@ -105,7 +108,7 @@ impl Analyzer {
         Analyzer {
             shared: Arc::new(SharedAnalyzer {
                 jieba,
-                stopwords: dictionaries.stopwords().clone(),
+                stopwords: dictionaries.stopwords().iter().cloned().collect(),
                 product_words: dictionaries.product_words().clone(),
                 attribute_words: dictionaries.attribute_words().clone(),
                 synonyms,
@@ -206,6 +209,8 @@ impl Analyzer {
             position_length: 1,
         };
         let words = jieba.cut(folded, true);
+        // Reused across words: the character boundaries of the current one.
+        let mut char_offsets: Vec<usize> = Vec::new();
         let mut index = 0;
         while index < words.len() {
             let word = &words[index];
@@ -248,11 +253,9 @@ impl Analyzer {
             let span = &folded[word.byte_start..word_end];
             if mode == AnalyzerMode::Index {
                 let mut subwords: Vec<(usize, usize)> = Vec::new();
-                let char_offsets: Vec<usize> = span
-                    .char_indices()
-                    .map(|(offset, _)| offset)
-                    .chain(std::iter::once(span.len()))
-                    .collect();
+                char_offsets.clear();
+                char_offsets.extend(span.char_indices().map(|(offset, _)| offset));
+                char_offsets.push(span.len());
                 let char_count = char_offsets.len() - 1;
                 for gram_len in [2usize, 3] {
                     if char_count <= gram_len {

@@ -7,12 +7,8 @@ pub(crate) mod ops;
 pub(crate) mod search;
 pub(crate) mod suggest;
 
-use admin::admin_reload;
 use console::{console_page, console_script, console_style};
-use ops::{healthz, metrics, openapi_document, readyz};
-use search::search_handler;
 pub use search::SEARCH_PARAMS;
-use suggest::{probe_handler, suggest_handler};
 pub use suggest::{PROBE_PARAMS, SUGGEST_PARAMS};
 
 use std::time::Instant;
@@ -22,15 +18,38 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{BoxError, Router};
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::openapi::ApiDoc;
 use crate::state::AppState;
+
+/// The one list of routes: the router serves it and the OpenAPI document is
+/// generated from it, so the two cannot drift. Each documented route takes
+/// its method and path from the handler's `#[utoipa::path]`.
+pub(crate) fn route_list() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(search::search_handler))
+        .routes(routes!(suggest::suggest_handler))
+        .routes(routes!(suggest::probe_handler))
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+        .routes(routes!(ops::openapi_document))
+        .routes(routes!(admin::admin_reload))
+        // The console is a page, not part of the API document.
+        .route("/", get(console_page))
+        .route("/console/console.js", get(console_script))
+        .route("/console/console.css", get(console_style))
+}
 
 pub fn app(state: AppState) -> Router {
     let config = state.config().clone();
@@ -39,18 +58,8 @@ pub fn app(state: AppState) -> Router {
         .load_shed()
         .concurrency_limit(config.server.max_concurrency)
         .timeout(config.request_timeout());
-    Router::new()
-        .route("/", get(console_page))
-        .route("/console/console.js", get(console_script))
-        .route("/console/console.css", get(console_style))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
-        .route("/openapi.json", get(openapi_document))
-        .route("/v1/search", get(search_handler))
-        .route("/v1/suggest", get(suggest_handler))
-        .route("/v1/suggest/probe", get(probe_handler))
-        .route("/admin/reload", post(admin_reload))
+    let (router, _document) = route_list().split_for_parts();
+    router
         .fallback(not_found)
         .layer(overload_and_timeouts)
         .layer(RequestBodyLimitLayer::new(config.server.max_body_bytes))

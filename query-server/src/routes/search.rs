@@ -7,7 +7,8 @@ use livesearch::search::{SearchRequest, SearchResults};
 use serde::Serialize;
 
 use super::serving_generation;
-use crate::error::{ApiError, ErrorBody};
+use crate::config::DEFAULT_SEARCH_LIMIT;
+use crate::error::{ApiError, ReadErrors};
 use crate::params::{truncate, Params};
 use crate::state::AppState;
 
@@ -31,10 +32,7 @@ pub(crate) struct SearchResponse {
     ),
     responses(
         (status = 200, description = "the ranked hits", body = SearchResponse),
-        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
-        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "seconds to wait"))),
-        (status = 504, description = "the request took too long", body = ErrorBody),
+        ReadErrors,
     ))]
 pub(crate) async fn search_handler(
     State(state): State<AppState>,
@@ -74,7 +72,11 @@ pub(crate) async fn search_handler(
     let request = SearchRequest {
         query: query.clone(),
         doc_type,
-        limit: params.integer("limit", 10, 1..=limits.max_limit)?,
+        limit: params.integer(
+            "limit",
+            DEFAULT_SEARCH_LIMIT.min(limits.max_limit),
+            1..=limits.max_limit,
+        )?,
         offset: params.integer("offset", 0, 0..=limits.max_offset)?,
         explain: params.boolean("explain", false)?,
     };

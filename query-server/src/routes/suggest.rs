@@ -5,7 +5,8 @@ use axum::Json;
 use serde::Serialize;
 
 use super::serving_generation;
-use crate::error::{ApiError, ErrorBody};
+use crate::config::DEFAULT_SUGGEST_LIMIT;
+use crate::error::{ApiError, ReadErrors};
 use crate::params::Params;
 use crate::state::AppState;
 
@@ -42,10 +43,7 @@ pub(super) fn suggest_text(
     ),
     responses(
         (status = 200, description = "suggestions, best first, no repeats", body = SuggestResponse),
-        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
-        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "seconds to wait"))),
-        (status = 504, description = "the request took too long", body = ErrorBody),
+        ReadErrors,
     ))]
 pub(crate) async fn suggest_handler(
     State(state): State<AppState>,
@@ -54,7 +52,11 @@ pub(crate) async fn suggest_handler(
     let limits = &state.config().limits;
     let params = Params::parse(raw.as_deref(), SUGGEST_PARAMS)?;
     let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
-    let limit = params.integer("limit", 10, 1..=limits.max_suggest_limit)?;
+    let limit = params.integer(
+        "limit",
+        DEFAULT_SUGGEST_LIMIT.min(limits.max_suggest_limit),
+        1..=limits.max_suggest_limit,
+    )?;
     let generation = serving_generation(&state)?;
     let suggestions = generation.suggest.suggest(&query, limit);
     Ok(Json(SuggestResponse {
@@ -76,10 +78,7 @@ pub(crate) struct ProbeResponse {
     params(("term" = String, Query, description = "the suggestion term to probe (not blank)")),
     responses(
         (status = 200, description = "the term's score and its rank under each prefix", body = ProbeResponse),
-        (status = 400, description = "a bad parameter, named in the error", body = ErrorBody),
-        (status = 503, description = "no generation loaded, or overloaded", body = ErrorBody,
-            headers(("Retry-After" = u32, description = "seconds to wait"))),
-        (status = 504, description = "the request took too long", body = ErrorBody),
+        ReadErrors,
     ))]
 pub(crate) async fn probe_handler(
     State(state): State<AppState>,

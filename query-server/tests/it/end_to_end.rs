@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::{build_catalog, build_fixtures, encode, fixtures_with_lines};
+use crate::support::{build_catalog, build_fixtures, encode, fixtures_with_lines, raw_answer};
 
 pub(crate) struct Server {
     child: Child,
@@ -152,17 +152,7 @@ fn serves_queries_and_switches_generation_without_failing_a_request() {
 
 /// Sends raw bytes on a fresh connection and returns the status line.
 fn raw_status_line(base: &str, request: &[u8]) -> String {
-    use std::io::{Read, Write};
-    let address = base.strip_prefix("http://").unwrap();
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    // The server may answer and close before it has read everything.
-    let _ = stream.write_all(request);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    String::from_utf8_lossy(&response)
+    raw_answer(base, request)
         .lines()
         .next()
         .unwrap_or("")
@@ -241,14 +231,15 @@ fn the_admin_token_is_never_logged() {
     );
 }
 
-/// Polls `/readyz` until `done` accepts it (10 s at most).
+/// Polls `/readyz` until `done` accepts it (30 s at most: a loaded CI
+/// machine may take long to build and open a generation).
 pub(crate) fn wait_for_readyz(
     agent: &ureq::Agent,
     base: &str,
     what: &str,
     done: impl Fn(u16, &serde_json::Value) -> bool,
 ) -> (u16, serde_json::Value) {
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let (status, ready) = get_json(agent, &format!("{base}/readyz"));
         if done(status, &ready) {

@@ -1,7 +1,9 @@
 //! Shared helpers: a fixture generation and requests through the router.
 
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -109,4 +111,18 @@ pub async fn get(state: &AppState, uri: &str) -> Answer {
 /// Percent-encodes a query value.
 pub fn encode(text: &str) -> String {
     livesearch::text::percent_encode(text)
+}
+
+/// Sends `request` on a fresh connection and returns the whole answer.
+pub fn raw_answer(base: &str, request: &[u8]) -> String {
+    let address = base.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // The server may answer and close before it has read everything.
+    let _ = stream.write_all(request);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
 }

@@ -15,7 +15,7 @@ use livesearch::generation::{
 };
 
 use crate::end_to_end::{get_json, start_server_with, wait_for_readyz, Server};
-use crate::support::{build_fixtures, encode, fixtures_dir};
+use crate::support::{build_fixtures, encode, fixtures_dir, raw_answer};
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -391,19 +391,6 @@ fn unfinished_headers_and_idle_connections_are_closed_while_healthz_answers() {
         closed_within(&mut keep_alive, Duration::from_secs(8)),
         "an idle keep-alive connection stayed open"
     );
-}
-
-/// Sends `request` on a fresh connection and returns the whole answer.
-fn raw_answer(base: &str, request: &[u8]) -> String {
-    let address = base.strip_prefix("http://").unwrap();
-    let mut stream = TcpStream::connect(address).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let _ = stream.write_all(request);
-    let mut response = Vec::new();
-    let _ = stream.read_to_end(&mut response);
-    String::from_utf8_lossy(&response).into_owned()
 }
 
 #[test]
