@@ -8,22 +8,25 @@
 # The store is moto (Python, objects in memory): the figures measure our
 # client and moto together on one 2-core machine, not a real S3.
 #
-# Usage: benches/store.sh [--products N] [--scratch DIR] [--poll-interval-ms N]
+# Usage: benches/store.sh [--products N] [--catalog DIR] [--scratch DIR] [--poll-interval-ms N]
+# (--catalog: an existing catalog folder instead of generating PRODUCTS products)
 # Needs LIVESEARCH_MOTO_SERVER (a moto_server; .ci/run installs one) or
 # installs moto into ~/.cache/livesearch-tools/moto-venv.
 # Not part of CI (it takes minutes); CI runs `benches/store.sh --help`.
 set -euo pipefail
 
 PRODUCTS=1000000
+CATALOG=""
 SCRATCH=${TMPDIR:-/tmp}/livesearch-store
 POLL_MS=1000
 TOOLS=${LIVESEARCH_TOOLS:-$HOME/.cache/livesearch-tools}
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --products) PRODUCTS=$2; shift 2 ;;
     --scratch) SCRATCH=$2; shift 2 ;;
+    --catalog) CATALOG=$2; shift 2 ;;
     --poll-interval-ms) POLL_MS=$2; shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
@@ -39,15 +42,17 @@ if ! "$MOTO" --help >/dev/null 2>&1; then
 fi
 TARGET=${CARGO_TARGET_DIR:-target}
 cargo build --release --locked -p indexer -p query-server >&2
-cargo build --release --locked -p livesearch --example gen_catalog >&2
 mkdir -p "$SCRATCH"
 
-# generated_catalog from common.sh, with this script's target folder.
-CATALOG="$SCRATCH/catalog-$PRODUCTS"
-if [ ! -f "$CATALOG/.complete" ]; then
-  rm -rf "$CATALOG"
-  "$TARGET/release/examples/gen_catalog" --products "$PRODUCTS" --out "$CATALOG" >&2
-  touch "$CATALOG/.complete"
+if [ -z "$CATALOG" ]; then
+  # generated_catalog from common.sh, with this script's target folder.
+  cargo build --release --locked -p livesearch --example gen_catalog >&2
+  CATALOG="$SCRATCH/catalog-$PRODUCTS"
+  if [ ! -f "$CATALOG/.complete" ]; then
+    rm -rf "$CATALOG"
+    "$TARGET/release/examples/gen_catalog" --products "$PRODUCTS" --out "$CATALOG" >&2
+    touch "$CATALOG/.complete"
+  fi
 fi
 ROOT="$SCRATCH/root-$PRODUCTS"
 if [ ! -f "$ROOT/CURRENT" ]; then
@@ -100,7 +105,7 @@ rerun_started=$(now)
 "$TARGET/release/indexer" publish --index-root "$ROOT" --to "$URL" >"$SCRATCH/rerun.out"
 rerun_done=$(now)
 
-echo "generation: $PRODUCTS generated products, $((generation_bytes / 1000000)) MB, $(ls -R "$ROOT/generations/$GENERATION" | grep -c .) entries; store: moto $("$MOTO" --version 2>/dev/null || echo 5.2.5) on loopback; replicas poll every $POLL_MS ms"
+echo "generation: $(basename "$CATALOG") ($(wc -l < "$CATALOG/products.jsonl") products), $((generation_bytes / 1000000)) MB, $(ls -R "$ROOT/generations/$GENERATION" | grep -c .) entries; store: moto $("$MOTO" --version 2>/dev/null || echo 5.2.5) on loopback; replicas poll every $POLL_MS ms"
 echo
 echo "| measure | seconds |"
 echo "|---|---:|"
