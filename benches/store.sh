@@ -105,7 +105,7 @@ rerun_started=$(now)
 "$TARGET/release/indexer" publish --index-root "$ROOT" --to "$URL" >"$SCRATCH/rerun.out"
 rerun_done=$(now)
 
-echo "generation: $(basename "$CATALOG") ($(wc -l < "$CATALOG/products.jsonl") products), $((generation_bytes / 1000000)) MB, $(ls -R "$ROOT/generations/$GENERATION" | grep -c .) entries; store: moto $("$MOTO" --version 2>/dev/null || echo 5.2.5) on loopback; replicas poll every $POLL_MS ms"
+echo "generation: $(basename "$CATALOG") ($(wc -l < "$CATALOG/products.jsonl") products), $((generation_bytes / 1000000)) MB in $(find "$ROOT/generations/$GENERATION" -type f | wc -l) files; store: moto $("$MOTO" --version 2>/dev/null || echo 5.2.5) on loopback; replicas poll every $POLL_MS ms"
 echo
 echo "| measure | seconds |"
 echo "|---|---:|"
