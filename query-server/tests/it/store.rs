@@ -404,3 +404,40 @@ fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_and_an_ou
         });
     }
 }
+
+/// Needs no store: the lock is taken before anything is contacted.
+#[test]
+fn a_second_replica_on_the_same_cache_folder_is_refused_naming_the_flag() {
+    let cache = tempfile::tempdir().unwrap();
+    let replica = |stdout: Stdio| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_query-server"));
+        command
+            .args(["serve", "--source", URL, "--cache-dir"])
+            .arg(cache.path())
+            .args(["--addr", "127.0.0.1:0"])
+            // Nothing listens on the discard port: the store is unreachable.
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_ALLOW_HTTP", "true")
+            .env("AWS_REGION", "us-east-1")
+            .env("RUST_LOG", "warn")
+            .stdout(stdout)
+            .stderr(Stdio::piped());
+        command
+    };
+    let mut first = replica(Stdio::piped()).spawn().unwrap();
+    let mut line = String::new();
+    BufReader::new(first.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on "), "{line}");
+
+    let second = replica(Stdio::null()).output().unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("--cache-dir") && stderr.contains("a folder of its own"),
+        "{stderr}"
+    );
+}
