@@ -50,10 +50,15 @@ pub(crate) struct Ready {
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let last_refused = state.last_failure();
     let Some(generation) = state.generation() else {
-        let reason = last_refused.map_or_else(
-            || "no generation is loaded yet".to_string(),
-            |failure| format!("no generation is loaded: {}", failure.reason),
-        );
+        // A replica that has nothing yet says why: its store's last error.
+        let store_error = state
+            .replica()
+            .and_then(|replica| replica.report(None).last_error);
+        let reason = match (last_refused, store_error) {
+            (Some(failure), _) => format!("no generation is loaded: {}", failure.reason),
+            (None, Some(error)) => format!("no generation is loaded yet: {error}"),
+            (None, None) => "no generation is loaded yet".to_string(),
+        };
         return ApiError::new(ErrorCode::NotReady, reason).into_response();
     };
     Json(Ready {

@@ -407,7 +407,7 @@ fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_and_an_ou
 
 /// Needs no store: the lock is taken before anything is contacted.
 #[test]
-fn a_second_replica_on_the_same_cache_folder_is_refused_naming_the_flag() {
+fn a_replica_without_store_or_cache_is_not_ready_says_why_and_owns_its_cache_folder() {
     let cache = tempfile::tempdir().unwrap();
     let replica = |stdout: Stdio| {
         let mut command = Command::new(env!("CARGO_BIN_EXE_query-server"));
@@ -430,6 +430,24 @@ fn a_second_replica_on_the_same_cache_folder_is_refused_naming_the_flag() {
         .read_line(&mut line)
         .unwrap();
     assert!(line.starts_with("listening on "), "{line}");
+
+    // Nothing cached, the store unreachable: not ready, and saying why.
+    let base = format!("http://{}", line.trim().trim_start_matches("listening on "));
+    let agent = agent();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = get_json(&agent, &format!("{base}/readyz"));
+        assert_eq!(status, 503, "{body}");
+        let message = body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        if message.contains("cannot read nightly/CURRENT") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{message}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     let second = replica(Stdio::null()).output().unwrap();
     let _ = first.kill();
