@@ -10,8 +10,8 @@
 //!                                         without it is incomplete and never pulled
 //! ```
 //!
-//! [`publish`] uploads the generation a local `CURRENT` names and then
-//! replaces the store's `CURRENT`; [`pull`] downloads the generation the
+//! [`publish()`] uploads the generation a local `CURRENT` names and then
+//! replaces the store's `CURRENT`; [`pull()`] downloads the generation the
 //! store's `CURRENT` names into a replica's cache folder (an [`IndexRoot`]),
 //! verifies and opens it. Everything read from the store is untrusted: sizes
 //! are bounded, names are checked, every byte is CRC-checked before a
