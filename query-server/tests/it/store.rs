@@ -1,6 +1,7 @@
 //! Replicas against a real S3-compatible server (moto's, on loopback): the
 //! indexer publishes, two replicas follow; a publish killed midway, a
-//! corrupted object, the store stopped and a replica restarted without it.
+//! corrupted object, the store stopped and a replica restarted without it,
+//! a generation built with other dictionaries.
 //!
 //! `.ci/run` installs moto and sets `LIVESEARCH_MOTO_SERVER` to its
 //! `moto_server`; the test starts its own server on a free port so it can
@@ -167,18 +168,22 @@ fn run_indexer(moto: &Moto, args: &[&str]) -> Output {
 }
 
 fn build(moto: &Moto, root: &Path) -> String {
-    let output = run_indexer(
-        moto,
-        &[
-            "build",
-            "--input",
-            fixtures_dir().to_str().unwrap(),
-            "--index-root",
-            root.to_str().unwrap(),
-            "--threads",
-            "2",
-        ],
-    );
+    build_with(moto, root, &[])
+}
+
+fn build_with(moto: &Moto, root: &Path, extra: &[&str]) -> String {
+    let fixtures = fixtures_dir();
+    let mut args = vec![
+        "build",
+        "--input",
+        fixtures.to_str().unwrap(),
+        "--index-root",
+        root.to_str().unwrap(),
+        "--threads",
+        "2",
+    ];
+    args.extend_from_slice(extra);
+    let output = run_indexer(moto, &args);
     assert!(output.status.success(), "{output:?}");
     std::fs::read_to_string(root.join("CURRENT"))
         .unwrap()
@@ -289,7 +294,8 @@ fn serves_in_sync(generation: &str) -> impl Fn(&serde_json::Value) -> bool + '_ 
 }
 
 #[test]
-fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_and_an_outage() {
+fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_an_outage_and_other_dictionaries(
+) {
     let Some(program) = moto_program() else {
         return;
     };
@@ -401,6 +407,35 @@ fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_and_an_ou
     for replica in [&first_replica, &restarted] {
         wait_until(replica, "in sync after the outage", |ready| {
             serves_in_sync(&second)(ready) && ready["source"]["store_reachable"] == true
+        });
+    }
+
+    // A generation built with other dictionaries (one more stopword) is
+    // refused; the replicas keep serving theirs.
+    let dictionaries = tempfile::tempdir().unwrap();
+    let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dictionaries");
+    for entry in std::fs::read_dir(ours).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dictionaries.path().join(path.file_name().unwrap())).unwrap();
+    }
+    let stopwords = dictionaries.path().join("stopwords.txt");
+    let mut text = std::fs::read_to_string(&stopwords).unwrap();
+    text.push_str("\n停用测试\n");
+    std::fs::write(&stopwords, text).unwrap();
+    let third = build_with(
+        &moto,
+        local.path(),
+        &["--dictionaries", dictionaries.path().to_str().unwrap()],
+    );
+    publish(&moto, local.path());
+    for replica in [&first_replica, &restarted] {
+        wait_until(replica, "other dictionaries refused", |ready| {
+            ready["generation"] == second.as_str()
+                && ready["source"]["in_sync"] == false
+                && ready["last_refused"]["generation"] == third.as_str()
+                && ready["last_refused"]["reason"]
+                    .as_str()
+                    .is_some_and(|reason| reason.contains("built with dictionaries"))
         });
     }
 }
