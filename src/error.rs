@@ -182,6 +182,40 @@ pub enum Error {
         current: String,
     },
 
+    /// A store URL (`--to`, `--source`) cannot be used.
+    #[error("store URL {url} is unusable: {reason}")]
+    StoreUrl {
+        /// The URL as given, without credentials or query.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+
+    /// The object store failed or refused an operation on one object.
+    #[error("object store {store}: cannot {operation} {object}: {reason}")]
+    Store {
+        /// The store, `s3://bucket/prefix`.
+        store: String,
+        /// `read`, `upload`, `list`, `delete`, `inspect`.
+        operation: &'static str,
+        /// The object's key (or the listed prefix).
+        object: String,
+        /// What the store or the client said.
+        reason: String,
+    },
+
+    /// `publish` would move the store's `CURRENT` back to an older generation.
+    #[error(
+        "the store's CURRENT names {store_current}, newer than {generation}; nothing was replaced \
+         (publish with --allow-older to move it back on purpose)"
+    )]
+    StoreAhead {
+        /// The generation the store's `CURRENT` names.
+        store_current: String,
+        /// The generation being published.
+        generation: String,
+    },
+
     /// tantivy failed.
     #[error("index error: {0}")]
     Index(#[from] tantivy::TantivyError),

@@ -62,6 +62,7 @@ pub mod build;
 pub mod catalog;
 pub mod document;
 pub mod generation;
+pub mod remote;
 pub mod schema;
 pub mod search;
 pub mod serving;

@@ -98,32 +98,7 @@ impl LoadedGeneration {
                 ),
             ));
         }
-        let mismatch = |what, expected: &str, found: &str| {
-            (expected != found).then(|| Error::VersionMismatch {
-                generation: generation.to_string(),
-                what,
-                expected: expected.to_string(),
-                found: found.escape_default().to_string(),
-            })
-        };
-        let mismatch = mismatch("analyzer", ANALYZER_VERSION, &manifest.analyzer_version)
-            .or_else(|| {
-                mismatch(
-                    "schema",
-                    &SCHEMA_VERSION.to_string(),
-                    &manifest.schema_version.to_string(),
-                )
-            })
-            .or_else(|| {
-                mismatch(
-                    "dictionaries",
-                    analyzer.dictionary_checksum(),
-                    &manifest.dictionary_checksum,
-                )
-            });
-        if let Some(error) = mismatch {
-            return Err(error);
-        }
+        check_versions(&manifest, analyzer)?;
         let verify_started = Instant::now();
         manifest.verify_files(&dir)?;
         let verify_duration = verify_started.elapsed();
@@ -183,6 +158,40 @@ impl LoadedGeneration {
             suggest: Some(&self.suggest),
         };
         crate::search::search(&context, request)
+    }
+}
+
+/// Refuses a manifest built with another analyzer version, schema or
+/// dictionaries than `analyzer` ([`Error::VersionMismatch`]). A replica
+/// checks this before downloading a generation, and again when opening it.
+pub fn check_versions(manifest: &Manifest, analyzer: &Analyzer) -> Result<()> {
+    let generation = manifest.generation.as_str();
+    let mismatch = |what, expected: &str, found: &str| {
+        (expected != found).then(|| Error::VersionMismatch {
+            generation: generation.to_string(),
+            what,
+            expected: expected.to_string(),
+            found: found.escape_default().to_string(),
+        })
+    };
+    let mismatch = mismatch("analyzer", ANALYZER_VERSION, &manifest.analyzer_version)
+        .or_else(|| {
+            mismatch(
+                "schema",
+                &SCHEMA_VERSION.to_string(),
+                &manifest.schema_version.to_string(),
+            )
+        })
+        .or_else(|| {
+            mismatch(
+                "dictionaries",
+                analyzer.dictionary_checksum(),
+                &manifest.dictionary_checksum,
+            )
+        });
+    match mismatch {
+        Some(error) => Err(error),
+        None => Ok(()),
     }
 }
 

@@ -48,6 +48,16 @@ pub struct Args {
     /// thread (at most 8 writer threads, whatever --threads).
     #[arg(long, default_value_t = DEFAULT_WRITER_MEMORY_MIB)]
     writer_memory_mib: usize,
+    /// After the build, publish the current generation to this object store
+    /// (s3://bucket/prefix), as `indexer publish` does [default: none].
+    #[arg(long)]
+    publish_to: Option<String>,
+    /// With --publish-to: complete generations kept in the store, the
+    /// current one included; at least 1.
+    #[arg(long, default_value_t = livesearch::remote::publish::DEFAULT_STORE_KEEP)]
+    store_keep: usize,
+    #[command(flatten)]
+    store: crate::publish::StoreArgs,
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -105,6 +115,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     for cleaned in &summary.cleaned_partial_builds {
         println!("  cleaned up partial build {cleaned}");
+    }
+    if let Some(url) = &args.publish_to {
+        let root = livesearch::generation::IndexRoot::new(&args.index_root);
+        crate::publish::publish_current(&root, url, args.store_keep, &args.store)?;
     }
     Ok(())
 }

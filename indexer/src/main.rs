@@ -12,6 +12,7 @@ mod eval_search;
 mod eval_suggest;
 mod keystrokes;
 mod progress;
+mod publish;
 mod rollback;
 mod status;
 
@@ -19,7 +20,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Log levels when `RUST_LOG` is not set.
-const LOG_FILTER: &str = "info";
+/// (object_store logs each retry of a publish at info.)
+const LOG_FILTER: &str = "info,object_store=warn";
 
 use clap::{Parser, Subcommand};
 
@@ -38,6 +40,11 @@ struct Cli {
 enum Command {
     /// Validate a catalog, analyse it and publish a new generation.
     Build(build::Args),
+    /// Upload the current generation to an object store (s3://bucket/prefix)
+    /// and point the store's CURRENT at it. Credentials, region and endpoint
+    /// from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
+    /// AWS_ENDPOINT_URL, AWS_ALLOW_HTTP.
+    Publish(publish::Args),
     /// Print the current generation and its manifest.
     Status(IndexRootArgs),
     /// Point CURRENT back at the previous complete generation.
@@ -65,6 +72,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     livesearch::cli::run_command(LOG_FILTER, || match cli.command {
         Command::Build(args) => build::run(args),
+        Command::Publish(args) => publish::run(args),
         Command::Status(args) => status::run(&args.index_root),
         Command::Rollback(args) => rollback::run(&args.index_root),
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),

@@ -473,9 +473,27 @@ fn a_wrong_input_creates_nothing_under_the_index_root() {
 }
 
 #[test]
+fn publish_refuses_a_store_url_it_cannot_use_and_an_index_root_without_a_generation() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().to_str().unwrap();
+    for (url, expected) in [
+        ("gs://bucket/prefix", "scheme `gs` is not supported"),
+        ("s3://key:secret@bucket/prefix", "holds credentials"),
+        ("s3://bucket/prefix", "no generation is published under"),
+    ] {
+        let output = indexer(&["publish", "--index-root", root, "--to", url], None);
+        assert_eq!(output.status.code(), Some(1), "{url}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{url}: {stderr}");
+        assert!(!stderr.contains("secret"), "{stderr}");
+    }
+}
+
+#[test]
 fn every_option_says_its_default_and_range() {
     for subcommand in [
         "build",
+        "publish",
         "status",
         "rollback",
         "eval-analyzer",

@@ -28,6 +28,10 @@ pub struct ServerSettings {
     pub max_body_bytes: usize,
     /// How often CURRENT is checked for a new generation.
     pub watch_interval_ms: u64,
+    /// `serve --source`: how often the store's CURRENT is read, plus a
+    /// random 0..=`source_poll_jitter_ms` so replicas do not poll in step.
+    pub source_poll_interval_ms: u64,
+    pub source_poll_jitter_ms: u64,
     /// A connection must send a whole request head within this time (from
     /// its accept, or from the first byte of a later request).
     pub header_read_timeout_ms: u64,
@@ -103,6 +107,8 @@ impl Default for ServerSettings {
             max_concurrency: 256,
             max_body_bytes: 16 * 1024,
             watch_interval_ms: 1_000,
+            source_poll_interval_ms: 10_000,
+            source_poll_jitter_ms: 2_000,
             header_read_timeout_ms: 10_000,
             idle_timeout_ms: 60_000,
             max_connections: None,
@@ -185,6 +191,15 @@ impl ServerConfig {
         }
         if self.server.watch_interval_ms < 50 {
             return invalid("server.watch_interval_ms", "must be at least 50");
+        }
+        if self.server.source_poll_interval_ms < 100 {
+            return invalid("server.source_poll_interval_ms", "must be at least 100");
+        }
+        if self.server.source_poll_jitter_ms > self.server.source_poll_interval_ms {
+            return invalid(
+                "server.source_poll_jitter_ms",
+                "must be at most server.source_poll_interval_ms",
+            );
         }
         if self.server.header_read_timeout_ms == 0 {
             return invalid("server.header_read_timeout_ms", "must be at least 1");
@@ -287,6 +302,14 @@ mod tests {
             (
                 "[limits]\nmax_suggest_query_chars = 0\n",
                 "limits.max_suggest_query_chars",
+            ),
+            (
+                "[server]\nsource_poll_interval_ms = 99\n",
+                "server.source_poll_interval_ms",
+            ),
+            (
+                "[server]\nsource_poll_interval_ms = 1000\nsource_poll_jitter_ms = 1001\n",
+                "server.source_poll_jitter_ms",
             ),
         ] {
             let message = ServerConfig::from_toml(toml).unwrap_err().to_string();

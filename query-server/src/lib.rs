@@ -8,6 +8,7 @@ pub mod memory;
 pub mod metrics;
 pub mod openapi;
 pub mod params;
+pub mod replica;
 pub mod routes;
 pub mod state;
 

@@ -7,7 +7,8 @@ mod serve;
 use std::process::ExitCode;
 
 /// Log levels when `RUST_LOG` is not set.
-const LOG_FILTER: &str = "info,tower_http=warn";
+/// (object_store logs each retry at info: every poll while the store is down.)
+const LOG_FILTER: &str = "info,tower_http=warn,object_store=warn";
 
 use clap::{Parser, Subcommand};
 

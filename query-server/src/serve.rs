@@ -3,21 +3,49 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context;
 use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
-use livesearch::generation::IndexRoot;
+use livesearch::generation::{BuildLock, IndexRoot};
+use livesearch::remote::{PullOptions, RemoteStore};
 use query_server::config::ServerConfig;
 use query_server::connections::{self, ConnectionLimits};
+use query_server::replica::ReplicaStatus;
 use query_server::state::ReloadOutcome;
 use query_server::{app, AppState};
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// Folder holding the generations and CURRENT [required].
-    #[arg(long, env = "QS_INDEX_ROOT")]
-    index_root: PathBuf,
+    /// Folder holding the generations and CURRENT; required unless --source
+    /// [default: none].
+    #[arg(long, env = "QS_INDEX_ROOT", required_unless_present = "source")]
+    index_root: Option<PathBuf>,
+    /// Object store to follow instead of an index root: s3://bucket/prefix.
+    /// Credentials, region and endpoint from AWS_ACCESS_KEY_ID,
+    /// AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL, AWS_ALLOW_HTTP
+    /// [default: none].
+    #[arg(
+        long,
+        env = "QS_SOURCE",
+        conflicts_with = "index_root",
+        requires = "cache_dir"
+    )]
+    source: Option<String>,
+    /// With --source: folder for downloaded generations (one replica per
+    /// folder); its last good generation is served after a restart, store
+    /// reachable or not; required with --source [default: none].
+    #[arg(long, env = "QS_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// With --source: how often the store's CURRENT is read; milliseconds,
+    /// at least 100 [default: 10000].
+    #[arg(long, env = "QS_POLL_INTERVAL_MS", value_parser = clap::value_parser!(u64).range(100..))]
+    poll_interval_ms: Option<u64>,
+    /// With --source: a random 0 to this many milliseconds added to each
+    /// poll interval; at most --poll-interval-ms [default: 2000].
+    #[arg(long, env = "QS_POLL_JITTER_MS")]
+    poll_jitter_ms: Option<u64>,
     /// Address to listen on; port 0 picks a free one [default: 127.0.0.1:8080].
     #[arg(long, env = "QS_ADDR")]
     addr: Option<SocketAddr>,
@@ -81,6 +109,12 @@ impl Args {
         if let Some(interval) = self.watch_interval_ms {
             server.watch_interval_ms = interval;
         }
+        if let Some(interval) = self.poll_interval_ms {
+            server.source_poll_interval_ms = interval;
+        }
+        if let Some(jitter) = self.poll_jitter_ms {
+            server.source_poll_jitter_ms = jitter;
+        }
         if let Some(timeout) = self.header_read_timeout_ms {
             server.header_read_timeout_ms = timeout;
         }
@@ -107,10 +141,46 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(config, analyzer, IndexRoot::new(&args.index_root)))
+    let source = match (&args.source, &args.cache_dir, &args.index_root) {
+        (Some(url), Some(cache_dir), _) => Source::Store(Replica::open(url, cache_dir)?),
+        (None, _, Some(index_root)) => Source::IndexRoot(IndexRoot::new(index_root)),
+        // clap requires one of the two; kept as an error, not a panic.
+        _ => anyhow::bail!("give --index-root, or --source with --cache-dir"),
+    };
+    runtime.block_on(serve(config, analyzer, source))
 }
 
-async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> anyhow::Result<()> {
+/// Where generations come from.
+enum Source {
+    /// A local index root, followed through its CURRENT.
+    IndexRoot(IndexRoot),
+    /// An object store, pulled into a cache folder.
+    Store(Replica),
+}
+
+/// `--source` and `--cache-dir`, checked before anything is served.
+struct Replica {
+    store: RemoteStore,
+    cache: IndexRoot,
+    lock: BuildLock,
+}
+
+impl Replica {
+    fn open(url: &str, cache_dir: &std::path::Path) -> anyhow::Result<Self> {
+        let store = RemoteStore::from_url(url)?;
+        let cache = IndexRoot::new(cache_dir);
+        let lock = cache.lock().with_context(|| {
+            format!(
+                "--cache-dir {}: each replica needs a folder of its own",
+                cache_dir.display()
+            )
+        })?;
+        cache.create_dirs()?;
+        Ok(Replica { store, cache, lock })
+    }
+}
+
+async fn serve(config: ServerConfig, analyzer: Analyzer, source: Source) -> anyhow::Result<()> {
     let addr = config.server.addr;
     let limits = ConnectionLimits {
         max_connections: config.max_connections(),
@@ -118,7 +188,17 @@ async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> any
         idle_timeout: config.idle_timeout(),
         shutdown_grace: SHUTDOWN_GRACE,
     };
+    let (root, replica) = match source {
+        Source::IndexRoot(root) => (root, None),
+        Source::Store(replica) => (replica.cache.clone(), Some(replica)),
+    };
     let state = AppState::new(config, analyzer, root);
+    if let Some(replica) = &replica {
+        state.set_replica(Arc::new(ReplicaStatus::new(replica.store.url())));
+        tracing::info!(source = replica.store.url(), "following the object store");
+    }
+    // With --source this serves what the cache's CURRENT names, the store
+    // reachable or not; the first poll follows at once.
     match state.reload(true).await {
         ReloadOutcome::Loaded { generation, .. } => {
             tracing::info!(%generation, "generation loaded")
@@ -142,9 +222,19 @@ async fn serve(config: ServerConfig, analyzer: Analyzer, root: IndexRoot) -> any
     std::io::stdout().flush().ok();
 
     let (stop_watching, watching_stopped) = tokio::sync::oneshot::channel::<()>();
-    let watcher = tokio::spawn(state.clone().watch(async {
+    let stopped = async {
         let _ = watching_stopped.await;
-    }));
+    };
+    let watcher = match replica {
+        Some(Replica { store, lock, .. }) => tokio::spawn(query_server::replica::follow(
+            state.clone(),
+            store,
+            lock,
+            PullOptions::default(),
+            stopped,
+        )),
+        None => tokio::spawn(state.clone().watch(stopped)),
+    };
     connections::serve(listener, app(state), limits, shutdown_signal()).await;
     let _ = stop_watching.send(());
     let _ = tokio::time::timeout(SHUTDOWN_GRACE, watcher).await;

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::config::ServerConfig;
 use crate::metrics::Metrics;
+use crate::replica::ReplicaStatus;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -35,6 +36,8 @@ struct Shared {
     failed_fallbacks: std::sync::Mutex<std::collections::HashSet<String>>,
     reloading: tokio::sync::Mutex<()>,
     metrics: Metrics,
+    /// Set when generations come from an object store (`serve --source`).
+    replica: std::sync::OnceLock<Arc<ReplicaStatus>>,
 }
 
 /// Why the newest generation named by CURRENT is not the one served.
@@ -84,6 +87,7 @@ impl AppState {
                 failed_fallbacks: Default::default(),
                 reloading: tokio::sync::Mutex::new(()),
                 metrics: Metrics::default(),
+                replica: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -102,6 +106,24 @@ impl AppState {
 
     pub fn root(&self) -> &IndexRoot {
         &self.shared.root
+    }
+
+    /// What the replica knows of its object store, in `--source` mode.
+    pub fn replica(&self) -> Option<&Arc<ReplicaStatus>> {
+        self.shared.replica.get()
+    }
+
+    /// Marks this server as a replica of an object store (once, at start).
+    pub fn set_replica(&self, status: Arc<ReplicaStatus>) {
+        let _ = self.shared.replica.set(status);
+    }
+
+    /// Serves a generation pulled from the object store (opened and checked
+    /// already), one swap at a time like [`AppState::reload`].
+    pub async fn serve_pulled(&self, generation: LoadedGeneration) {
+        let _one_at_a_time = self.shared.reloading.lock().await;
+        self.swap_in(generation);
+        self.clear_failure();
     }
 
     /// The generation new requests are served from.
@@ -276,7 +298,7 @@ impl AppState {
         }
     }
 
-    fn clear_failure(&self) {
+    pub(crate) fn clear_failure(&self) {
         *self
             .shared
             .last_failure
@@ -286,7 +308,7 @@ impl AppState {
 
     /// Records why `generation` is not served; logs it as an error unless it
     /// is the failure already recorded (the watcher retries every second).
-    fn record_failure(&self, generation: String, reason: String) {
+    pub(crate) fn record_failure(&self, generation: String, reason: String) {
         let mut last_failure = self
             .shared
             .last_failure

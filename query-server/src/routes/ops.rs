@@ -35,6 +35,10 @@ pub(crate) struct Ready {
     fallback: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_refused: Option<crate::state::LoadFailure>,
+    /// With `serve --source`: the object store followed, the lag behind its
+    /// CURRENT, the last download and the failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<crate::replica::SourceReport>,
 }
 
 /// Whether a generation is served, which one, and why the newest was
@@ -46,10 +50,15 @@ pub(crate) struct Ready {
 pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
     let last_refused = state.last_failure();
     let Some(generation) = state.generation() else {
-        let reason = last_refused.map_or_else(
-            || "no generation is loaded yet".to_string(),
-            |failure| format!("no generation is loaded: {}", failure.reason),
-        );
+        // A replica that has nothing yet says why: its store's last error.
+        let store_error = state
+            .replica()
+            .and_then(|replica| replica.report(None).last_error);
+        let reason = match (last_refused, store_error) {
+            (Some(failure), _) => format!("no generation is loaded: {}", failure.reason),
+            (None, Some(error)) => format!("no generation is loaded yet: {error}"),
+            (None, None) => "no generation is loaded yet".to_string(),
+        };
         return ApiError::new(ErrorCode::NotReady, reason).into_response();
     };
     Json(Ready {
@@ -60,6 +69,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> Response {
         documents: generation.manifest.documents.clone(),
         fallback: state.serving_fallback(),
         last_refused,
+        source: state
+            .replica()
+            .map(|replica| replica.report(Some(generation.id()))),
     })
     .into_response()
 }
@@ -99,6 +111,13 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
         for (doc_type, count) in &generation.manifest.documents {
             let _ = writeln!(extra, "index_documents{{type=\"{doc_type}\"}} {count}");
         }
+    }
+    if let Some(replica) = state.replica() {
+        let serving = state.generation();
+        replica.render_metrics(
+            serving.as_ref().map(|generation| generation.id()),
+            &mut extra,
+        );
     }
     let body = state.metrics().render(&extra);
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

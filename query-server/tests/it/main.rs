@@ -2,8 +2,10 @@
 //! real binary on a loopback socket.
 
 mod cli;
+mod deploy;
 mod end_to_end;
 mod routes;
+mod store;
 mod suggest;
 mod support;
 mod untrusted;
