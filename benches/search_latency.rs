@@ -55,6 +55,7 @@ fn request(query: &str) -> SearchRequest {
         limit: 10,
         offset: 0,
         explain: false,
+        ..SearchRequest::default()
     }
 }
 
