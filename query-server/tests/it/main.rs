@@ -4,6 +4,7 @@
 mod cli;
 mod end_to_end;
 mod routes;
+mod search_page;
 mod suggest;
 mod support;
 mod untrusted;
