@@ -11,7 +11,7 @@ use admin::admin_reload;
 use console::{console_page, console_script, console_style};
 use ops::{healthz, metrics, openapi_document, readyz};
 use search::search_handler;
-pub use search::SEARCH_PARAMS;
+pub use search::{parse_search_query, MAX_LIST_VALUES, SEARCH_PARAMS};
 use suggest::{probe_handler, suggest_handler};
 pub use suggest::{PROBE_PARAMS, SUGGEST_PARAMS};
 

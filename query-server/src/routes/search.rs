@@ -55,12 +55,11 @@ pub(crate) async fn search_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let params = Params::parse_with_lists(raw.as_deref(), SEARCH_PARAMS, LIST_PARAMS)?;
-    let mut request = search_request(&params, &state.config().limits)?;
+    let (mut request, cursor) = parse_search_query(raw.as_deref(), &state.config().limits)?;
     let generation = serving_generation(&state)?;
-    if let Some(cursor) = params.get("search_after") {
+    if let Some(cursor) = cursor {
         let key = generation
-            .decode_cursor(cursor, &request)
+            .decode_cursor(&cursor, &request)
             .map_err(|error| ApiError::invalid("search_after", error.to_string()))?;
         request.search_after = Some(key);
     }
@@ -110,6 +109,18 @@ pub const MAX_LIST_VALUES: usize = 20;
 /// Largest number accepted for prices and sales: the largest integer a
 /// JSON client can hold exactly.
 pub const MAX_NUMBER: u64 = (1 << 53) - 1;
+
+/// The request a `/v1/search` query string describes, every value checked,
+/// and the `search_after` cursor as sent (it is decoded against the served
+/// generation). Public for the fuzz target of the query-string parser.
+pub fn parse_search_query(
+    raw: Option<&str>,
+    limits: &Limits,
+) -> Result<(SearchRequest, Option<String>), ApiError> {
+    let params = Params::parse_with_lists(raw, SEARCH_PARAMS, LIST_PARAMS)?;
+    let request = search_request(&params, limits)?;
+    Ok((request, params.get("search_after").map(str::to_string)))
+}
 
 /// The request the parameters describe, every value checked (all but the
 /// cursor, which needs the served generation).
