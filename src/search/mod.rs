@@ -138,8 +138,8 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// How the query was rewritten, when it was.
     pub converted: Option<QueryConversion>,
-    /// Documents matching every word kept; in any-word mode (no word kept),
-    /// the documents the retrieving words hold.
+    /// Documents matching every word kept and every filter; in any-word
+    /// mode (no word kept), the documents the retrieving words hold.
     pub total: usize,
     /// The requested page of hits, best first.
     pub hits: Vec<Hit>,
