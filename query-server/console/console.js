@@ -60,8 +60,9 @@ const MESSAGES = {
     relaxed: (words) => `放宽匹配：去掉了 ${words}`,
     converted: (from, to) => `按“${to}”搜索（输入的是“${from}”）`,
     productWord: (word) => `中心词：${word}`,
-    hitMeta: (hit, e, anchor) =>
-      `${hit.type} ${hit.id} · 分数 ${hit.score.toFixed(3)} = 文本 ${Number(e.text).toFixed(3)} × 热度 ${Number(e.popularity_multiplier).toFixed(3)}` +
+    // Outside relevance order the server sends no score (0): only its parts are shown.
+    hitMeta: (hit, e, anchor, ranked) =>
+      `${hit.type} ${hit.id} · ${ranked ? `分数 ${hit.score.toFixed(3)} = ` : ""}文本 ${Number(e.text).toFixed(3)} × 热度 ${Number(e.popularity_multiplier).toFixed(3)}` +
       ` · 销量 ${hit.signals.sales} · 粉丝 ${hit.signals.followers} · 点赞 ${hit.signals.likes}${anchor ? ` · 主播 ${anchor}` : ""}`,
     sortLabel: "排序",
     sortRelevance: "综合",
@@ -142,8 +143,8 @@ const MESSAGES = {
     relaxed: (words) => `relaxed: dropped ${words}`,
     converted: (from, to) => `searched for “${to}” (typed “${from}”)`,
     productWord: (word) => `product word: ${word}`,
-    hitMeta: (hit, e, anchor) =>
-      `${hit.type} ${hit.id} · score ${hit.score.toFixed(3)} = text ${Number(e.text).toFixed(3)} × popularity ${Number(e.popularity_multiplier).toFixed(3)}` +
+    hitMeta: (hit, e, anchor, ranked) =>
+      `${hit.type} ${hit.id} · ${ranked ? `score ${hit.score.toFixed(3)} = ` : ""}text ${Number(e.text).toFixed(3)} × popularity ${Number(e.popularity_multiplier).toFixed(3)}` +
       ` · sales ${hit.signals.sales} · followers ${hit.signals.followers} · likes ${hit.signals.likes}${anchor ? ` · anchor ${anchor}` : ""}`,
     sortLabel: "Sort",
     sortRelevance: "Relevance",
@@ -412,9 +413,11 @@ async function runSearch(query, offset) {
   if (!query.trim()) { status.textContent = t("typeFirst"); return; }
   status.textContent = t("searching");
   try {
-    const body = await getJson("/v1/search", searchParams(query, offset));
+    const params = searchParams(query, offset);
+    const body = await getJson("/v1/search", params);
     if (searchId !== latestSearch) return; // a newer search was started meanwhile
-    lastSearch = { body, query, offset };
+    const ranked = !params.some(([name]) => name === "sort");
+    lastSearch = { body, query, offset, ranked };
     renderResults();
   } catch (error) {
     status.textContent = error.message;
@@ -484,7 +487,7 @@ function renderFacets(facets) {
 
 function renderResults() {
   if (!lastSearch) return;
-  const { body, query, offset } = lastSearch;
+  const { body, query, offset, ranked } = lastSearch;
   const results = $("results");
   results.replaceChildren();
   results.start = offset + 1;
@@ -504,7 +507,7 @@ function renderResults() {
     const when = hit.published_at ? readableTime(hit.published_at) : null;
     const facts = t("hitFacts")(hit, when);
     if (facts) item.append(element("div", facts, "hit-facts"));
-    item.append(element("div", t("hitMeta")(hit, hit.explain || {}, hit.anchor && hit.anchor.name), "hit-meta"));
+    item.append(element("div", t("hitMeta")(hit, hit.explain || {}, hit.anchor && hit.anchor.name, ranked), "hit-meta"));
     results.append(item);
   }
   const pager = $("pager");

@@ -300,7 +300,10 @@ test("facet chips filter the results, the sort reorders them, titles are highlig
   assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b), `price_asc: ${ascending}`);
   assert.equal(await total(), count, "a sort order changes the order, not the matches");
   await page.selectOption("#sort", "price_desc");
-  await page.waitForFunction((low) => Number(document.querySelector("#results li").dataset.price) > low, ascending[0]);
+  await page.waitForFunction((low) => {
+    const first = document.querySelector("#results li"); // none while the new page loads
+    return first !== null && Number(first.dataset.price) > low;
+  }, ascending[0]);
   const descending = await prices();
   assert.deepEqual(descending, [...descending].sort((a, b) => b - a), `price_desc: ${descending}`);
   assert.match(await page.textContent("#results li .hit-facts"), /价格 ¥\d+\.\d\d/);
