@@ -154,9 +154,30 @@ impl Vocabulary {
 
 /// Categories of generated products, the first ones most common.
 pub const CATEGORIES: [&str; 24] = [
-    "女装", "男装", "美妆", "食品", "数码", "家居", "鞋靴", "母婴", "运动", "箱包",
-    "家电", "个护", "配饰", "童装", "内衣", "手机", "电脑", "宠物", "图书", "玩具",
-    "汽车用品", "珠宝", "医药", "生鲜",
+    "女装",
+    "男装",
+    "美妆",
+    "食品",
+    "数码",
+    "家居",
+    "鞋靴",
+    "母婴",
+    "运动",
+    "箱包",
+    "家电",
+    "个护",
+    "配饰",
+    "童装",
+    "内衣",
+    "手机",
+    "电脑",
+    "宠物",
+    "图书",
+    "玩具",
+    "汽车用品",
+    "珠宝",
+    "医药",
+    "生鲜",
 ];
 
 /// Splits a title on spaces and punctuation into fragments of 2 to 12 characters.
