@@ -166,20 +166,25 @@ impl TermCounter {
         let Some(column) = self.column else {
             return;
         };
-        let mut value = String::new();
-        for (ordinal, &count) in self.counts.iter().enumerate() {
-            if count == 0 {
-                continue;
-            }
-            value.clear();
-            // An ordinal from the column itself is always in its dictionary.
-            if column
-                .ord_to_str(ordinal as u64, &mut value)
-                .unwrap_or(false)
-            {
-                *into.entry(value.clone()).or_default() += count;
-            }
-        }
+        let counted: Vec<(u64, u64)> = self
+            .counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &count)| count > 0)
+            .map(|(ordinal, &count)| (ordinal as u64, count))
+            .collect();
+        let ordinals: Vec<u64> = counted.iter().map(|&(ordinal, _)| ordinal).collect();
+        // One pass over the dictionary for every counted ordinal, in order: a
+        // lookup per ordinal would decode its block from the start each time.
+        let mut counts = counted.iter().map(|&(_, count)| count);
+        let _ = column
+            .dictionary()
+            .sorted_ords_to_term_cb(&ordinals, |bytes| {
+                if let Some(count) = counts.next() {
+                    let value = String::from_utf8_lossy(bytes).into_owned();
+                    *into.entry(value).or_default() += count;
+                }
+            });
     }
 }
 
