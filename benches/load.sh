@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Load test of the release query server on loopback with oha (from crates.io):
 # requests/s and p50/p90/p99 latency of /v1/suggest and /v1/search at several
-# concurrency levels, search at a fixed 1,000 requests/s, the server's
-# resident memory and the generation's size on disk.
+# concurrency levels, search at a fixed 1,000 requests/s (plain, and with two
+# filters and every facet), the server's memory and the generation's size.
 #
 # Catalog: PRODUCTS generated products (benches/gen_catalog.rs, real
 # vocabulary from ../shared/data) plus the fixtures. Requests: real Taobao
@@ -91,6 +91,12 @@ echo "|---|---|---|---|---|---|---|---|"
 for c in 1 8 32 64; do run suggest "$SCRATCH/urls/suggest_urls.txt" "$c"; done
 for c in 1 8 32; do run search "$SCRATCH/urls/search_urls.txt" "$c"; done
 run search-1000rps "$SCRATCH/urls/search_urls.txt" 32 1000
+# A result page: two filters (the commonest generated category, a price
+# range) and every facet, at the same fixed rate.
+category=$(python3 -c 'import urllib.parse; print(urllib.parse.quote("女装"))')
+sed "s/\$/\&category=$category\&price_min=5000\&price_max=100000\&facets=category,brand,price/" \
+  "$SCRATCH/urls/search_urls.txt" > "$SCRATCH/urls/search_page_urls.txt"
+run search-filters-facets-1000rps "$SCRATCH/urls/search_page_urls.txt" 32 1000
 rss_end=$(rss_kib)
 echo
 echo "server resident memory: $((rss_start / 1024)) MiB after loading, $((rss_end / 1024)) MiB after the runs"

@@ -6,6 +6,11 @@
 //! ../shared/data when present, the fixtures' otherwise), kept only when the
 //! untimed warm-up finds hits for them, so every timed search asserts a hit.
 //!
+//! The same one-word queries are also timed with every facet (category,
+//! brand, price buckets over all matches) and with two filters (the commonest
+//! category and a price range) plus every facet: what a result page costs
+//! beside a plain search.
+//!
 //! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run;
 //! `-- generation_` for the load and verification figures only)
 
@@ -19,7 +24,7 @@ use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
-use livesearch::search::{RankingConfig, SearchRequest};
+use livesearch::search::{FacetRequest, Filters, RankingConfig, SearchRequest};
 use livesearch::serving::LoadedGeneration;
 
 fn generation_root(products: usize) -> PathBuf {
@@ -55,6 +60,7 @@ fn request(query: &str) -> SearchRequest {
         limit: 10,
         offset: 0,
         explain: false,
+        ..SearchRequest::default()
     }
 }
 
@@ -144,6 +150,45 @@ fn bench(c: &mut Criterion) {
                 .search(&analyzer, &ranking, &request(query))
                 .unwrap();
             assert!(!found.hits.is_empty(), "{query}");
+            found.total
+        })
+    });
+    let every_facet = FacetRequest {
+        category: true,
+        brand: true,
+        price: true,
+    };
+    let mut next = 0;
+    group.bench_function("limit_10_facets", |b| {
+        b.iter(|| {
+            let query = &queries[next % queries.len()];
+            next += 1;
+            let page = SearchRequest {
+                facets: every_facet,
+                ..request(query)
+            };
+            let found = generation.search(&analyzer, &ranking, &page).unwrap();
+            assert!(found.facets.is_some(), "{query}");
+            found.total
+        })
+    });
+    let two_filters = Filters {
+        categories: vec![catalog::CATEGORIES[0].to_string()],
+        price_min_cents: Some(5_000),
+        price_max_cents: Some(100_000),
+        ..Filters::default()
+    };
+    let mut next = 0;
+    group.bench_function("limit_10_two_filters_facets", |b| {
+        b.iter(|| {
+            let query = &queries[next % queries.len()];
+            next += 1;
+            let page = SearchRequest {
+                facets: every_facet,
+                filters: two_filters.clone(),
+                ..request(query)
+            };
+            let found = generation.search(&analyzer, &ranking, &page).unwrap();
             found.total
         })
     });

@@ -702,6 +702,7 @@ fn index_catalog(
 ///     limit: 10,
 ///     offset: 0,
 ///     explain: false,
+///     ..SearchRequest::default()
 /// };
 /// let results = search(&context, &request).unwrap();
 /// // The lipstick itself ranks above the cream that gives one away.
@@ -791,6 +792,9 @@ impl<'a> DocumentBuilder<'a> {
                 for anchor in &product_anchors {
                     self.add_analyzed(&mut document, fields.anchor_name, &anchor.name);
                 }
+                for anchor in &product_anchors {
+                    document.add_text(fields.anchor_ids, &anchor.anchor_id);
+                }
                 if let Some(primary) = product_anchors.first() {
                     document.add_text(fields.anchor_id, &primary.anchor_id);
                     document.add_text(fields.anchor_name_text, &primary.name);
@@ -803,7 +807,6 @@ impl<'a> DocumentBuilder<'a> {
                 if let Some(price) = product.price_cents {
                     document.add_u64(fields.price_cents, price);
                 }
-                document.add_i64(fields.published_at, 0);
             }
             Record::Video(video) => {
                 self.add_title(&mut document, &video.caption);
@@ -813,6 +816,7 @@ impl<'a> DocumentBuilder<'a> {
                     document.add_text(fields.anchor_name_text, &anchor.name);
                 }
                 document.add_text(fields.anchor_id, &video.anchor_id);
+                document.add_text(fields.anchor_ids, &video.anchor_id);
                 document.add_u64(
                     fields.followers,
                     anchor.map_or(0, |anchor| anchor.followers),
@@ -820,18 +824,22 @@ impl<'a> DocumentBuilder<'a> {
                 document.add_u64(fields.sales, 0);
                 document.add_u64(fields.likes, video.likes);
                 document.add_u64(fields.views, video.views);
-                document.add_i64(fields.published_at, video.published_at.unwrap_or(0));
+                // Absent, not 0, when unknown: `published_after` and `newest`
+                // must not take an unknown time for 1970.
+                if let Some(published_at) = video.published_at {
+                    document.add_i64(fields.published_at, published_at);
+                }
             }
             Record::Anchor(anchor) => {
                 self.add_title(&mut document, &anchor.name);
                 self.add_analyzed(&mut document, fields.anchor_name, &anchor.name);
                 document.add_text(fields.anchor_name_text, &anchor.name);
                 document.add_text(fields.anchor_id, &anchor.anchor_id);
+                document.add_text(fields.anchor_ids, &anchor.anchor_id);
                 document.add_u64(fields.followers, anchor.followers);
                 document.add_u64(fields.sales, 0);
                 document.add_u64(fields.likes, 0);
                 document.add_u64(fields.views, 0);
-                document.add_i64(fields.published_at, 0);
             }
         }
         document

@@ -800,7 +800,8 @@ fn parse_video(
     })
 }
 
-fn parse_rfc3339(text: &str) -> std::result::Result<i64, String> {
+/// Seconds since the Unix epoch of an RFC 3339 time, or why it is not one.
+pub fn parse_rfc3339(text: &str) -> std::result::Result<i64, String> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map(|moment| moment.unix_timestamp())
         .map_err(|error| error.to_string())

@@ -36,6 +36,7 @@
 //!     limit: 10,
 //!     offset: 0,
 //!     explain: false,
+//!     ..SearchRequest::default()
 //! };
 //! let results = generation
 //!     .search(&analyzer, &RankingConfig::default(), &request)

@@ -6,7 +6,10 @@
 //! dictionary words inside them); `title_words` holds only the precise words
 //! of the title, so a query matching a whole dictionary word scores above one
 //! matching only inside a longer word. Popularity signals are fast fields,
-//! read at collection time to blend them into the score.
+//! read at collection time to blend them into the score. The exact brand and
+//! category, the price, the publication time and every anchor id are indexed
+//! or fast too, for filters, sort orders and facets without loading a
+//! stored document.
 
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions, FAST, STORED,
@@ -17,7 +20,7 @@ use crate::analysis::{INDEX_TOKENIZER, QUERY_TOKENIZER};
 use crate::error::{Error, Result};
 
 /// Bumped whenever fields change; part of what a generation must match.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The names of the schema's fields, written once: the schema is built and
 /// looked up with them, and search reads fast fields by them.
@@ -42,13 +45,17 @@ pub mod field {
     pub const CATEGORY: &str = "category";
     /// The anchor's id, stored.
     pub const ANCHOR_ID: &str = "anchor_id";
+    /// Every anchor of the document (all sellers of a product), indexed as
+    /// is for the `anchor_id` filter.
+    pub const ANCHOR_IDS: &str = "anchor_ids";
     /// The anchor's name, indexed with the index analyzer.
     pub const ANCHOR_NAME: &str = "anchor_name";
     /// Stored display text of the title.
     pub const TITLE_TEXT: &str = "title_text";
-    /// Stored display text of the brand.
+    /// The brand as given: stored for display, indexed as is for filters, a
+    /// fast field for facets.
     pub const BRAND_TEXT: &str = "brand_text";
-    /// Stored display text of the category.
+    /// The category as given: stored, indexed as is, fast (as the brand).
     pub const CATEGORY_TEXT: &str = "category_text";
     /// Stored display text of the anchor's name.
     pub const ANCHOR_NAME_TEXT: &str = "anchor_name_text";
@@ -60,9 +67,10 @@ pub mod field {
     pub const LIKES: &str = "likes";
     /// Views of a video, a fast field.
     pub const VIEWS: &str = "views";
-    /// Price in cents, stored.
+    /// Price in cents, stored and fast; absent when the catalog has none.
     pub const PRICE_CENTS: &str = "price_cents";
-    /// Publication time in seconds, a fast field.
+    /// Publication time in seconds, stored and fast; videos and lives only,
+    /// absent when the catalog has none.
     pub const PUBLISHED_AT: &str = "published_at";
 }
 
@@ -136,6 +144,8 @@ pub struct CatalogSchema {
     pub category: Field,
     /// [`field::ANCHOR_ID`].
     pub anchor_id: Field,
+    /// [`field::ANCHOR_IDS`].
+    pub anchor_ids: Field,
     /// [`field::ANCHOR_NAME`].
     pub anchor_name: Field,
     /// Stored display texts of the indexed text fields.
@@ -193,16 +203,17 @@ impl CatalogSchema {
         builder.add_text_field(field::BRAND, text(INDEX_TOKENIZER, positions));
         builder.add_text_field(field::CATEGORY, text(INDEX_TOKENIZER, positions));
         builder.add_text_field(field::ANCHOR_ID, STRING | STORED);
+        builder.add_text_field(field::ANCHOR_IDS, STRING);
         builder.add_text_field(field::ANCHOR_NAME, text(INDEX_TOKENIZER, positions));
         builder.add_text_field(field::TITLE_TEXT, STORED);
-        builder.add_text_field(field::BRAND_TEXT, STORED);
-        builder.add_text_field(field::CATEGORY_TEXT, STORED);
+        builder.add_text_field(field::BRAND_TEXT, STRING | STORED | FAST);
+        builder.add_text_field(field::CATEGORY_TEXT, STRING | STORED | FAST);
         builder.add_text_field(field::ANCHOR_NAME_TEXT, STORED);
         builder.add_u64_field(field::FOLLOWERS, signal());
         builder.add_u64_field(field::SALES, signal());
         builder.add_u64_field(field::LIKES, signal());
         builder.add_u64_field(field::VIEWS, signal());
-        builder.add_u64_field(field::PRICE_CENTS, NumericOptions::default().set_stored());
+        builder.add_u64_field(field::PRICE_CENTS, signal());
         builder.add_i64_field(field::PUBLISHED_AT, signal());
         Self::from_schema(&builder.build()).expect("the schema just built has every field")
     }
@@ -228,6 +239,7 @@ impl CatalogSchema {
             brand: field(field::BRAND)?,
             category: field(field::CATEGORY)?,
             anchor_id: field(field::ANCHOR_ID)?,
+            anchor_ids: field(field::ANCHOR_IDS)?,
             anchor_name: field(field::ANCHOR_NAME)?,
             title_text: field(field::TITLE_TEXT)?,
             brand_text: field(field::BRAND_TEXT)?,

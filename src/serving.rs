@@ -70,6 +70,7 @@ impl LoadedGeneration {
     ///     limit: 5,
     ///     offset: 0,
     ///     explain: true,
+    ///     ..SearchRequest::default()
     /// };
     /// let results = generation
     ///     .search(&analyzer, &RankingConfig::default(), &request)
@@ -142,7 +143,7 @@ impl LoadedGeneration {
     }
 
     /// Runs `request` on this generation, reading pinyin queries through its
-    /// suggestions.
+    /// suggestions; the results carry the cursor of the next page.
     pub fn search(
         &self,
         analyzer: &Analyzer,
@@ -157,7 +158,21 @@ impl LoadedGeneration {
             config,
             suggest: Some(&self.suggest),
         };
-        crate::search::search(&context, request)
+        let mut results = crate::search::search(&context, request)?;
+        results.next_cursor = results
+            .last_key
+            .map(|key| crate::search::encode_cursor(self.id(), request.fingerprint(), key));
+        Ok(results)
+    }
+
+    /// Decodes a `search_after` cursor for `request` on this generation:
+    /// refused when another generation, or another search, returned it.
+    pub fn decode_cursor(
+        &self,
+        text: &str,
+        request: &SearchRequest,
+    ) -> std::result::Result<crate::search::CursorKey, crate::search::CursorError> {
+        crate::search::decode_cursor(text, self.id(), request.fingerprint())
     }
 }
 

@@ -93,6 +93,7 @@ fn main() {
                 limit: 10,
                 offset: 0,
                 explain: false,
+                ..SearchRequest::default()
             };
             let results = generation
                 .search(&analyzer, &ranking, &request)

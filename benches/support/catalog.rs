@@ -125,9 +125,17 @@ impl Vocabulary {
 
     /// A product title: a brand and 3 to 6 fragments, at most 60 characters.
     pub fn title(&self, rng: &mut Rng) -> String {
+        self.title_and_brand(rng).0
+    }
+
+    /// A title as [`Vocabulary::title`] and the brand it starts with.
+    pub fn title_and_brand(&self, rng: &mut Rng) -> (String, Option<String>) {
         let mut title = String::new();
+        let mut brand = None;
         if !self.brands.is_empty() {
-            title.push_str(&self.brands[rng.skewed(self.brands.len())]);
+            let chosen = &self.brands[rng.skewed(self.brands.len())];
+            title.push_str(chosen);
+            brand = Some(chosen.clone());
         }
         let fragments = 3 + rng.below(4);
         for _ in 0..fragments {
@@ -140,9 +148,37 @@ impl Vocabulary {
             }
             title.push_str(fragment);
         }
-        title
+        (title, brand)
     }
 }
+
+/// Categories of generated products, the first ones most common.
+pub const CATEGORIES: [&str; 24] = [
+    "女装",
+    "男装",
+    "美妆",
+    "食品",
+    "数码",
+    "家居",
+    "鞋靴",
+    "母婴",
+    "运动",
+    "箱包",
+    "家电",
+    "个护",
+    "配饰",
+    "童装",
+    "内衣",
+    "手机",
+    "电脑",
+    "宠物",
+    "图书",
+    "玩具",
+    "汽车用品",
+    "珠宝",
+    "医药",
+    "生鲜",
+];
 
 /// Splits a title on spaces and punctuation into fragments of 2 to 12 characters.
 fn split_fragments(title: &str) -> Vec<String> {
@@ -210,11 +246,16 @@ pub fn write_catalog(
 
     let mut products = open("products.jsonl")?;
     let mut titles = Vec::with_capacity(size.products);
+    // Categories come from a stream of their own, so titles, sales and
+    // prices are those of catalogs generated before products had one.
+    let mut category_rng = Rng::new(seed ^ 0xCA7E_6085);
     for index in 0..size.products {
-        let title = vocabulary.title(&mut rng);
+        let (title, brand) = vocabulary.title_and_brand(&mut rng);
         let record = serde_json::json!({
             "product_id": format!("gp{index}"),
             "title": title,
+            "brand": brand,
+            "category": CATEGORIES[category_rng.skewed(CATEGORIES.len())],
             "sales": rng.heavy_tail(1.0, 5_000_000.0, 0.7),
             "price_cents": 990 + rng.below(200_000),
             "anchor_ids": [format!("ga{}", rng.skewed(size.anchors))],

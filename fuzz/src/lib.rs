@@ -11,13 +11,16 @@ use livesearch::catalog::{
 };
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::{check_relative_path, parse_manifest, MANIFEST_FORMAT_VERSION};
+use livesearch::search::decode_cursor;
 use livesearch::suggest::index::{write_suggest_index, SuggestIndex};
 use livesearch::suggest::keys::{
     classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys, syllable_prefixes,
 };
 use livesearch::suggest::{Candidate, Components};
+use query_server::config::Limits;
 use query_server::error::ErrorCode;
 use query_server::params::Params;
+use query_server::routes::{parse_search_query, MAX_LIST_VALUES};
 
 fn analyzer() -> &'static Analyzer {
     static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
@@ -180,29 +183,46 @@ pub fn query_string(data: &[u8]) {
     let Ok(raw) = std::str::from_utf8(data) else {
         return; // the HTTP layer hands over a &str
     };
-    for known in [
-        &["q", "type", "limit", "offset", "explain"][..],
-        &["q", "limit"],
-    ] {
-        let params = match Params::parse(Some(raw), known) {
-            Ok(params) => params,
-            Err(error) => {
-                assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
-                assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
-                continue;
-            }
-        };
-        for (name, range) in [("limit", 1..=100), ("offset", 0..=10_000)] {
-            if let Err(error) = params.integer(name, 1, range) {
-                assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
-                assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
-            }
-        }
-        if let Err(error) = params.boolean("explain", false) {
-            assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
-            assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
-        }
+    search_query_string(raw);
+    let params = match Params::parse(Some(raw), &["q", "limit"]) {
+        Ok(params) => params,
+        Err(error) => return assert_names_a_parameter(raw, &error),
+    };
+    if let Err(error) = params.integer("limit", 1, 1..=100) {
+        assert_names_a_parameter(raw, &error);
     }
+}
+
+/// `/v1/search` exactly as its handler parses it (filters, sort, facets,
+/// cursor included); a cursor that decodes is checked against a generation.
+fn search_query_string(raw: &str) {
+    let limits = Limits::default();
+    let (request, cursor) = match parse_search_query(Some(raw), &limits) {
+        Ok(parsed) => parsed,
+        Err(error) => return assert_names_a_parameter(raw, &error),
+    };
+    assert!(
+        !request.query.trim().is_empty(),
+        "{raw:?}: a blank q accepted"
+    );
+    assert!((1..=limits.max_limit).contains(&request.limit), "{raw:?}");
+    assert!(request.offset <= limits.max_offset, "{raw:?}");
+    let filters = &request.filters;
+    for values in [&filters.brands, &filters.categories] {
+        assert!(values.len() <= MAX_LIST_VALUES, "{raw:?}");
+        assert!(values
+            .iter()
+            .all(|value| !value.trim().is_empty() && !value.contains(',')));
+    }
+    if let Some(cursor) = cursor {
+        // Whatever was sent, decoding answers without panicking.
+        let _ = decode_cursor(&cursor, "generation", request.fingerprint());
+    }
+}
+
+fn assert_names_a_parameter(raw: &str, error: &query_server::error::ApiError) {
+    assert_eq!(error.code, ErrorCode::InvalidParameter, "{raw:?}");
+    assert!(error.parameter.is_some(), "{raw:?}: no parameter named");
 }
 
 #[cfg(test)]

@@ -149,6 +149,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 limit: DEPTH,
                 offset: 0,
                 explain,
+                ..SearchRequest::default()
             };
             Ok(generation.search(&analyzer, &ranking, &request)?)
         };

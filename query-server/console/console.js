@@ -1,5 +1,6 @@
 // SEO console: a drop-down that behaves like the app's, a probe panel and
-// search results with score breakdowns. Everything the server returns is
+// a result page (filters, sort orders, facet chips, highlighted titles) with
+// score breakdowns. Everything the server returns is
 // written with textContent, never as HTML.
 "use strict";
 
@@ -59,9 +60,37 @@ const MESSAGES = {
     relaxed: (words) => `放宽匹配：去掉了 ${words}`,
     converted: (from, to) => `按“${to}”搜索（输入的是“${from}”）`,
     productWord: (word) => `中心词：${word}`,
-    hitMeta: (hit, e, anchor) =>
-      `${hit.type} ${hit.id} · 分数 ${hit.score.toFixed(3)} = 文本 ${Number(e.text).toFixed(3)} × 热度 ${Number(e.popularity_multiplier).toFixed(3)}` +
+    // Outside relevance order the server sends no score (0): only its parts are shown.
+    hitMeta: (hit, e, anchor, ranked) =>
+      `${hit.type} ${hit.id} · ${ranked ? `分数 ${hit.score.toFixed(3)} = ` : ""}文本 ${Number(e.text).toFixed(3)} × 热度 ${Number(e.popularity_multiplier).toFixed(3)}` +
       ` · 销量 ${hit.signals.sales} · 粉丝 ${hit.signals.followers} · 点赞 ${hit.signals.likes}${anchor ? ` · 主播 ${anchor}` : ""}`,
+    sortLabel: "排序",
+    sortRelevance: "综合",
+    sortSales: "销量",
+    sortPriceAsc: "价格从低到高",
+    sortPriceDesc: "价格从高到低",
+    sortNewest: "最新发布",
+    sortFollowers: "主播粉丝",
+    typeLabel: "类型",
+    typeAll: "全部",
+    typeProduct: "商品",
+    typeVideo: "短视频",
+    typeLive: "直播",
+    typeAnchor: "主播",
+    priceMinLabel: "最低价（元）",
+    priceMaxLabel: "最高价（元）",
+    liveNowLabel: "正在直播",
+    clearFilters: "清除筛选",
+    facetCategory: "类目",
+    facetBrand: "品牌",
+    facetPrice: "价格",
+    priceRange: (min, max) => (max === null ? `¥${min / 100} 以上` : `¥${min / 100}–${max / 100}`),
+    hitFacts: (hit, when) => [
+      hit.price_cents !== undefined ? `价格 ¥${(hit.price_cents / 100).toFixed(2)}` : null,
+      hit.brand ? `品牌 ${hit.brand}` : null,
+      hit.category ? `类目 ${hit.category}` : null,
+      when ? `发布于 ${when}` : null,
+    ].filter(Boolean).join(" · "),
     pageStatus: (from, to, total) => `第 ${from}–${to} 条，共 ${total} 条`,
     previousPage: "上一页",
     nextPage: "下一页",
@@ -114,9 +143,36 @@ const MESSAGES = {
     relaxed: (words) => `relaxed: dropped ${words}`,
     converted: (from, to) => `searched for “${to}” (typed “${from}”)`,
     productWord: (word) => `product word: ${word}`,
-    hitMeta: (hit, e, anchor) =>
-      `${hit.type} ${hit.id} · score ${hit.score.toFixed(3)} = text ${Number(e.text).toFixed(3)} × popularity ${Number(e.popularity_multiplier).toFixed(3)}` +
+    hitMeta: (hit, e, anchor, ranked) =>
+      `${hit.type} ${hit.id} · ${ranked ? `score ${hit.score.toFixed(3)} = ` : ""}text ${Number(e.text).toFixed(3)} × popularity ${Number(e.popularity_multiplier).toFixed(3)}` +
       ` · sales ${hit.signals.sales} · followers ${hit.signals.followers} · likes ${hit.signals.likes}${anchor ? ` · anchor ${anchor}` : ""}`,
+    sortLabel: "Sort",
+    sortRelevance: "Relevance",
+    sortSales: "Sales",
+    sortPriceAsc: "Price, low to high",
+    sortPriceDesc: "Price, high to low",
+    sortNewest: "Newest",
+    sortFollowers: "Anchor followers",
+    typeLabel: "Type",
+    typeAll: "All",
+    typeProduct: "Products",
+    typeVideo: "Videos",
+    typeLive: "Lives",
+    typeAnchor: "Anchors",
+    priceMinLabel: "Min price (¥)",
+    priceMaxLabel: "Max price (¥)",
+    liveNowLabel: "Live now",
+    clearFilters: "Clear filters",
+    facetCategory: "Category",
+    facetBrand: "Brand",
+    facetPrice: "Price",
+    priceRange: (min, max) => (max === null ? `¥${min / 100} and up` : `¥${min / 100}–${max / 100}`),
+    hitFacts: (hit, when) => [
+      hit.price_cents !== undefined ? `price ¥${(hit.price_cents / 100).toFixed(2)}` : null,
+      hit.brand ? `brand ${hit.brand}` : null,
+      hit.category ? `category ${hit.category}` : null,
+      when ? `published ${when}` : null,
+    ].filter(Boolean).join(" · "),
     pageStatus: (from, to, total) => `${from}–${to} of ${total}`,
     previousPage: "Previous",
     nextPage: "Next",
@@ -313,30 +369,125 @@ $("search-form").addEventListener("submit", (event) => {
   runSearch(input.value, 0);
 });
 
-// ---- search results ----------------------------------------------------------
+// ---- search results: filters, sort orders, facet chips, highlighted titles -----
 
 let lastSearch = null;
+let latestSearch = 0;
+// The query the result panel shows; filters and chips search it again.
+let currentQuery = "";
+// Facet values chosen with the chips (sent as repeated parameters).
+const chosen = { category: new Set(), brand: new Set() };
+
+// A price box in yuan as cents; blank or not a number is no bound.
+function cents(id) {
+  const text = $(id).value.trim();
+  if (text === "") return null;
+  const value = Math.round(Number(text) * 100);
+  return Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+function searchParams(query, offset) {
+  const params = [["q", query], ["limit", PAGE_SIZE], ["offset", offset], ["explain", "true"],
+    ["facets", "category,brand,price"]];
+  if ($("sort").value !== "relevance") params.push(["sort", $("sort").value]);
+  if ($("type").value !== "all") params.push(["type", $("type").value]);
+  const min = cents("price-min");
+  const max = cents("price-max");
+  if (min !== null) params.push(["price_min", min]);
+  if (max !== null) params.push(["price_max", max]);
+  if ($("live-now").checked) params.push(["live_now", "true"]);
+  for (const value of chosen.category) params.push(["category", value]);
+  for (const value of chosen.brand) params.push(["brand", value]);
+  return params;
+}
 
 async function runSearch(query, offset) {
   const status = $("results-status");
   $("results").replaceChildren();
+  $("facets").replaceChildren();
   $("results-notes").textContent = "";
   $("pager").hidden = true;
   lastSearch = null;
+  currentQuery = query;
+  const searchId = ++latestSearch;
   if (!query.trim()) { status.textContent = t("typeFirst"); return; }
   status.textContent = t("searching");
   try {
-    const body = await getJson("/v1/search", { q: query, limit: PAGE_SIZE, offset, explain: "true" });
-    lastSearch = { body, query, offset };
+    const params = searchParams(query, offset);
+    const body = await getJson("/v1/search", params);
+    if (searchId !== latestSearch) return; // a newer search was started meanwhile
+    const ranked = !params.some(([name]) => name === "sort");
+    lastSearch = { body, query, offset, ranked };
     renderResults();
   } catch (error) {
     status.textContent = error.message;
   }
 }
 
+// The title with the server's highlight spans (character offsets) as <mark>s.
+function highlightedTitle(hit) {
+  const node = element("div", null, "hit-title");
+  const chars = Array.from(hit.title);
+  let at = 0;
+  for (const span of hit.highlights || []) {
+    if (span.start > at) node.append(chars.slice(at, span.start).join(""));
+    node.append(element("mark", chars.slice(span.start, span.end).join("")));
+    at = Math.max(at, span.end);
+  }
+  if (at < chars.length) node.append(chars.slice(at).join(""));
+  return node;
+}
+
+function chip(label, count, pressed, onClick) {
+  const button = element("button", label, "chip");
+  button.type = "button";
+  button.append(element("span", count, "count"));
+  button.setAttribute("aria-pressed", String(pressed));
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+function facetGroup(name, label, chips) {
+  if (chips.length === 0) return;
+  const group = element("div", null, "facet-group");
+  group.dataset.facet = name;
+  group.append(element("span", label, "facet-label"), ...chips);
+  $("facets").append(group);
+}
+
+function renderFacets(facets) {
+  $("facets").replaceChildren();
+  if (!facets) return;
+  for (const [name, label] of [["category", t("facetCategory")], ["brand", t("facetBrand")]]) {
+    const chips = (facets[name] || []).map((entry) => {
+      const button = chip(entry.value, entry.count, chosen[name].has(entry.value), () => {
+        if (chosen[name].has(entry.value)) chosen[name].delete(entry.value);
+        else chosen[name].add(entry.value);
+        runSearch(currentQuery, 0);
+      });
+      button.dataset.value = entry.value;
+      return button;
+    });
+    facetGroup(name, label, chips);
+  }
+  const min = cents("price-min");
+  const max = cents("price-max");
+  const buckets = (facets.price || []).filter((bucket) => bucket.count > 0);
+  facetGroup("price", t("facetPrice"), buckets.map((bucket) => {
+    // A bucket's end is excluded; the price boxes take an included maximum.
+    const top = bucket.max_cents === null ? null : bucket.max_cents - 1;
+    const pressed = min === bucket.min_cents && max === top;
+    return chip(t("priceRange")(bucket.min_cents, bucket.max_cents), bucket.count, pressed, () => {
+      $("price-min").value = pressed ? "" : String(bucket.min_cents / 100);
+      $("price-max").value = pressed || top === null ? "" : String(top / 100);
+      runSearch(currentQuery, 0);
+    });
+  }));
+}
+
 function renderResults() {
   if (!lastSearch) return;
-  const { body, query, offset } = lastSearch;
+  const { body, query, offset, ranked } = lastSearch;
   const results = $("results");
   results.replaceChildren();
   results.start = offset + 1;
@@ -346,11 +497,17 @@ function renderResults() {
   if (body.product_word) notes.push(t("productWord")(body.product_word));
   if (body.relaxed) notes.push(t("relaxed")(body.dropped_words.join("、")));
   $("results-notes").textContent = notes.join(" · ");
+  renderFacets(body.facets);
   for (const hit of body.hits) {
     const item = element("li");
     item.dataset.id = hit.id;
-    item.append(element("div", hit.title, "hit-title"));
-    item.append(element("div", t("hitMeta")(hit, hit.explain || {}, hit.anchor && hit.anchor.name), "hit-meta"));
+    item.dataset.price = hit.price_cents === undefined ? "" : String(hit.price_cents);
+    item.dataset.category = hit.category || "";
+    item.append(highlightedTitle(hit));
+    const when = hit.published_at ? readableTime(hit.published_at) : null;
+    const facts = t("hitFacts")(hit, when);
+    if (facts) item.append(element("div", facts, "hit-facts"));
+    item.append(element("div", t("hitMeta")(hit, hit.explain || {}, hit.anchor && hit.anchor.name, ranked), "hit-meta"));
     results.append(item);
   }
   const pager = $("pager");
@@ -368,6 +525,16 @@ $("previous-page").addEventListener("click", () => {
 });
 $("next-page").addEventListener("click", () => {
   if (lastSearch) runSearch(lastSearch.query, lastSearch.offset + PAGE_SIZE);
+});
+$("result-filters").addEventListener("change", () => {
+  if (currentQuery.trim()) runSearch(currentQuery, 0);
+});
+$("result-filters").addEventListener("submit", (event) => event.preventDefault());
+$("clear-filters").addEventListener("click", () => {
+  $("result-filters").reset();
+  chosen.category.clear();
+  chosen.brand.clear();
+  if (currentQuery.trim()) runSearch(currentQuery, 0);
 });
 
 // ---- probe -------------------------------------------------------------------

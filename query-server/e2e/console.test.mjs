@@ -263,6 +263,60 @@ test("results page through all matches", { skip }, async () => {
   await page.close();
 });
 
+test("facet chips filter the results, the sort reorders them, titles are highlighted", { skip }, async () => {
+  const { page, errors } = await openConsole();
+  await page.fill("#q", PAGED_QUERY);
+  await page.click("#search-form button");
+  await page.locator('#facets [data-facet="category"] button.chip').first().waitFor();
+  const total = async () => Number((await page.textContent("#results-status")).match(/共 (\d+) 条结果/)[1]);
+  const everything = await total();
+  // The query's words are marked in the titles, as text (no HTML from the server).
+  const marks = await page.locator("#results li .hit-title mark").allTextContents();
+  assert.ok(marks.includes(PAGED_QUERY) && marks.every((text) => text.length > 0), `marks: ${marks}`);
+
+  // A category chip keeps exactly its count of matches, all of that category.
+  const categoryChip = page.locator('#facets [data-facet="category"] button.chip').first();
+  const category = await categoryChip.getAttribute("data-value");
+  const count = Number(await categoryChip.locator(".count").textContent());
+  assert.ok(count < everything, `${category} (${count}) should narrow ${everything} matches`);
+  await categoryChip.click();
+  await page.waitForFunction((expected) => /共 (\d+) 条结果/.test(document.getElementById("results-status").textContent)
+    && document.getElementById("results-status").textContent.includes(`共 ${expected} 条结果`), count);
+  const categories = await page.locator("#results li").evaluateAll((items) => items.map((item) => item.dataset.category));
+  assert.ok(categories.length > 0 && categories.every((value) => value === category), `${categories}`);
+  const pressed = page.locator(`#facets [data-facet="category"] button.chip[data-value="${category}"]`);
+  assert.equal(await pressed.getAttribute("aria-pressed"), "true");
+
+  // Cheapest first, then dearest first: the same matches in price order.
+  const prices = () => page.locator("#results li").evaluateAll((items) => items.map((item) => Number(item.dataset.price)));
+  const firstIds = () => page.locator("#results li").evaluateAll((items) => items.map((item) => item.dataset.id).join());
+  const before = await firstIds();
+  await page.selectOption("#sort", "price_asc");
+  await page.waitForFunction((previous) => {
+    const ids = [...document.querySelectorAll("#results li")].map((item) => item.dataset.id).join();
+    return ids && ids !== previous;
+  }, before);
+  const ascending = await prices();
+  assert.deepEqual(ascending, [...ascending].sort((a, b) => a - b), `price_asc: ${ascending}`);
+  assert.equal(await total(), count, "a sort order changes the order, not the matches");
+  await page.selectOption("#sort", "price_desc");
+  await page.waitForFunction((low) => {
+    const first = document.querySelector("#results li"); // none while the new page loads
+    return first !== null && Number(first.dataset.price) > low;
+  }, ascending[0]);
+  const descending = await prices();
+  assert.deepEqual(descending, [...descending].sort((a, b) => b - a), `price_desc: ${descending}`);
+  assert.match(await page.textContent("#results li .hit-facts"), /价格 ¥\d+\.\d\d/);
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: join(screenshotDir, "console-result-page.png"), fullPage: true });
+
+  // Clearing the filters brings every match back.
+  await page.click("#clear-filters");
+  await page.waitForFunction((expected) => document.getElementById("results-status").textContent.includes(`共 ${expected} 条结果`), everything);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the footer shows the build time readably, in the reader's time zone", { skip }, async () => {
   const { page } = await openConsole({ locale: "zh-CN", timezoneId: "Asia/Shanghai" });
   const footer = await page.textContent("#footer");

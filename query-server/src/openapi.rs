@@ -89,6 +89,7 @@ pub fn document(limits: &Limits) -> Value {
             json!({"minLength": 1, "maxLength": limits.max_suggest_query_chars, "pattern": not_blank}),
         ),
     ];
+    let constraints = constraints.into_iter().chain(search_page_constraints());
     for (path, name, extra) in constraints {
         let Some(parameters) = document
             .pointer_mut(&format!(
@@ -111,6 +112,36 @@ pub fn document(limits: &Limits) -> Value {
         }
     }
     document
+}
+
+/// The schemas of `/v1/search`'s result-page parameters (filters, sort,
+/// facets, cursor), which no configured limit changes.
+fn search_page_constraints() -> Vec<(&'static str, &'static str, Value)> {
+    use crate::routes::search::{MAX_LIST_VALUES, MAX_NUMBER};
+    use livesearch::search::SortOrder;
+    let sorts: Vec<&str> = SortOrder::ALL.iter().map(|order| order.as_str()).collect();
+    let number = json!({"minimum": 0, "maximum": MAX_NUMBER});
+    let list =
+        json!({"maxItems": MAX_LIST_VALUES, "items": {"type": "string", "pattern": "^[^,]*$"}});
+    vec![
+        ("/v1/search", "sort", json!({"enum": sorts})),
+        ("/v1/search", "price_min", number.clone()),
+        ("/v1/search", "price_max", number.clone()),
+        ("/v1/search", "min_sales", number),
+        ("/v1/search", "category", list.clone()),
+        ("/v1/search", "brand", list),
+        (
+            "/v1/search",
+            "facets",
+            json!({"maxItems": 3, "items": {"type": "string", "enum": ["category", "brand", "price"]}}),
+        ),
+        ("/v1/search", "anchor_id", json!({"minLength": 1})),
+        (
+            "/v1/search",
+            "search_after",
+            json!({"minLength": 1, "maxLength": 1024, "pattern": "^[0-9a-f]+$"}),
+        ),
+    ]
 }
 
 /// Names of the query parameters the document declares for `path`.
@@ -148,6 +179,42 @@ mod tests {
             declared.sort();
             accepted.sort();
             assert_eq!(declared, accepted, "{path}");
+        }
+    }
+
+    #[test]
+    fn result_page_parameters_are_typed_for_clients_and_fuzzers() {
+        let document = document(&Limits::default());
+        let parameter = |name: &str| {
+            document
+                .pointer("/paths/~1v1~1search/get/parameters")
+                .and_then(Value::as_array)
+                .and_then(|parameters| parameters.iter().find(|p| p["name"] == name))
+                .cloned()
+                .unwrap_or_else(|| panic!("{name} is not declared"))
+        };
+        let facets = parameter("facets");
+        assert_eq!(facets["schema"]["type"], "array", "{facets}");
+        assert_eq!(facets["explode"], true, "{facets}");
+        assert_eq!(
+            facets["schema"]["items"]["enum"],
+            json!(["category", "brand", "price"])
+        );
+        assert_eq!(parameter("brand")["schema"]["type"], "array");
+        assert_eq!(parameter("sort")["schema"]["enum"][0], "relevance");
+        assert_eq!(parameter("price_min")["schema"]["minimum"], 0);
+        assert_eq!(
+            parameter("published_after")["schema"]["format"],
+            "date-time"
+        );
+        assert_eq!(parameter("search_after")["schema"]["minLength"], 1);
+        for schema in ["Facets", "FacetValue", "PriceBucket", "Span"] {
+            assert!(
+                document
+                    .pointer(&format!("/components/schemas/{schema}"))
+                    .is_some(),
+                "{schema} missing"
+            );
         }
     }
 

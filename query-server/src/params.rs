@@ -65,6 +65,16 @@ impl Params {
     /// Parses `raw` and refuses names outside `known` (names starting with
     /// `_` are left to caches and ignored) and repeated names.
     pub fn parse(raw: Option<&str>, known: &[&str]) -> Result<Self, ApiError> {
+        Self::parse_with_lists(raw, known, &[])
+    }
+
+    /// As [`Params::parse`], but the names in `lists` may be repeated (read
+    /// them with [`Params::list`]).
+    pub fn parse_with_lists(
+        raw: Option<&str>,
+        known: &[&str],
+        lists: &[&str],
+    ) -> Result<Self, ApiError> {
         let pairs = parse_query_string(raw.unwrap_or(""))?;
         let mut seen: Vec<&str> = Vec::new();
         for (name, _) in &pairs {
@@ -78,7 +88,7 @@ impl Params {
                     format!("unknown parameter; expected one of {}", known.join(", ")),
                 ));
             }
-            if seen.contains(&name.as_str()) {
+            if seen.contains(&name.as_str()) && !lists.contains(&name.as_str()) {
                 return Err(ApiError::invalid(name, "given more than once"));
             }
             seen.push(name);
@@ -91,6 +101,36 @@ impl Params {
             .iter()
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
+    }
+
+    /// Every value of a list parameter, given repeated or comma-separated
+    /// (`brand=a&brand=b` or `brand=a,b`), trimmed; empty pieces are skipped.
+    pub fn list(&self, name: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(key, _)| key == name)
+            .flat_map(|(_, value)| value.split(','))
+            .map(str::trim)
+            .filter(|piece| !piece.is_empty())
+            .collect()
+    }
+
+    /// A whole number of at most `max`, when given.
+    pub fn optional_number(&self, name: &str, max: u64) -> Result<Option<u64>, ApiError> {
+        let Some(raw) = self.get(name) else {
+            return Ok(None);
+        };
+        match raw.trim().parse::<u64>() {
+            Ok(value) if value <= max => Ok(Some(value)),
+            Ok(value) => Err(ApiError::invalid(
+                name,
+                format!("must be at most {max}, got {value}"),
+            )),
+            Err(_) => Err(ApiError::invalid(
+                name,
+                format!("must be a whole number, got `{}`", truncate(raw)),
+            )),
+        }
     }
 
     /// An integer in `range`, or `default` when absent.
@@ -183,6 +223,33 @@ mod tests {
             .unwrap();
         assert_eq!(error.parameter.as_deref(), Some(&long_name[..40]));
         assert!(Params::parse(Some("q=a&_=123"), &["q"]).is_ok());
+    }
+
+    #[test]
+    fn list_parameters_may_repeat_and_split_on_commas() {
+        let params = Params::parse_with_lists(
+            Some("q=a&brand=x,+y&brand=z&brand=,"),
+            &["q", "brand"],
+            &["brand"],
+        )
+        .unwrap();
+        assert_eq!(params.list("brand"), ["x", "y", "z"]);
+        assert!(params.list("q") == ["a"]);
+        assert!(Params::parse_with_lists(Some("q=a&q=b"), &["q", "brand"], &["brand"]).is_err());
+    }
+
+    #[test]
+    fn optional_numbers_are_whole_and_bounded() {
+        let params = Params::parse(Some("a=12&b=-1&c=99"), &["a", "b", "c"]).unwrap();
+        assert_eq!(params.optional_number("a", 20).unwrap(), Some(12));
+        assert_eq!(params.optional_number("absent", 20).unwrap(), None);
+        let negative = params.optional_number("b", 20).unwrap_err();
+        assert_eq!(negative.parameter.as_deref(), Some("b"));
+        assert!(params
+            .optional_number("c", 20)
+            .unwrap_err()
+            .message
+            .contains("at most 20"));
     }
 
     #[test]

@@ -342,6 +342,8 @@ pub(crate) struct RelevanceCollector<'a> {
     pub plan: &'a QueryPlan,
     pub config: &'a RankingConfig,
     pub keep: usize,
+    /// Keeps only documents ranked after this key (a cursor's); all are counted.
+    pub after: Option<SortKey>,
 }
 
 /// The best documents of a search, best first, and how many matched.
@@ -359,6 +361,7 @@ pub(crate) struct RelevanceSegmentCollector {
     config: RankingConfig,
     segment: SegmentOrdinal,
     keep: usize,
+    after: Option<SortKey>,
     heap: BinaryHeap<HeapEntry>,
     total: usize,
 }
@@ -379,6 +382,7 @@ impl Collector for RelevanceCollector<'_> {
             config: self.config.clone(),
             segment,
             keep: self.keep.max(1),
+            after: self.after,
             // `keep` comes from the request: grow past a page only when used.
             heap: BinaryHeap::with_capacity(self.keep.clamp(1, 1_024)),
             total: 0,
@@ -419,6 +423,9 @@ impl SegmentCollector for RelevanceSegmentCollector {
         else {
             return;
         };
+        if self.after.is_some_and(|after| key >= after) {
+            return;
+        }
         let entry = Reverse((key, Reverse(doc)));
         if self.heap.len() < self.keep {
             self.heap.push(entry);

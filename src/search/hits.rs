@@ -7,6 +7,7 @@ use tantivy::{DocAddress, Score, TantivyDocument};
 
 use super::collector::Tiers;
 use super::config::Signals;
+use super::highlight::Span;
 use super::SearchContext;
 use crate::error::Result;
 
@@ -47,7 +48,11 @@ pub struct Hit {
     pub id: String,
     /// Title, caption or anchor name.
     pub title: String,
+    /// Where `title` holds the query's words: character offsets into it,
+    /// `end` excluded, in order, not overlapping.
+    pub highlights: Vec<Span>,
     /// text × proximity × popularity; hits are sorted by their tiers first.
+    /// 0 when the hits are sorted by another order than relevance.
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     /// The popularity signals blended into the score.
@@ -55,6 +60,18 @@ pub struct Hit {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// The anchor selling or posting it, when there is one.
     pub anchor: Option<AnchorRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A product's price in cents, when the catalog gives one.
+    pub price_cents: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A product's brand, when the catalog gives one.
+    pub brand: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A product's category, when the catalog gives one.
+    pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// When a video or live was published (RFC 3339, UTC), when known.
+    pub published_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Why it scored what it did, when asked.
     pub explain: Option<ScoreExplanation>,
@@ -66,6 +83,7 @@ pub(crate) fn hit(
     address: DocAddress,
     score: Score,
     tiers: Option<Tiers>,
+    highlight_words: &[super::plan::QueryWord],
 ) -> Result<Hit> {
     let fields = context.fields;
     let document: TantivyDocument = context.searcher.doc(address)?;
@@ -82,6 +100,16 @@ pub(crate) fn hit(
             .and_then(|value| value.as_u64())
             .unwrap_or(0)
     };
+    let optional_text = |field| {
+        document
+            .get_first(field)
+            .and_then(|value| value.as_str())
+            .map(str::to_string)
+    };
+    let published_at = document
+        .get_first(fields.published_at)
+        .and_then(|value| value.as_i64())
+        .and_then(rfc3339);
     let signals = Signals {
         sales: number(fields.sales),
         followers: number(fields.followers),
@@ -99,13 +127,29 @@ pub(crate) fn hit(
         tiers,
         formula: context.config.formula(),
     });
+    let title = text(fields.title_text);
     Ok(Hit {
         doc_type,
         id: text(fields.id),
-        title: text(fields.title_text),
+        highlights: super::highlight::highlight(context.analyzer, &title, highlight_words),
+        title,
         score,
         signals,
         anchor,
+        price_cents: document
+            .get_first(fields.price_cents)
+            .and_then(|value| value.as_u64()),
+        brand: optional_text(fields.brand_text),
+        category: optional_text(fields.category_text),
+        published_at,
         explain,
     })
+}
+
+/// Seconds since the Unix epoch as RFC 3339 in UTC; `None` out of range.
+fn rfc3339(seconds: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }

@@ -8,23 +8,40 @@
 //! - `collector`: the sort key of every matching document: words matched,
 //!   product-word tier, then text × proximity × popularity.
 //! - `hits`: stored fields and `explain` of the hits on the page.
+//! - `filter`: which documents may be returned (unscored query clauses).
+//! - `sort`: the orders other than relevance (one fast field, then the id).
+//! - `facets`: counts of categories, brands and price buckets over every match.
+//! - `highlight`: where a hit's title holds the query's words.
+//! - `cursor`: `search_after` cursors for paging past the offset cap.
 //!
 //! When nothing matches a query typed in pinyin (lianyiqun, lyq), the best
 //! hanzi suggestion for it is searched instead and the response says so.
 
 mod collector;
 mod config;
+mod cursor;
+mod facets;
+mod filter;
+mod highlight;
 mod hits;
 mod plan;
 mod query;
+mod sort;
 
 use serde::Serialize;
-use tantivy::Searcher;
+use tantivy::{DocAddress, Score, Searcher};
 
 pub use collector::{ProductMatch, Tiers};
 pub use config::{RankingConfig, Signals};
+pub use cursor::{decode_cursor, encode_cursor, CursorError, CursorKey};
+pub use facets::{
+    FacetRequest, FacetValue, Facets, PriceBucket, FACET_TOP_VALUES, PRICE_BUCKET_STARTS,
+};
+pub use filter::Filters;
+pub use highlight::{highlight, Span};
 pub use hits::{AnchorRef, Hit, ScoreExplanation};
 pub use plan::{QueryPlan, QueryWord, WordRole};
+pub use sort::SortOrder;
 
 use crate::analysis::Analyzer;
 use crate::error::Result;
@@ -32,6 +49,9 @@ use crate::schema::{CatalogSchema, DocType};
 use crate::suggest::SuggestIndex;
 use crate::text::is_han;
 use collector::{PlanWeights, RelevanceCollector};
+use cursor::PageKey;
+use facets::FacetCollector;
+use sort::FieldOrderCollector;
 
 /// What a search needs besides the request: the generation's searcher and
 /// fields, the analyzer, the ranking settings and, to read pinyin, the
@@ -51,7 +71,7 @@ pub struct SearchContext<'a> {
 }
 
 /// One search request, already validated by the caller.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
     /// The query as typed.
     pub query: String,
@@ -59,10 +79,34 @@ pub struct SearchRequest {
     pub doc_type: Option<DocType>,
     /// Hits to return.
     pub limit: usize,
-    /// Hits to skip.
+    /// Hits to skip (after `search_after`, when given).
     pub offset: usize,
     /// Whether hits carry a [`ScoreExplanation`].
     pub explain: bool,
+    /// Which documents may be returned; they never change a score.
+    pub filters: Filters,
+    /// The order of the hits.
+    pub sort: SortOrder,
+    /// Facets to count over every match.
+    pub facets: FacetRequest,
+    /// Only hits after this key (a cursor of an earlier page, decoded with
+    /// [`decode_cursor`] and this request's [`SearchRequest::fingerprint`]).
+    pub search_after: Option<CursorKey>,
+}
+
+impl SearchRequest {
+    /// A checksum of what decides the order and the set of hits (query,
+    /// type, filters, sort): a cursor is only valid for a search with the
+    /// same fingerprint.
+    pub fn fingerprint(&self) -> u32 {
+        let identity = serde_json::json!([
+            self.query,
+            self.doc_type.map(DocType::as_str),
+            self.filters,
+            self.sort,
+        ]);
+        crc32fast::hash(identity.to_string().as_bytes())
+    }
 }
 
 /// How the query was rewritten before searching.
@@ -94,11 +138,23 @@ pub struct SearchResults {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// How the query was rewritten, when it was.
     pub converted: Option<QueryConversion>,
-    /// Documents matching every word kept; in any-word mode (no word kept),
-    /// the documents the retrieving words hold.
+    /// Documents matching every word kept and every filter; in any-word
+    /// mode (no word kept), the documents the retrieving words hold.
     pub total: usize,
     /// The requested page of hits, best first.
     pub hits: Vec<Hit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The facets asked for, counted over every match.
+    pub facets: Option<Facets>,
+    /// The key of the last hit of the page, when the page is full (more
+    /// hits may follow); see [`SearchResults::next_cursor`].
+    #[serde(skip)]
+    pub last_key: Option<CursorKey>,
+    /// Pass back as `search_after` for the next page; absent on the last
+    /// page. Set by the caller that knows the generation
+    /// ([`crate::serving::LoadedGeneration::search`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Runs `request`: see the module documentation.
@@ -132,26 +188,79 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         tokens,
         total: 0,
         hits: Vec::new(),
+        facets: request.facets.any().then(|| Facets::empty(request.facets)),
+        last_key: None,
+        next_cursor: None,
     };
-    if !plan.matches_anything() || request.limit == 0 {
+    let wants_facets = request.facets.any();
+    if !plan.matches_anything() || (request.limit == 0 && !wants_facets) {
         return Ok(results);
     }
     let weights = PlanWeights::new(context, &plan, request.explain)?;
-    let retrieval = query::required_query(context, &plan, request.doc_type);
-    let collector = RelevanceCollector {
-        weights: &weights,
-        plan: &plan,
-        config: context.config,
-        keep: request.offset.saturating_add(request.limit),
+    // Relaxation was planned without the filters: they never change which
+    // words rank a hit.
+    let retrieval = filter::apply(
+        query::required_query(context, &plan, request.doc_type),
+        &request.filters,
+        context.fields,
+    );
+    let keep = request.offset.saturating_add(request.limit);
+    // One more than the page, to know whether another page follows.
+    let collect = keep.saturating_add(1);
+    let facet_collector = wants_facets.then_some(FacetCollector {
+        request: request.facets,
+    });
+    let (page, facet_counts) = match request.sort {
+        SortOrder::Relevance => {
+            let after = match request.search_after {
+                Some(CursorKey(PageKey::Relevance(key))) => Some(key),
+                _ => None,
+            };
+            let collector = RelevanceCollector {
+                weights: &weights,
+                plan: &plan,
+                config: context.config,
+                keep: collect,
+                after,
+            };
+            let (collected, facet_counts) = context
+                .searcher
+                .search(retrieval.as_ref(), &(collector, facet_collector))?;
+            results.total = collected.total;
+            let page: Vec<(PageKey, DocAddress, Score)> = collected
+                .top
+                .into_iter()
+                .map(|(key, address)| (PageKey::Relevance(key), address, key.score))
+                .collect();
+            (page, facet_counts)
+        }
+        order => {
+            let after = match request.search_after {
+                Some(CursorKey(PageKey::Field(key))) => Some(key),
+                _ => None,
+            };
+            let collector = FieldOrderCollector {
+                order,
+                keep: collect,
+                after,
+            };
+            let (collected, facet_counts) = context
+                .searcher
+                .search(retrieval.as_ref(), &(collector, facet_collector))?;
+            results.total = collected.total;
+            let page: Vec<(PageKey, DocAddress, Score)> = collected
+                .top
+                .into_iter()
+                .map(|(key, address)| (PageKey::Field(key), address, 0.0))
+                .collect();
+            (page, facet_counts)
+        }
     };
-    let collected = context.searcher.search(retrieval.as_ref(), &collector)?;
-    results.total = collected.total;
-    for (key, address) in collected
-        .top
-        .into_iter()
-        .skip(request.offset)
-        .take(request.limit)
-    {
+    if let Some(counts) = facet_counts {
+        results.facets = Some(counts.into_facets(request.facets));
+    }
+    let more_follow = request.limit > 0 && page.len() > keep;
+    for (key, address, score) in page.into_iter().skip(request.offset).take(request.limit) {
         let tiers = if request.explain {
             Some(collector::explain_tiers(context, &weights, &plan, address)?)
         } else {
@@ -159,7 +268,11 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         };
         results
             .hits
-            .push(hits::hit(context, address, key.score, tiers)?);
+            .push(hits::hit(context, address, score, tiers, &plan.words)?);
+        results.last_key = Some(CursorKey(key));
+    }
+    if !more_follow {
+        results.last_key = None;
     }
     Ok(results)
 }
@@ -261,6 +374,7 @@ mod tests {
             limit: 20,
             offset: 0,
             explain,
+            ..SearchRequest::default()
         };
         search(&context, &request).unwrap()
     }
@@ -512,6 +626,7 @@ mod tests {
             limit,
             offset,
             explain: false,
+            ..SearchRequest::default()
         };
         assert!(search(&context, &request(0, 0)).unwrap().hits.is_empty());
         assert!(search(&context, &request(5, usize::MAX))

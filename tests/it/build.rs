@@ -174,6 +174,7 @@ fn fixture_search_ranks_matching_documents_and_filters_by_type() {
         limit: 10,
         offset: 0,
         explain: false,
+        ..SearchRequest::default()
     };
     let config = RankingConfig::default();
     let context = SearchContext {

@@ -4,5 +4,6 @@ mod analysis_golden;
 mod build;
 mod generations;
 mod ranking;
+mod result_page;
 mod support;
 mod validation;

@@ -66,6 +66,7 @@ fn run(products: &[Product<'_>], query: &str, config: &RankingConfig) -> Vec<Hit
         limit: 100,
         offset: 0,
         explain: true,
+        ..SearchRequest::default()
     };
     search(&context, &request).unwrap().hits
 }

@@ -8,7 +8,7 @@ pub(crate) mod search;
 pub(crate) mod suggest;
 
 use console::{console_page, console_script, console_style};
-pub use search::SEARCH_PARAMS;
+pub use search::{parse_search_query, MAX_LIST_VALUES, SEARCH_PARAMS};
 pub use suggest::{PROBE_PARAMS, SUGGEST_PARAMS};
 
 use std::time::Instant;

@@ -6,6 +6,7 @@ mod deploy;
 mod end_to_end;
 mod routes;
 mod store;
+mod search_page;
 mod suggest;
 mod support;
 mod untrusted;

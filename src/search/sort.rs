@@ -1,0 +1,244 @@
+//! Sort orders other than relevance: the documents matching the words,
+//! ordered by one fast field, ties broken by the id rank (the same order in
+//! every segment and every request of a generation).
+//!
+//! Relevance itself is the tiered key of `collector`; these orders read
+//! one fast field per match and need no scoring at all.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::columnar::Column;
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+use crate::schema::field;
+
+/// The order of the hits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// The blended ranking: tiers, then text × proximity × popularity.
+    #[default]
+    Relevance,
+    /// Most units sold first.
+    Sales,
+    /// Cheapest first; documents without a price last.
+    PriceAsc,
+    /// Dearest first; documents without a price last.
+    PriceDesc,
+    /// Latest published first; documents without a publication time
+    /// (products, anchors) last.
+    Newest,
+    /// Anchors with most followers first (a product's best-followed seller's).
+    Followers,
+}
+
+impl SortOrder {
+    /// Every order, as the API names them.
+    pub const ALL: [SortOrder; 6] = [
+        SortOrder::Relevance,
+        SortOrder::Sales,
+        SortOrder::PriceAsc,
+        SortOrder::PriceDesc,
+        SortOrder::Newest,
+        SortOrder::Followers,
+    ];
+
+    /// The name the API uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Relevance => "relevance",
+            SortOrder::Sales => "sales",
+            SortOrder::PriceAsc => "price_asc",
+            SortOrder::PriceDesc => "price_desc",
+            SortOrder::Newest => "newest",
+            SortOrder::Followers => "followers",
+        }
+    }
+
+    /// The order named `text`, if any.
+    pub fn parse(text: &str) -> Option<SortOrder> {
+        SortOrder::ALL
+            .into_iter()
+            .find(|order| order.as_str() == text)
+    }
+}
+
+/// The key of a hit under a field order; larger ranks first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FieldKey {
+    /// Whether the document has the field (those without rank last).
+    pub present: bool,
+    /// The field's value mapped so that larger ranks first.
+    pub value: u64,
+    /// The id rank: smaller first.
+    pub id_rank: u64,
+}
+
+impl Ord for FieldKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.present
+            .cmp(&other.present)
+            .then(self.value.cmp(&other.value))
+            .then(Reverse(self.id_rank).cmp(&Reverse(other.id_rank)))
+    }
+}
+
+impl PartialOrd for FieldKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The column a field order reads, as a value where larger ranks first.
+enum OrderColumn {
+    Unsigned {
+        column: Option<Column<u64>>,
+        ascending: bool,
+    },
+    Signed(Option<Column<i64>>),
+}
+
+impl OrderColumn {
+    fn new(order: SortOrder, segment: &SegmentReader) -> tantivy::Result<Self> {
+        let fast = segment.fast_fields();
+        let unsigned = |name: &str, ascending| -> tantivy::Result<OrderColumn> {
+            Ok(OrderColumn::Unsigned {
+                column: fast.column_opt::<u64>(name)?,
+                ascending,
+            })
+        };
+        match order {
+            // Relevance never reaches here; sales is a harmless stand-in.
+            SortOrder::Relevance | SortOrder::Sales => unsigned(field::SALES, false),
+            SortOrder::PriceAsc => unsigned(field::PRICE_CENTS, true),
+            SortOrder::PriceDesc => unsigned(field::PRICE_CENTS, false),
+            SortOrder::Followers => unsigned(field::FOLLOWERS, false),
+            SortOrder::Newest => Ok(OrderColumn::Signed(
+                fast.column_opt::<i64>(field::PUBLISHED_AT)?,
+            )),
+        }
+    }
+
+    /// Whether `doc` has a value, and the value mapped so larger ranks first.
+    fn value(&self, doc: DocId) -> (bool, u64) {
+        match self {
+            OrderColumn::Unsigned { column, ascending } => {
+                match column.as_ref().and_then(|column| column.first(doc)) {
+                    None => (false, 0),
+                    Some(value) if *ascending => (true, u64::MAX - value),
+                    Some(value) => (true, value),
+                }
+            }
+            // Flipping the sign bit keeps the order of i64 among u64.
+            OrderColumn::Signed(column) => match column.as_ref().and_then(|c| c.first(doc)) {
+                None => (false, 0),
+                Some(value) => (true, (value as u64) ^ (1 << 63)),
+            },
+        }
+    }
+}
+
+/// Keeps the `keep` first documents of a field order below `after`, and
+/// counts every match.
+pub(crate) struct FieldOrderCollector {
+    pub order: SortOrder,
+    pub keep: usize,
+    pub after: Option<FieldKey>,
+}
+
+/// The first documents of a field order, first first, and how many matched.
+pub(crate) struct FieldOrdered {
+    pub top: Vec<(FieldKey, DocAddress)>,
+    pub total: usize,
+}
+
+pub(crate) struct FieldOrderSegmentCollector {
+    column: OrderColumn,
+    id_rank: Option<Column<u64>>,
+    segment: SegmentOrdinal,
+    keep: usize,
+    after: Option<FieldKey>,
+    heap: BinaryHeap<Reverse<(FieldKey, DocId)>>,
+    total: usize,
+}
+
+impl Collector for FieldOrderCollector {
+    type Fruit = FieldOrdered;
+    type Child = FieldOrderSegmentCollector;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        Ok(FieldOrderSegmentCollector {
+            column: OrderColumn::new(self.order, reader)?,
+            id_rank: reader.fast_fields().column_opt::<u64>(field::ID_RANK)?,
+            segment,
+            keep: self.keep.max(1),
+            after: self.after,
+            heap: BinaryHeap::with_capacity(self.keep.clamp(1, 1_024)),
+            total: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, fruits: Vec<FieldOrdered>) -> tantivy::Result<FieldOrdered> {
+        let total = fruits.iter().map(|fruit| fruit.total).sum();
+        let mut top: Vec<(FieldKey, DocAddress)> =
+            fruits.into_iter().flat_map(|fruit| fruit.top).collect();
+        top.sort_by(|left, right| right.0.cmp(&left.0).then(left.1.cmp(&right.1)));
+        top.truncate(self.keep);
+        Ok(FieldOrdered { top, total })
+    }
+}
+
+impl SegmentCollector for FieldOrderSegmentCollector {
+    type Fruit = FieldOrdered;
+
+    fn collect(&mut self, doc: DocId, _score: Score) {
+        self.total += 1;
+        let (present, value) = self.column.value(doc);
+        let id_rank = self
+            .id_rank
+            .as_ref()
+            .and_then(|column| column.first(doc))
+            .unwrap_or(0);
+        let key = FieldKey {
+            present,
+            value,
+            id_rank,
+        };
+        if self.after.is_some_and(|after| key >= after) {
+            return;
+        }
+        let entry = Reverse((key, doc));
+        if self.heap.len() < self.keep {
+            self.heap.push(entry);
+        } else if let Some(mut worst) = self.heap.peek_mut() {
+            if entry < *worst {
+                *worst = entry;
+            }
+        }
+    }
+
+    fn harvest(self) -> FieldOrdered {
+        let segment = self.segment;
+        let top = self
+            .heap
+            .into_vec()
+            .into_iter()
+            .map(|Reverse((key, doc))| (key, DocAddress::new(segment, doc)))
+            .collect();
+        FieldOrdered {
+            top,
+            total: self.total,
+        }
+    }
+}
