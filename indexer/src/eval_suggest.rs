@@ -5,15 +5,25 @@
 //! search log is the rest (count 1 each) plus the Douyin hot-search lists
 //! (hot value as count) and whose products are the JD and Taobao titles of
 //! the shared data (Taobao sales where given), then simulates a user typing
-//! each held-out query in hanzi and in pinyin against both drop-downs.
+//! each held-out query in hanzi and in pinyin against both drop-downs, and
+//! against the same build without the hygiene rules, log-first ranking and
+//! fuzzy pinyin. Then the junk audit ([`crate::junk_audit`]) of both builds.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::junk_audit::{common_prefixes, JunkAudit};
 use crate::keystrokes::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
 use anyhow::Context;
+use livesearch::analysis::Analyzer;
 use livesearch::build::{build, BuildOptions, NoProgress};
-use livesearch::suggest::SuggestIndex;
+use livesearch::dictionaries::Dictionaries;
+use livesearch::suggest::index::DROP_DOWN_LEN;
+use livesearch::suggest::mine::hygiene::{QueryEvidence, ShapeLimits};
+use livesearch::suggest::{FuzzyRules, SuggestConfig, SuggestIndex};
+
+/// Prefixes the junk audit reads the drop-down of.
+const AUDITED_PREFIXES: usize = 500;
 use livesearch::text::normalize;
 
 #[derive(clap::Args)]
@@ -122,10 +132,42 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     log_file.flush()?;
     drop(log_file);
 
-    let root = tempfile::tempdir()?;
-    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05);
-    let summary = build(&options, &NoProgress)?;
-    let ours = SuggestIndex::open(&summary.generation_dir)?;
+    // Ours, and the same build without the hygiene rules, log-first
+    // ranking and fuzzy pinyin: what the drop-down did before them.
+    let without_hygiene_config = SuggestConfig {
+        hygiene: false,
+        fuzzy: FuzzyRules::none(),
+        ..SuggestConfig::default()
+    };
+    let build_with = |config: SuggestConfig| -> anyhow::Result<(tempfile::TempDir, SuggestIndex)> {
+        let root = tempfile::tempdir()?;
+        let options = BuildOptions::new(catalog.path(), root.path())
+            .max_reject_ratio(0.05)
+            .suggest_config(config);
+        let summary = build(&options, &NoProgress)?;
+        let index = SuggestIndex::open(&summary.generation_dir)?;
+        Ok((root, index))
+    };
+    let (_ours_root, ours) = build_with(SuggestConfig::default())?;
+    let (_before_root, before) = build_with(without_hygiene_config)?;
+
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let logged: Vec<&str> = training.iter().map(String::as_str).collect();
+    let audit = JunkAudit {
+        analyzer: &analyzer,
+        shape: ShapeLimits::learn(
+            &logged,
+            &analyzer,
+            ShapeLimits {
+                max_chars: SuggestConfig::default().max_chars,
+                max_words: SuggestConfig::default().max_phrase_words,
+            },
+        ),
+        evidence: QueryEvidence::new(&logged),
+    };
+    let prefixes = common_prefixes(&queries, AUDITED_PREFIXES);
+    let junk_before = audit.run(&before, &prefixes);
+    let junk_ours = audit.run(&ours, &prefixes);
     let baseline = MostPopularCompletion::new(log);
 
     let simulated: Vec<&String> = held_out
@@ -142,13 +184,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (hanzi, pinyin)
     };
     let (ours_hanzi, ours_pinyin) = measure(&ours);
+    let (before_hanzi, before_pinyin) = measure(&before);
     let (mpc_hanzi, mpc_pinyin) = measure(&baseline);
 
     if args.json {
         let report = serde_json::json!({
             "held_out": held_out.len(), "simulated": simulated.len(), "training_log": training.len(),
             "products": product_count, "candidates": ours.len(),
-            "ours": {"hanzi": ours_hanzi, "pinyin": ours_pinyin},
+            "ours": {"hanzi": ours_hanzi, "pinyin": ours_pinyin, "candidates": ours.len(),
+                "junk_audit": junk_ours},
+            "without_hygiene": {"hanzi": before_hanzi, "pinyin": before_pinyin, "candidates": before.len(),
+                "junk_audit": junk_before},
             "most_popular_completion": {"hanzi": mpc_hanzi, "pinyin": mpc_pinyin},
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -162,19 +208,49 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         product_count,
         ours.len()
     );
-    println!("| typing | ours: keystroke saving | MPC: keystroke saving | ours − MPC | ours: completed by a suggestion | MPC: completed |");
-    println!("|---|---|---|---|---|---|");
-    for (mode, ours, mpc) in [
-        ("hanzi", ours_hanzi, mpc_hanzi),
-        ("pinyin", ours_pinyin, mpc_pinyin),
+    println!("| typing | ours: keystroke saving | without hygiene | MPC | ours − MPC | ours: completed by a suggestion | without hygiene: completed | MPC: completed |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let completed = |saving: &Saving| {
+        100.0 * saving.completed_by_suggestion as f64 / saving.queries.max(1) as f64
+    };
+    for (mode, ours, before, mpc) in [
+        ("hanzi", ours_hanzi, before_hanzi, mpc_hanzi),
+        ("pinyin", ours_pinyin, before_pinyin, mpc_pinyin),
     ] {
         println!(
-            "| {mode} | {:.1}% | {:.1}% | {:+.1} points | {:.1}% | {:.1}% |",
-            100.0 * ours.keystroke_saving(),
-            100.0 * mpc.keystroke_saving(),
-            100.0 * (ours.keystroke_saving() - mpc.keystroke_saving()),
-            100.0 * ours.completed_by_suggestion as f64 / ours.queries.max(1) as f64,
-            100.0 * mpc.completed_by_suggestion as f64 / mpc.queries.max(1) as f64,
+            "| {mode} | {:.3} | {:.3} | {:.3} | {:+.3} | {:.1}% | {:.1}% | {:.1}% |",
+            ours.keystroke_saving(),
+            before.keystroke_saving(),
+            mpc.keystroke_saving(),
+            ours.keystroke_saving() - mpc.keystroke_saving(),
+            completed(&ours),
+            completed(&before),
+            completed(&mpc),
+        );
+    }
+    println!();
+    println!(
+        "junk audit: top {DROP_DOWN_LEN} of the {} most common 1-2 character prefixes of the Taobao queries",
+        prefixes.len()
+    );
+    println!("| build | candidates | shown | breaking a hygiene rule | share | by rule |");
+    println!("|---|---|---|---|---|---|");
+    for (name, index, junk) in [
+        ("without hygiene", &before, &junk_before),
+        ("ours", &ours, &junk_ours),
+    ] {
+        let by_rule: Vec<String> = junk
+            .by_rule
+            .iter()
+            .map(|(rule, count)| format!("{} {count}", rule.name()))
+            .collect();
+        println!(
+            "| {name} | {} | {} | {} | {:.3} | {} |",
+            index.len(),
+            junk.shown,
+            junk.junk,
+            junk.share(),
+            by_rule.join(", ")
         );
     }
     Ok(())

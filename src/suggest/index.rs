@@ -17,8 +17,8 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rayon::prelude::*;
 
 use super::keys::{
-    classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys, syllable_prefixes,
-    TypedPrefix,
+    classify, compact_pinyin, initials_prefixes, mixed_keys, one_typo_variants, pinyin_keys,
+    syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
 use crate::error::{Error, Result};
@@ -27,7 +27,9 @@ use crate::error::{Error, Result};
 pub const SUGGEST_DIR: &str = "suggest";
 const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
-const TABLE_VERSION: u32 = 2;
+/// 3: components with decayed and rising searches, the hot list by
+/// trending, fuzzy-pinyin keys and the fuzzy rules they were folded with.
+const TABLE_VERSION: u32 = 3;
 
 /// Prefixes with more keys than this have their top ids stored.
 pub const SCAN_LIMIT: u32 = 64;
@@ -52,6 +54,18 @@ const ALTERNATE_READING_FACTOR: f32 = 0.6;
 /// Mixed typing keys: first character, then pinyin (M) or initials (N).
 const MIXED_PINYIN: u8 = b'M';
 const MIXED_INITIALS: u8 = b'N';
+/// Full pinyin folded by the fuzzy rules (zh → z, l → n, ang → an ...),
+/// only where folding changes it: an unchanged reading is found under
+/// [`PINYIN`] with the folded typed prefix.
+const FUZZY_PINYIN: u8 = b'F';
+/// Shortest typed pinyin a typo is looked for in.
+const MIN_TYPO_LETTERS: usize = 4;
+/// Typed letters up to which a Latin candidate spelling them exactly is
+/// judged against hanzi candidates with those initials (lyq).
+const MAX_INITIALS_LETTERS: usize = 5;
+/// Factor on a Latin candidate equal to typed letters that are also the
+/// initials of hanzi candidates: it leads only when much more popular.
+const LATIN_EQUALS_INITIALS_FACTOR: f32 = 0.3;
 
 /// How a suggestion matched what was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -66,6 +80,11 @@ pub enum MatchKind {
     Pinyin,
     /// Initials of the pinyin (lyq).
     Initials,
+    /// Pinyin with a fuzzy confusion (z/zh, n/l, an/ang ...): listed after
+    /// every exact reading.
+    Fuzzy,
+    /// Pinyin with one typo: listed after every exact and fuzzy reading.
+    Typo,
 }
 
 impl MatchKind {
@@ -77,6 +96,18 @@ impl MatchKind {
             MatchKind::Mixed => 0.9,
             MatchKind::Pinyin => 0.8,
             MatchKind::Initials => 0.65,
+            MatchKind::Fuzzy => 0.5,
+            MatchKind::Typo => 0.4,
+        }
+    }
+
+    /// Tier of the list: exact matches, then fuzzy, then typos, whatever
+    /// the popularity.
+    fn tier(self) -> u8 {
+        match self {
+            MatchKind::Fuzzy => 1,
+            MatchKind::Typo => 2,
+            _ => 0,
         }
     }
 }
@@ -106,6 +137,8 @@ struct Table {
     cached_prefixes: Vec<(Vec<u8>, Vec<u32>)>,
     /// At each fst value: the number of ids, then the ids, ascending.
     postings: Vec<u32>,
+    /// The rules the fuzzy keys were folded with; typed pinyin folds alike.
+    fuzzy: FuzzyRules,
 }
 
 /// A generation's suggestion structures, loaded.
@@ -116,6 +149,7 @@ pub struct SuggestIndex {
     hot: Vec<u32>,
     cached: HashMap<Vec<u8>, Vec<u32>>,
     by_text: HashMap<String, u32>,
+    fuzzy: FuzzyRules,
 }
 
 /// An fst error while writing `path`: a failed write (a full disk) is an
@@ -156,9 +190,17 @@ fn full_key(kind: u8, key: &str, id: u32) -> (Vec<u8>, u32) {
 }
 
 /// Every lookup key of candidate `id`.
-fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<(Vec<u8>, u32)> {
+fn candidate_keys(candidate: &Candidate, id: u32, fuzzy: &FuzzyRules) -> Vec<(Vec<u8>, u32)> {
     let (full, initials) = pinyin_keys(&candidate.text);
     let mut keys = vec![full_key(TEXT, &candidate.text, id)];
+    if fuzzy.any_sound() {
+        for reading in &full {
+            let folded = fuzzy.fold(reading);
+            if folded != *reading {
+                keys.push(full_key(FUZZY_PINYIN, &folded, id));
+            }
+        }
+    }
     for (index, key) in full.iter().enumerate() {
         keys.push(full_key(
             if index == 0 { PINYIN } else { ALTERNATE_PINYIN },
@@ -184,14 +226,53 @@ fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<(Vec<u8>, u32)> {
     keys
 }
 
-/// Writes `candidates` (sorted most popular first) into `generation_dir/suggest/`.
+/// Writes `candidates` (sorted most popular first) into
+/// `generation_dir/suggest/`, with every fuzzy rule on.
 pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) -> Result<u64> {
+    write_suggest_index_with(generation_dir, candidates, FuzzyRules::default())
+}
+
+/// The hot list (热搜): the logged queries with the highest trending score
+/// (decayed searches × rising), then, when the log has too few, the most
+/// popular candidates.
+fn hot_list(candidates: &[Candidate]) -> Vec<u32> {
+    let mut trending: Vec<(f32, u32)> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, candidate)| candidate.components.queried)
+        .map(|(id, candidate)| (candidate.components.trending(), id as u32))
+        .filter(|(score, _)| *score > 0.0)
+        .collect();
+    trending.sort_by(|left, right| right.0.total_cmp(&left.0).then(left.1.cmp(&right.1)));
+    let mut hot: Vec<u32> = trending
+        .into_iter()
+        .map(|(_, id)| id)
+        .take(MAX_LIMIT)
+        .collect();
+    for id in 0..candidates.len() as u32 {
+        if hot.len() >= MAX_LIMIT {
+            break;
+        }
+        if !hot.contains(&id) {
+            hot.push(id);
+        }
+    }
+    hot
+}
+
+/// Writes `candidates` (sorted most popular first) into
+/// `generation_dir/suggest/`, with fuzzy keys folded by `fuzzy`.
+pub fn write_suggest_index_with(
+    generation_dir: &Path,
+    candidates: Vec<Candidate>,
+    fuzzy: FuzzyRules,
+) -> Result<u64> {
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut entries: Vec<(Vec<u8>, u32)> = candidates
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32))
+        .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32, &fuzzy))
         .collect();
     entries.par_sort_unstable();
     entries.dedup();
@@ -214,10 +295,11 @@ pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) ->
     let count = candidates.len() as u64;
     let table = Table {
         version: TABLE_VERSION,
-        hot: (0..candidates.len().min(MAX_LIMIT) as u32).collect(),
+        hot: hot_list(&candidates),
         candidates,
         cached_prefixes,
         postings,
+        fuzzy,
     };
     let table_path = dir.join(TABLE_FILE);
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
@@ -455,6 +537,7 @@ impl SuggestIndex {
             hot: table.hot,
             cached: table.cached_prefixes.into_iter().collect(),
             by_text,
+            fuzzy: table.fuzzy,
         })
     }
 
@@ -549,37 +632,7 @@ impl SuggestIndex {
                         .map(|id| (id, MatchKind::Prefix, 1.0)),
                 );
             }
-            TypedPrefix::Latin(latin) => {
-                found.extend(
-                    self.top_ids(TEXT, &latin, limit)
-                        .into_iter()
-                        .map(|id| (id, MatchKind::Prefix, 1.0)),
-                );
-                let pinyin = compact_pinyin(&latin);
-                if !pinyin.is_empty() {
-                    let searches = [
-                        (PINYIN, MatchKind::Pinyin, 1.0),
-                        (INITIALS, MatchKind::Initials, 1.0),
-                        (
-                            ALTERNATE_PINYIN,
-                            MatchKind::Pinyin,
-                            ALTERNATE_READING_FACTOR,
-                        ),
-                        (
-                            ALTERNATE_INITIALS,
-                            MatchKind::Initials,
-                            ALTERNATE_READING_FACTOR,
-                        ),
-                    ];
-                    for (kind, match_kind, factor) in searches {
-                        found.extend(
-                            self.top_ids(kind, &pinyin, limit)
-                                .into_iter()
-                                .map(|id| (id, match_kind, factor)),
-                        );
-                    }
-                }
-            }
+            TypedPrefix::Latin(latin) => self.latin_matches(&latin, limit, &mut found),
             TypedPrefix::Mixed { hanzi, latin } => {
                 // 连衣q: the typed hanzi spell the start of the key as the
                 // candidate's own characters do, so one key range answers it.
@@ -594,6 +647,91 @@ impl SuggestIndex {
             }
         }
         self.rank(found, limit)
+    }
+
+    /// Matches of Latin letters: the text itself, full pinyin, initials and
+    /// the other readings of polyphones; then, while the list is short,
+    /// fuzzy pinyin, then pinyin with one typo.
+    fn latin_matches(&self, latin: &str, limit: usize, found: &mut Vec<(u32, MatchKind, f32)>) {
+        found.extend(
+            self.top_ids(TEXT, latin, limit)
+                .into_iter()
+                .map(|id| (id, MatchKind::Prefix, 1.0)),
+        );
+        let pinyin = compact_pinyin(latin);
+        if pinyin.is_empty() {
+            return;
+        }
+        let searches = [
+            (PINYIN, MatchKind::Pinyin, 1.0),
+            (INITIALS, MatchKind::Initials, 1.0),
+            (
+                ALTERNATE_PINYIN,
+                MatchKind::Pinyin,
+                ALTERNATE_READING_FACTOR,
+            ),
+            (
+                ALTERNATE_INITIALS,
+                MatchKind::Initials,
+                ALTERNATE_READING_FACTOR,
+            ),
+        ];
+        for (kind, match_kind, factor) in searches {
+            found.extend(
+                self.top_ids(kind, &pinyin, limit)
+                    .into_iter()
+                    .map(|id| (id, match_kind, factor)),
+            );
+        }
+        // lyq: a Latin token spelling exactly the typed letters does not
+        // push aside the hanzi candidates those letters are the initials of.
+        let initials_matched = found
+            .iter()
+            .any(|(_, kind, _)| *kind == MatchKind::Initials);
+        if initials_matched && pinyin.len() <= MAX_INITIALS_LETTERS {
+            for (id, kind, factor) in found.iter_mut() {
+                let text = &self.candidates[*id as usize].text;
+                let spells_typed = *kind == MatchKind::Prefix
+                    && !text.chars().any(crate::text::is_han)
+                    && compact_pinyin(text) == pinyin;
+                if spells_typed {
+                    *factor = LATIN_EQUALS_INITIALS_FACTOR;
+                }
+            }
+        }
+        if !pinyin.bytes().all(|byte| byte.is_ascii_lowercase()) {
+            return;
+        }
+        let distinct = |found: &[(u32, MatchKind, f32)]| {
+            let mut ids: Vec<u32> = found.iter().map(|(id, _, _)| *id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.len()
+        };
+        if self.fuzzy.any_sound() && distinct(found) < limit {
+            let folded = self.fuzzy.fold(&pinyin);
+            found.extend(
+                self.top_ids(FUZZY_PINYIN, &folded, limit)
+                    .into_iter()
+                    .map(|id| (id, MatchKind::Fuzzy, 1.0)),
+            );
+            if folded != pinyin {
+                found.extend(
+                    self.top_ids(PINYIN, &folded, limit)
+                        .into_iter()
+                        .map(|id| (id, MatchKind::Fuzzy, 1.0)),
+                );
+            }
+        }
+        if self.fuzzy.one_typo && pinyin.len() >= MIN_TYPO_LETTERS && distinct(found) < limit {
+            for variant in one_typo_variants(&pinyin) {
+                found.extend(
+                    self.top_ids(PINYIN, &variant, limit)
+                        .into_iter()
+                        .map(|id| (id, MatchKind::Typo, 1.0)),
+                );
+            }
+        }
     }
 
     /// Ids under a mixed key whose text starts with the typed hanzi. The
@@ -631,13 +769,17 @@ impl SuggestIndex {
         }
     }
 
-    /// Keeps each candidate once (its best match), best score first, ties by id.
+    /// Keeps each candidate once (its best match: the lowest tier, then the
+    /// highest factor); exact matches first, then fuzzy, then typos, each
+    /// tier best score first, ties by id.
     fn rank(&self, found: Vec<(u32, MatchKind, f32)>, limit: usize) -> Vec<Suggestion> {
         let mut best: HashMap<u32, (MatchKind, f32)> = HashMap::with_capacity(found.len());
         for (id, kind, reading_factor) in found {
             best.entry(id)
                 .and_modify(|current| {
-                    if kind.factor() * reading_factor > current.0.factor() * current.1 {
+                    let better = (kind.tier(), -(kind.factor() * reading_factor))
+                        < (current.0.tier(), -(current.0.factor() * current.1));
+                    if better {
                         *current = (kind, reading_factor);
                     }
                 })
@@ -648,9 +790,10 @@ impl SuggestIndex {
             .map(|(id, (kind, reading_factor))| self.suggestion(id, kind, reading_factor))
             .collect();
         suggestions.sort_by(|left, right| {
-            right
-                .score
-                .total_cmp(&left.score)
+            left.match_kind
+                .tier()
+                .cmp(&right.match_kind.tier())
+                .then(right.score.total_cmp(&left.score))
                 .then(left.id.cmp(&right.id))
         });
         suggestions.truncate(limit);

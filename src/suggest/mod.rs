@@ -9,4 +9,6 @@ pub mod mine;
 mod properties;
 
 pub use index::{MatchKind, Probe, SuggestIndex, Suggestion};
-pub use mine::{mine_candidates, Candidate, Components, SuggestConfig};
+pub use keys::FuzzyRules;
+pub use mine::hygiene::{HygieneReport, HygieneRule};
+pub use mine::{mine_candidates, Candidate, Components, Mined, SuggestConfig};

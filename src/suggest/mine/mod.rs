@@ -1,8 +1,14 @@
 //! Mining suggestion candidates from a validated catalog: the search log,
 //! brands, categories, anchor names, hashtags, and phrases of consecutive
-//! jieba words from titles and captions, each with its popularity signals.
+//! jieba words from titles and captions, each with its popularity signals;
+//! [`hygiene`] decides which mined phrases read as queries, [`popularity`]
+//! turns a dated log into decayed, rising counts.
+
+pub mod hygiene;
+pub mod popularity;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -12,6 +18,11 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::Analyzer;
 use crate::catalog::Catalog;
 use crate::text::{is_han, normalize};
+use hygiene::{
+    canonical_model_spacing, cuts_a_word, has_stray_latin, HygieneReport, HygieneRule,
+    MajorityNeighbour, QueryEvidence, ShapeLimits,
+};
+use popularity::{log_signals, newest_date, LogSignals};
 
 /// How candidates are mined and scored; every setting has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -33,6 +44,27 @@ pub struct SuggestConfig {
     pub max_chars: usize,
     /// Candidates kept, the most popular first.
     pub max_candidates: usize,
+    /// Whether the hygiene rules apply to mined phrases (off: every phrase
+    /// that passes the length and blocklist checks, as before the rules).
+    pub hygiene: bool,
+    /// Factor on the popularity of a mined phrase (not a logged query, brand,
+    /// category or anchor name): a logged query of similar popularity comes first.
+    pub mined_phrase_factor: f64,
+    /// Fewest distinct logged queries for the log to judge which mined
+    /// phrases look like queries (a smaller log judges nothing).
+    pub min_log_queries_for_evidence: usize,
+    /// Days after which a logged count weighs half.
+    pub half_life_days: f64,
+    /// Days, up to the build's date, whose counts make the rising window.
+    pub rising_recent_days: u32,
+    /// Days before the rising window whose daily average is the baseline.
+    pub rising_baseline_days: u32,
+    /// Searches per day added to both windows, so a handful is no trend.
+    pub rising_prior: f64,
+    /// Largest rising boost.
+    pub max_rising_boost: f64,
+    /// Fuzzy pinyin: which confusions typed pinyin may make.
+    pub fuzzy: crate::suggest::keys::FuzzyRules,
 }
 
 impl Default for SuggestConfig {
@@ -46,6 +78,15 @@ impl Default for SuggestConfig {
             min_chars: 2,
             max_chars: 24,
             max_candidates: 1_000_000,
+            hygiene: true,
+            mined_phrase_factor: 0.7,
+            min_log_queries_for_evidence: 1_000,
+            half_life_days: 7.0,
+            rising_recent_days: 1,
+            rising_baseline_days: 7,
+            rising_prior: 1.0,
+            max_rising_boost: 3.0,
+            fuzzy: crate::suggest::keys::FuzzyRules::default(),
         }
     }
 }
@@ -76,6 +117,35 @@ impl SuggestConfig {
             |weight| weight.is_finite() && weight >= 0.0,
             "must be finite and not negative",
         )?;
+        if !(self.mined_phrase_factor > 0.0 && self.mined_phrase_factor <= 1.0) {
+            return Err(invalid(
+                "mined_phrase_factor",
+                "must be above 0 and at most 1",
+            ));
+        }
+        if !(self.half_life_days.is_finite() && self.half_life_days > 0.0) {
+            return Err(invalid(
+                "half_life_days",
+                "must be a positive number of days",
+            ));
+        }
+        if self.rising_recent_days == 0 || self.rising_baseline_days == 0 {
+            let key = if self.rising_recent_days == 0 {
+                "rising_recent_days"
+            } else {
+                "rising_baseline_days"
+            };
+            return Err(invalid(key, "must be at least 1 day"));
+        }
+        if !(self.rising_prior.is_finite() && self.rising_prior > 0.0) {
+            return Err(invalid("rising_prior", "must be a positive number"));
+        }
+        if !(self.max_rising_boost.is_finite() && self.max_rising_boost >= 1.0) {
+            return Err(invalid(
+                "max_rising_boost",
+                "must be a number of at least 1",
+            ));
+        }
         if weights.iter().map(|(_, weight)| weight).sum::<f64>() <= 0.0 {
             return Err(invalid(
                 "search_log_weight",
@@ -103,6 +173,22 @@ pub struct Components {
     /// Whether it is a brand, category or anchor name, or a logged query
     /// (kept even when it occurs in only one document).
     pub curated: bool,
+    /// Whether it is itself a logged query (not only the start of longer ones).
+    pub queried: bool,
+    /// Search-log counts decayed by age (with those of the longer logged
+    /// queries it begins): the count the score uses.
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
+    pub recent_search: f32,
+    /// Rising boost of its own searches against their recent baseline (1: not rising).
+    #[serde(serialize_with = "crate::finite::f32_or_zero")]
+    pub rising: f32,
+}
+
+impl Components {
+    /// The trending score the hot list ranks by: decayed searches × rising.
+    pub fn trending(&self) -> f32 {
+        self.recent_search * self.rising.max(1.0)
+    }
 }
 
 impl Components {
@@ -112,6 +198,9 @@ impl Components {
         self.followers = self.followers.saturating_add(other.followers);
         self.documents = self.documents.saturating_add(other.documents);
         self.curated |= other.curated;
+        self.queried |= other.queried;
+        self.recent_search += other.recent_search;
+        self.rising = self.rising.max(other.rising);
     }
 }
 
@@ -219,6 +308,20 @@ type Tally = FxHashMap<String, Tallied>;
 struct Tallied {
     components: Components,
     words: u8,
+    /// The hanzi most often right before and right after it in its documents.
+    left: MajorityNeighbour,
+    right: MajorityNeighbour,
+}
+
+impl Tallied {
+    fn merge(&mut self, other: &Tallied) {
+        self.components.add(&other.components);
+        if self.words == 0 || (other.words != 0 && other.words < self.words) {
+            self.words = other.words;
+        }
+        self.left.merge(other.left);
+        self.right.merge(other.right);
+    }
 }
 
 /// The phrases of a text: (first word, number of words) for every run of
@@ -294,6 +397,19 @@ fn frequent_phrases(texts: &[&str], analyzer: &Analyzer, config: &SuggestConfig)
         .collect()
 }
 
+/// The hanzi at one edge of a word, `'\0'` when there is none (no word, or
+/// a Latin or digit word: a phrase cannot be glued to those).
+fn edge_han(word: Option<&String>, last: bool) -> char {
+    let edge = word.and_then(|word| {
+        if last {
+            word.chars().next_back()
+        } else {
+            word.chars().next()
+        }
+    });
+    edge.filter(|c| is_han(*c)).unwrap_or('\0')
+}
+
 /// Adds the phrases of one text (each counted once per document); phrases
 /// of several words only when `frequent` holds their hash.
 fn tally_text(
@@ -306,8 +422,9 @@ fn tally_text(
     extra: &[String],
 ) {
     let words = analyzer.words(text);
-    // (phrase, words in it); each phrase counts once per document.
-    let mut phrases: Vec<(String, u8)> = Vec::with_capacity(words.len() * 2);
+    // (phrase, words in it, left and right neighbours); each phrase counts
+    // once per document, with the neighbours of its first occurrence.
+    let mut phrases: Vec<(String, u8, char, char)> = Vec::with_capacity(words.len() * 2);
     for (start, length) in phrase_spans(&words, config) {
         let run = &words[start..start + length];
         if length > 1 && !frequent.contains(&phrase_hash(run)) {
@@ -315,29 +432,47 @@ fn tally_text(
         }
         let phrase = join_words(run);
         if phrase.chars().count() <= config.max_chars {
-            phrases.push((phrase, length as u8));
+            let left = edge_han(start.checked_sub(1).map(|index| &words[index]), true);
+            let right = edge_han(words.get(start + length), false);
+            phrases.push((phrase, length as u8, left, right));
         }
     }
-    phrases.extend(extra.iter().map(|tag| (tag.clone(), 0)));
-    phrases.sort_unstable();
+    phrases.extend(extra.iter().map(|tag| (tag.clone(), 0, '\0', '\0')));
+    phrases.sort_by(|left, right| left.0.cmp(&right.0));
     phrases.dedup_by(|later, earlier| later.0 == earlier.0);
-    for (phrase, words) in phrases {
+    for (phrase, words, left, right) in phrases {
         let entry = tally.entry(phrase).or_default();
         entry.components.add(&signals);
         if entry.words == 0 || words < entry.words {
             entry.words = words;
         }
+        entry.left.observe(left);
+        entry.right.observe(right);
     }
 }
 
-/// Mines, filters, scores and ranks the candidates of `catalog`; the result
-/// is sorted by score (then text), most popular first.
+/// The candidates of a catalog with what hygiene did to the mined phrases.
+#[derive(Debug, Clone)]
+pub struct Mined {
+    /// Candidates sorted by score (then text), most popular first.
+    pub candidates: Vec<Candidate>,
+    /// How many mined phrases each hygiene rule removed.
+    pub hygiene: HygieneReport,
+    /// The day the log was read as of (None: an undated log).
+    pub as_of: Option<time::Date>,
+}
+
+/// Mines, filters, scores and ranks the candidates of `catalog`, reading
+/// the search log as of `as_of` (by default its newest date); the result is
+/// sorted by score (then text), most popular first.
 pub fn mine_candidates(
     catalog: &Catalog,
     analyzer: &Analyzer,
     blocklist: &[String],
     config: &SuggestConfig,
-) -> Vec<Candidate> {
+    as_of: Option<time::Date>,
+) -> Mined {
+    let as_of = as_of.or_else(|| newest_date(&catalog.queries));
     let anchors = catalog.anchor_by_id();
     let document = |sales: u64, followers: u64| Components {
         sales,
@@ -415,7 +550,11 @@ pub fn mine_candidates(
     for anchor in &catalog.anchors {
         curate(&anchor.name, document(0, anchor.followers));
     }
+    let mut brands: FxHashSet<String> = FxHashSet::default();
     for product in &catalog.products {
+        if let Some(brand) = &product.brand {
+            brands.insert(normalize(brand));
+        }
         for name in [&product.brand, &product.category].into_iter().flatten() {
             curate(
                 name,
@@ -426,39 +565,75 @@ pub fn mine_candidates(
             );
         }
     }
-    for logged in &catalog.queries {
+    let signals = log_signals(&catalog.queries, as_of, config);
+    for (query, logged) in &signals {
         curate(
-            &logged.query,
+            query,
             Components {
                 search_count: logged.count,
+                queried: true,
+                recent_search: logged.recent as f32,
+                rising: logged.rising(config) as f32,
                 ..Components::default()
             },
         );
     }
+    tallies.push(curated);
     // What many logged queries start with (连衣裙 in 连衣裙女夏, 连衣裙长款) is
     // itself a query people are on the way to: count it with their counts.
-    for (prefix, (count, queries)) in logged_query_prefixes(catalog, analyzer) {
+    // A mined phrase, not a curated one: hygiene judges it.
+    let mut starts = Tally::default();
+    for (prefix, (count, recent, queries)) in logged_query_prefixes(&signals, analyzer) {
         if queries >= 2 {
-            curate(
-                &prefix,
-                Components {
-                    search_count: count,
-                    ..Components::default()
-                },
-            );
+            let entry = starts.entry(prefix).or_default();
+            entry.components.add(&Components {
+                search_count: count,
+                recent_search: recent as f32,
+                ..Components::default()
+            });
         }
     }
+    tallies.push(starts);
 
-    tallies.push(curated);
+    let mut report = HygieneReport::default();
+    let logged_texts: Vec<&str> = signals.keys().map(String::as_str).collect();
+    let fallback_shape = ShapeLimits {
+        max_chars: config.max_chars,
+        max_words: config.max_phrase_words,
+    };
+    let shape = ShapeLimits::learn(&logged_texts, analyzer, fallback_shape);
+    report.shape = shape;
+    let evidence = (config.hygiene && logged_texts.len() >= config.min_log_queries_for_evidence)
+        .then(|| QueryEvidence::new(&logged_texts));
+    report.query_evidence_used = evidence.is_some();
+    let judge = Judge {
+        analyzer,
+        config,
+        shape,
+        evidence: evidence.as_ref(),
+        brands: &brands,
+        counts: HygieneRule::ALL.map(|_| AtomicU64::new(0)),
+        mined: AtomicU64::new(0),
+    };
 
     // Merge by shard: every chunk splits its tally by hash, then each shard
-    // is merged, filtered and scored on its own, in parallel.
+    // is merged, filtered and scored on its own, in parallel. Model numbers
+    // are respaced first, so 华为p 30 and 华为p30 merge into one.
     const SHARDS: usize = 64;
     let sharded: Vec<Vec<Vec<(String, Tallied)>>> = tallies
         .into_par_iter()
         .map(|tally| {
             let mut shards: Vec<Vec<(String, Tallied)>> = (0..SHARDS).map(|_| Vec::new()).collect();
             for (text, tallied) in tally {
+                let text = match canonical_model_spacing(&text, false) {
+                    std::borrow::Cow::Borrowed(_) => text,
+                    std::borrow::Cow::Owned(respaced) => {
+                        if !tallied.components.curated {
+                            judge.count(HygieneRule::ModelNumberSpacing);
+                        }
+                        respaced
+                    }
+                };
                 shards[shard_of(&text, SHARDS)].push((text, tallied));
             }
             shards
@@ -476,7 +651,7 @@ pub fn mine_candidates(
         .flat_map_iter(|pieces| {
             let mut merged = Tally::default();
             for (text, tallied) in pieces.into_iter().flatten() {
-                merge_entry(&mut merged, text, tallied);
+                merged.entry(text).or_default().merge(&tallied);
             }
             merged
                 .into_iter()
@@ -486,37 +661,185 @@ pub fn mine_candidates(
                         || tallied.words <= 1
                         || components.documents >= config.min_phrase_documents)
                         && filter.allows(text)
+                        && judge.keeps(text, tallied)
                 })
                 .map(|(text, tallied)| (text, tallied.components))
                 .collect::<Vec<_>>()
         })
         .collect();
-    score_and_rank(kept, config)
+    let kept = if config.hygiene {
+        judge.drop_prefix_fragments(kept)
+    } else {
+        kept
+    };
+    let mined = judge.mined.load(Ordering::Relaxed);
+    report.mined_phrases = mined;
+    for (rule, count) in HygieneRule::ALL.iter().zip(&judge.counts) {
+        report.add(*rule, count.load(Ordering::Relaxed));
+    }
+    let removed: u64 = report
+        .by_rule
+        .iter()
+        .filter(|(rule, _)| *rule != HygieneRule::ModelNumberSpacing)
+        .map(|(_, count)| count)
+        .sum();
+    report.kept_phrases = mined.saturating_sub(removed);
+    Mined {
+        candidates: score_and_rank(kept, config),
+        hygiene: report,
+        as_of,
+    }
+}
+
+/// Share of a phrase's evidence its most popular extension must hold for
+/// the phrase to be a mere fragment of it.
+const FRAGMENT_SHARE: f64 = 0.6;
+/// Extensions read per phrase when looking for a more popular one.
+const FRAGMENT_SCAN: usize = 512;
+
+/// The hygiene rules with what they need, counting what each removes.
+struct Judge<'a> {
+    analyzer: &'a Analyzer,
+    config: &'a SuggestConfig,
+    shape: ShapeLimits,
+    evidence: Option<&'a QueryEvidence>,
+    brands: &'a FxHashSet<String>,
+    /// Per rule of [`HygieneRule::ALL`], phrases removed.
+    counts: [AtomicU64; 6],
+    /// Mined phrases judged.
+    mined: AtomicU64,
+}
+
+impl Judge<'_> {
+    fn count(&self, rule: HygieneRule) {
+        if let Some(index) = HygieneRule::ALL.iter().position(|each| *each == rule) {
+            self.counts[index].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a merged phrase passes the rules that need only itself and
+    /// its tallies; names and logged queries always pass.
+    fn keeps(&self, text: &str, tallied: &Tallied) -> bool {
+        if tallied.components.curated {
+            return true;
+        }
+        self.mined.fetch_add(1, Ordering::Relaxed);
+        if !self.config.hygiene {
+            return true;
+        }
+        let broken = self.broken_rule(text, tallied);
+        if let Some(rule) = broken {
+            self.count(rule);
+        }
+        broken.is_none()
+    }
+
+    fn broken_rule(&self, text: &str, tallied: &Tallied) -> Option<HygieneRule> {
+        if has_stray_latin(text) {
+            return Some(HygieneRule::StrayLatin);
+        }
+        if self.shape.is_run_on(text, usize::from(tallied.words)) {
+            return Some(HygieneRule::RunOn);
+        }
+        let occurrences = tallied.components.documents;
+        let left = tallied.left.dominant(occurrences);
+        let right = tallied.right.dominant(occurrences);
+        if (left.is_some() || right.is_some()) && cuts_a_word(self.analyzer, text, left, right) {
+            return Some(HygieneRule::PartialWord);
+        }
+        if let Some(evidence) = self.evidence {
+            let from_log = tallied.components.search_count > 0;
+            if !from_log && !evidence.appears_in_log(text) && !self.is_brand_and_product(text) {
+                return Some(HygieneRule::NotQueryLike);
+            }
+        }
+        None
+    }
+
+    /// A brand, a product word, or a brand followed by a product word.
+    fn is_brand_and_product(&self, text: &str) -> bool {
+        if self.brands.contains(text) || self.analyzer.is_product_word(text) {
+            return true;
+        }
+        let words = self.analyzer.words(text);
+        match words.split_first() {
+            Some((first, rest)) if !rest.is_empty() => {
+                self.brands.contains(first.as_str())
+                    && self.analyzer.is_product_word(&rest.concat())
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops mined phrases that are almost only the start of one longer
+    /// candidate (连衣 of 连衣裙): an extension holds at least 60% of the
+    /// phrase's evidence (documents and searches).
+    fn drop_prefix_fragments(
+        &self,
+        mut kept: Vec<(String, Components)>,
+    ) -> Vec<(String, Components)> {
+        kept.par_sort_unstable_by(|left, right| left.0.cmp(&right.0));
+        let evidence = |components: &Components| {
+            components.documents as f64 + f64::from(components.recent_search)
+        };
+        let fragment: Vec<bool> = (0..kept.len())
+            .into_par_iter()
+            .map(|index| {
+                let (text, components) = &kept[index];
+                if components.curated || components.queried {
+                    return false;
+                }
+                let own = evidence(components);
+                kept[index + 1..]
+                    .iter()
+                    .take(FRAGMENT_SCAN)
+                    .take_while(|(longer, _)| longer.starts_with(text.as_str()))
+                    .any(|(_, longer)| evidence(longer) >= FRAGMENT_SHARE * own)
+            })
+            .collect();
+        let removed = fragment.iter().filter(|is| **is).count() as u64;
+        if let Some(index) = HygieneRule::ALL
+            .iter()
+            .position(|rule| *rule == HygieneRule::PrefixFragment)
+        {
+            self.counts[index].fetch_add(removed, Ordering::Relaxed);
+        }
+        kept.into_iter()
+            .zip(fragment)
+            .filter(|(_, is_fragment)| !is_fragment)
+            .map(|(entry, _)| entry)
+            .collect()
+    }
 }
 
 /// Word-boundary prefixes of the logged queries (all but the whole query),
-/// with the summed count and the number of queries sharing each.
-fn logged_query_prefixes(catalog: &Catalog, analyzer: &Analyzer) -> HashMap<String, (u64, u64)> {
-    catalog
-        .queries
+/// with the summed count, the summed decayed count and the number of
+/// queries sharing each.
+fn logged_query_prefixes(
+    signals: &FxHashMap<String, LogSignals>,
+    analyzer: &Analyzer,
+) -> HashMap<String, (u64, f64, u64)> {
+    signals
         .par_iter()
         .fold(
             HashMap::new,
-            |mut prefixes: HashMap<String, (u64, u64)>, logged| {
-                let words = analyzer.words(&logged.query);
+            |mut prefixes: HashMap<String, (u64, f64, u64)>, (query, logged)| {
+                let words = analyzer.words(query);
                 for length in 1..words.len() {
                     let entry = prefixes.entry(join_words(&words[..length])).or_default();
                     entry.0 = entry.0.saturating_add(logged.count);
-                    entry.1 += 1;
+                    entry.1 += logged.recent;
+                    entry.2 += 1;
                 }
                 prefixes
             },
         )
         .reduce(HashMap::new, |mut left, right| {
-            for (prefix, (count, queries)) in right {
+            for (prefix, (count, recent, queries)) in right {
                 let entry = left.entry(prefix).or_default();
                 entry.0 = entry.0.saturating_add(count);
-                entry.1 += queries;
+                entry.1 += recent;
+                entry.2 += queries;
             }
             left
         })
@@ -527,39 +850,43 @@ fn shard_of(text: &str, shards: usize) -> usize {
     (rustc_hash::FxBuildHasher.hash_one(text) >> 32) as usize % shards
 }
 
-fn merge_entry(into: &mut Tally, text: String, tallied: Tallied) {
-    let entry = into.entry(text).or_default();
-    entry.components.add(&tallied.components);
-    if entry.words == 0 || (tallied.words != 0 && tallied.words < entry.words) {
-        entry.words = tallied.words;
-    }
-}
-
 /// Blends the components into a popularity score in [0, 1]: each signal
-/// on a log scale relative to the largest of its kind, weighted.
+/// on a log scale relative to the largest of its kind, weighted; the search
+/// signal is the decayed count times the rising boost. A mined phrase
+/// (neither a logged query nor a name) is scaled by `mined_phrase_factor`.
 pub fn score_and_rank(kept: Vec<(String, Components)>, config: &SuggestConfig) -> Vec<Candidate> {
     let max_of =
         |pick: fn(&Components) -> u64| kept.iter().map(|(_, c)| pick(c)).max().unwrap_or(0);
-    let scale = |value: u64, max: u64| {
-        if max == 0 {
+    let scale = |value: f64, max: f64| {
+        if max <= 0.0 {
             return 0.0;
         }
-        (value as f64).ln_1p() / (max as f64).ln_1p()
+        value.ln_1p() / max.ln_1p()
     };
-    let max_search = max_of(|c| c.search_count);
-    let max_sales = max_of(|c| c.sales);
-    let max_followers = max_of(|c| c.followers);
+    let searched = |components: &Components| f64::from(components.trending());
+    let max_search = kept
+        .iter()
+        .map(|(_, components)| searched(components))
+        .fold(0.0, f64::max);
+    let max_sales = max_of(|c| c.sales) as f64;
+    let max_followers = max_of(|c| c.followers) as f64;
     let total_weight = (config.search_log_weight + config.sales_weight + config.followers_weight)
         .max(f64::MIN_POSITIVE);
     let mut candidates: Vec<Candidate> = kept
         .into_iter()
         .map(|(text, components)| {
-            let blended = config.search_log_weight * scale(components.search_count, max_search)
-                + config.sales_weight * scale(components.sales, max_sales)
-                + config.followers_weight * scale(components.followers, max_followers);
+            let blended = config.search_log_weight * scale(searched(&components), max_search)
+                + config.sales_weight * scale(components.sales as f64, max_sales)
+                + config.followers_weight * scale(components.followers as f64, max_followers);
+            let mined = !components.curated && !components.queried;
+            let factor = if mined && config.hygiene {
+                config.mined_phrase_factor
+            } else {
+                1.0
+            };
             Candidate {
                 text,
-                score: (blended / total_weight) as f32,
+                score: (factor * blended / total_weight).clamp(0.0, 1.0) as f32,
                 components,
             }
         })
@@ -596,27 +923,27 @@ mod tests {
         assert_eq!(join_words(&words), "iphone 15手机壳");
     }
 
+    fn logged(count: u64) -> Components {
+        Components {
+            search_count: count,
+            recent_search: count as f32,
+            rising: 1.0,
+            queried: true,
+            curated: true,
+            ..Default::default()
+        }
+    }
+
     #[test]
     fn score_orders_by_blend() {
         let kept = vec![
-            (
-                "a连衣裙".to_string(),
-                Components {
-                    search_count: 10,
-                    ..Default::default()
-                },
-            ),
-            (
-                "b连衣裙".to_string(),
-                Components {
-                    search_count: 1000,
-                    ..Default::default()
-                },
-            ),
+            ("a连衣裙".to_string(), logged(10)),
+            ("b连衣裙".to_string(), logged(1000)),
             (
                 "c连衣裙".to_string(),
                 Components {
                     sales: 1000,
+                    curated: true,
                     ..Default::default()
                 },
             ),
@@ -628,5 +955,44 @@ mod tests {
             "search log alone at its max gives its weight"
         );
         assert!(ranked.iter().all(|c| (0.0..=1.0).contains(&c.score)));
+    }
+
+    #[test]
+    fn a_logged_query_outranks_a_mined_phrase_of_similar_popularity() {
+        let mined = Components {
+            search_count: 100,
+            recent_search: 100.0,
+            sales: 500,
+            documents: 40,
+            ..Default::default()
+        };
+        let query = Components {
+            sales: 500,
+            documents: 40,
+            ..logged(90)
+        };
+        let kept = vec![
+            ("连衣裙夏".to_string(), mined),
+            ("连衣裙女".to_string(), query),
+        ];
+        let ranked = score_and_rank(kept, &SuggestConfig::default());
+        assert_eq!(ranked[0].text, "连衣裙女", "{ranked:?}");
+        let factor = SuggestConfig::default().mined_phrase_factor as f32;
+        assert!(ranked[1].score <= ranked[0].score * factor + 1e-6);
+    }
+
+    #[test]
+    fn the_rising_boost_multiplies_the_decayed_count() {
+        let boosted = Components {
+            rising: 2.0,
+            ..logged(50)
+        };
+        let kept = vec![
+            ("新品".to_string(), boosted),
+            ("老品".to_string(), logged(100)),
+        ];
+        let ranked = score_and_rank(kept, &SuggestConfig::default());
+        assert_eq!(boosted.trending(), 100.0);
+        assert_eq!(ranked[0].score, ranked[1].score, "50 × 2 ties 100 × 1");
     }
 }
