@@ -993,6 +993,143 @@ mod tests {
         assert_eq!(index.suggest("lin", 10)[0].text, "李宁");
     }
 
+    fn shown(index: &SuggestIndex, typed: &str) -> Vec<(String, MatchKind)> {
+        index
+            .suggest(typed, 10)
+            .into_iter()
+            .map(|s| (s.text, s.match_kind))
+            .collect()
+    }
+
+    #[test]
+    fn each_fuzzy_confusion_finds_the_word_below_exact_readings() {
+        // (typed with a confusion, the far more popular word it confuses,
+        // a rare word the typed letters read exactly)
+        for (typed, fuzzy_target, exact) in
+            [("zangqun", "长裙", "脏裙"), ("canpin", "产品", "残品")]
+        {
+            let (_dir, index) = index_of(&[(fuzzy_target, 0.9), (exact, 0.1)]);
+            let shown = shown(&index, typed);
+            assert_eq!(shown[0], (exact.to_string(), MatchKind::Pinyin), "{typed}");
+            assert_eq!(
+                shown[1],
+                (fuzzy_target.to_string(), MatchKind::Fuzzy),
+                "{typed}: the far more popular fuzzy reading still comes after"
+            );
+        }
+        let confusions = [
+            ("连衣裙", "nianyiqun", "n for l"),
+            ("上衣", "sangyi", "s for sh"),
+            ("风衣", "fenyi", "en for eng"),
+            ("星星", "xinxin", "in for ing"),
+            ("长裙", "chanqun", "an for ang"),
+        ];
+        for (word, typed, confusion) in confusions {
+            let (_dir, index) = index_of(&[(word, 0.9)]);
+            assert_eq!(
+                shown(&index, typed).first(),
+                Some(&(word.to_string(), MatchKind::Fuzzy)),
+                "{confusion}"
+            );
+        }
+        // Polyphones stay exact: 长 read zhang is a reading, not a confusion.
+        let (_dir, index) = index_of(&[("长裙", 0.9)]);
+        assert_eq!(shown(&index, "zhangqun")[0].1, MatchKind::Pinyin);
+    }
+
+    #[test]
+    fn switched_off_confusions_find_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let candidates = vec![Candidate {
+            text: "长裙".to_string(),
+            score: 0.9,
+            components: Components::default(),
+        }];
+        let rules = FuzzyRules {
+            an_ang: false,
+            one_typo: false,
+            ..FuzzyRules::default()
+        };
+        write_suggest_index_with(dir.path(), candidates, rules).unwrap();
+        let index = SuggestIndex::open(dir.path()).unwrap();
+        assert!(index.suggest("chanqun", 10).is_empty(), "an/ang is off");
+        assert_eq!(
+            index.suggest("cangqun", 10)[0].match_kind,
+            MatchKind::Fuzzy,
+            "c/ch is on"
+        );
+    }
+
+    #[test]
+    fn one_typo_is_forgiven_below_exact_readings_from_four_letters() {
+        let (_dir, index) = index_of(&[("连衣裙", 0.9), ("蓝衣", 0.1)]);
+        // lainyi: swapped letters; lanyi is an exact reading of 蓝衣.
+        assert_eq!(
+            shown(&index, "lainyi")[0],
+            ("连衣裙".to_string(), MatchKind::Typo)
+        );
+        for typo in [
+            "lianyiq",
+            "lianyqun",
+            "liangyiqun",
+            "lianyiqin",
+            "lainyiqun",
+        ] {
+            let first = shown(&index, typo);
+            assert!(
+                first.contains(&("连衣裙".to_string(), MatchKind::Typo))
+                    || first.contains(&("连衣裙".to_string(), MatchKind::Pinyin))
+                    || first.contains(&("连衣裙".to_string(), MatchKind::Fuzzy)),
+                "{typo}: {first:?}"
+            );
+        }
+        assert_eq!(
+            shown(&index, "lanyi"),
+            [
+                ("蓝衣".to_string(), MatchKind::Pinyin),
+                ("连衣裙".to_string(), MatchKind::Typo)
+            ],
+            "the exact reading first, the typo (a missing i) after"
+        );
+        // Three letters: no typo is looked for.
+        assert!(shown(&index, "lia")
+            .iter()
+            .all(|(_, kind)| *kind != MatchKind::Typo));
+    }
+
+    #[test]
+    fn a_latin_token_equal_to_the_initials_does_not_lead_unless_much_more_popular() {
+        let (_dir, index) = index_of(&[("lyq", 0.5), ("连衣裙", 0.4)]);
+        assert_eq!(shown(&index, "lyq")[0].0, "连衣裙");
+        let (_dir, index) = index_of(&[("lyq", 0.9), ("连衣裙", 0.1)]);
+        assert_eq!(shown(&index, "lyq")[0].0, "lyq", "much more popular");
+    }
+
+    #[test]
+    fn the_hot_list_ranks_logged_queries_by_trending() {
+        let dir = tempfile::tempdir().unwrap();
+        let candidate =
+            |text: &str, score: f32, recent: f32, rising: f32, queried: bool| Candidate {
+                text: text.to_string(),
+                score,
+                components: Components {
+                    queried,
+                    recent_search: recent,
+                    rising,
+                    ..Components::default()
+                },
+            };
+        let candidates = vec![
+            candidate("中国", 0.9, 0.0, 1.0, false),
+            candidate("老爆款", 0.8, 100.0, 1.0, true),
+            candidate("新爆款", 0.7, 60.0, 3.0, true),
+        ];
+        write_suggest_index(dir.path(), candidates).unwrap();
+        let index = SuggestIndex::open(dir.path()).unwrap();
+        let hot: Vec<String> = index.suggest("", 3).into_iter().map(|s| s.text).collect();
+        assert_eq!(hot, ["新爆款", "老爆款", "中国"]);
+    }
+
     #[test]
     fn short_prefixes_use_the_cache_and_agree_with_a_scan() {
         let texts: Vec<String> = (0..300).map(|index| format!("连衣裙{index:03}")).collect();
