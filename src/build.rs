@@ -516,8 +516,11 @@ fn write_generation(
         hygiene: mined.hygiene,
         as_of: mined.as_of,
     };
-    let suggestion_candidates =
-        write_suggest_index_with(dir, mined.candidates, options.suggest.fuzzy)?;
+    let extras = crate::suggest::index::SuggestExtras {
+        fuzzy: options.suggest.fuzzy,
+        related: mined.related,
+    };
+    let suggestion_candidates = write_suggest_index_with(dir, mined.candidates, extras)?;
     record_phase(&mut timings_ms, "write_suggestions", phase);
     progress.finish_phase();
 

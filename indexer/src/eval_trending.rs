@@ -17,7 +17,7 @@ use anyhow::{bail, Context};
 use livesearch::analysis::Analyzer;
 use livesearch::catalog::{parse_log_date, Catalog, LogDate, LoggedQuery};
 use livesearch::dictionaries::Dictionaries;
-use livesearch::suggest::index::{write_suggest_index_with, DROP_DOWN_LEN};
+use livesearch::suggest::index::{write_suggest_index_with, SuggestExtras, DROP_DOWN_LEN};
 use livesearch::suggest::mine::hygiene::canonical_model_spacing;
 use livesearch::suggest::{mine_candidates, SuggestConfig, SuggestIndex};
 use livesearch::text::normalize;
@@ -123,7 +123,11 @@ impl Builder {
             as_of,
         );
         let dir = tempfile::tempdir()?;
-        write_suggest_index_with(dir.path(), mined.candidates, self.config.fuzzy)?;
+        let extras = SuggestExtras {
+            fuzzy: self.config.fuzzy,
+            related: mined.related,
+        };
+        write_suggest_index_with(dir.path(), mined.candidates, extras)?;
         let index = SuggestIndex::open(dir.path())?;
         Ok((dir, index))
     }

@@ -22,6 +22,7 @@ use crate::config::Limits;
         crate::routes::search::search_handler,
         crate::routes::suggest::suggest_handler,
         crate::routes::suggest::probe_handler,
+        crate::routes::suggest::related_handler,
         crate::routes::ops::healthz,
         crate::routes::ops::readyz,
         crate::routes::ops::metrics,
@@ -97,6 +98,16 @@ pub fn document(limits: &Limits) -> Value {
             "term",
             json!({"minLength": 1, "maxLength": limits.max_suggest_query_chars, "pattern": not_blank}),
         ),
+        (
+            "/v1/related",
+            "q",
+            json!({"minLength": 1, "maxLength": limits.max_suggest_query_chars, "pattern": not_blank}),
+        ),
+        (
+            "/v1/related",
+            "limit",
+            json!({"minimum": 1, "maximum": livesearch::suggest::related::MAX_RELATED}),
+        ),
     ];
     for (path, name, extra) in constraints {
         let Some(parameters) = document
@@ -142,7 +153,7 @@ pub fn declared_parameters(document: &Value, path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::{PROBE_PARAMS, SEARCH_PARAMS, SUGGEST_PARAMS};
+    use crate::routes::{PROBE_PARAMS, RELATED_PARAMS, SEARCH_PARAMS, SUGGEST_PARAMS};
 
     #[test]
     fn declared_parameters_are_exactly_those_the_handlers_accept() {
@@ -151,6 +162,7 @@ mod tests {
             ("/v1/search", SEARCH_PARAMS),
             ("/v1/suggest", SUGGEST_PARAMS),
             ("/v1/suggest/probe", PROBE_PARAMS),
+            ("/v1/related", RELATED_PARAMS),
         ] {
             let mut declared = declared_parameters(&document, path);
             let mut accepted: Vec<String> = accepted.iter().map(|name| name.to_string()).collect();

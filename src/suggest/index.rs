@@ -21,6 +21,7 @@ use super::keys::{
     syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
+use super::related::{words_inside, RelatedWord, MAX_RELATED};
 use crate::error::{Error, Result};
 
 /// Folder of the suggestion files in a generation.
@@ -28,7 +29,8 @@ pub const SUGGEST_DIR: &str = "suggest";
 const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
 /// 3: components with decayed and rising searches, the hot list by
-/// trending, fuzzy-pinyin keys and the fuzzy rules they were folded with.
+/// trending, fuzzy-pinyin keys and the fuzzy rules they were folded with,
+/// the product words of related searches.
 const TABLE_VERSION: u32 = 3;
 
 /// Prefixes with more keys than this have their top ids stored.
@@ -85,6 +87,8 @@ pub enum MatchKind {
     Fuzzy,
     /// Pinyin with one typo: listed after every exact and fuzzy reading.
     Typo,
+    /// A related search: shares the product word, or is logged with it.
+    Related,
 }
 
 impl MatchKind {
@@ -98,6 +102,7 @@ impl MatchKind {
             MatchKind::Initials => 0.65,
             MatchKind::Fuzzy => 0.5,
             MatchKind::Typo => 0.4,
+            MatchKind::Related => 1.0,
         }
     }
 
@@ -139,6 +144,8 @@ struct Table {
     postings: Vec<u32>,
     /// The rules the fuzzy keys were folded with; typed pinyin folds alike.
     fuzzy: FuzzyRules,
+    /// Product words of the logged queries, sorted by word.
+    related: Vec<RelatedWord>,
 }
 
 /// A generation's suggestion structures, loaded.
@@ -150,6 +157,17 @@ pub struct SuggestIndex {
     cached: HashMap<Vec<u8>, Vec<u32>>,
     by_text: HashMap<String, u32>,
     fuzzy: FuzzyRules,
+    related: Vec<RelatedWord>,
+    related_by_word: HashMap<String, u32>,
+}
+
+/// What a suggestion index holds besides its candidates.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestExtras {
+    /// The fuzzy rules to fold keys with.
+    pub fuzzy: FuzzyRules,
+    /// The product words of related searches (see [`super::related`]).
+    pub related: Vec<RelatedWord>,
 }
 
 /// An fst error while writing `path`: a failed write (a full disk) is an
@@ -229,7 +247,7 @@ fn candidate_keys(candidate: &Candidate, id: u32, fuzzy: &FuzzyRules) -> Vec<(Ve
 /// Writes `candidates` (sorted most popular first) into
 /// `generation_dir/suggest/`, with every fuzzy rule on.
 pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) -> Result<u64> {
-    write_suggest_index_with(generation_dir, candidates, FuzzyRules::default())
+    write_suggest_index_with(generation_dir, candidates, SuggestExtras::default())
 }
 
 /// The hot list (热搜): the logged queries with the highest trending score
@@ -261,12 +279,14 @@ fn hot_list(candidates: &[Candidate]) -> Vec<u32> {
 }
 
 /// Writes `candidates` (sorted most popular first) into
-/// `generation_dir/suggest/`, with fuzzy keys folded by `fuzzy`.
+/// `generation_dir/suggest/`, with fuzzy keys folded by `extras.fuzzy` and
+/// the related-search words of `extras`.
 pub fn write_suggest_index_with(
     generation_dir: &Path,
     candidates: Vec<Candidate>,
-    fuzzy: FuzzyRules,
+    extras: SuggestExtras,
 ) -> Result<u64> {
+    let SuggestExtras { fuzzy, related } = extras;
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut entries: Vec<(Vec<u8>, u32)> = candidates
@@ -300,6 +320,7 @@ pub fn write_suggest_index_with(
         cached_prefixes,
         postings,
         fuzzy,
+        related,
     };
     let table_path = dir.join(TABLE_FILE);
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
@@ -465,6 +486,21 @@ fn check_table(keys: &Map<Vec<u8>>, table: &Table) -> std::result::Result<(), Op
     if let Some(&id) = table.hot.iter().find(|id| !in_range(id)) {
         return Err(out_of_range("the hot list", id));
     }
+    let words = table.related.len();
+    for related in &table.related {
+        if let Some(&id) = related.queries.iter().find(|id| !in_range(id)) {
+            return Err(out_of_range("a related word", id));
+        }
+        if let Some(&index) = related
+            .neighbours
+            .iter()
+            .find(|&&index| index as usize >= words)
+        {
+            return Err(OpenError::table(format!(
+                "a related word names word {index}, beyond the {words} words"
+            )));
+        }
+    }
     for (_, ids) in &table.cached_prefixes {
         if let Some(&id) = ids.iter().find(|id| !in_range(id)) {
             return Err(out_of_range("a cached prefix", id));
@@ -538,6 +574,13 @@ impl SuggestIndex {
             cached: table.cached_prefixes.into_iter().collect(),
             by_text,
             fuzzy: table.fuzzy,
+            related_by_word: table
+                .related
+                .iter()
+                .enumerate()
+                .map(|(index, related)| (related.word.clone(), index as u32))
+                .collect(),
+            related: table.related,
         })
     }
 
@@ -734,6 +777,35 @@ impl SuggestIndex {
         }
     }
 
+    /// Related searches for `query`, at most `limit` (1..=10), the most
+    /// popular first: logged queries sharing its product word, and the top
+    /// queries of the product words logged with it. Never `query` itself.
+    pub fn related(&self, query: &str, limit: usize) -> Vec<Suggestion> {
+        let limit = limit.clamp(1, MAX_RELATED);
+        let text = crate::text::normalize(query);
+        let text = super::mine::hygiene::canonical_model_spacing(&text, false);
+        let words = words_inside(&text, |word| self.related_by_word.get(word).copied());
+        let mut ids: Vec<u32> = Vec::new();
+        for &word in &words {
+            let Some(related) = self.related.get(word as usize) else {
+                continue;
+            };
+            ids.extend(&related.queries);
+            for &neighbour in &related.neighbours {
+                if let Some(near) = self.related.get(neighbour as usize) {
+                    ids.extend(near.queries.iter().take(2));
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter(|&id| self.candidates[id as usize].text != *text)
+            .take(limit)
+            .map(|id| self.suggestion(id, MatchKind::Related, 1.0))
+            .collect()
+    }
+
     /// Ids under a mixed key whose text starts with the typed hanzi. The
     /// cached top ids serve when enough of them match; else the range is
     /// scanned (bounded).
@@ -857,10 +929,19 @@ impl SuggestIndex {
                 }
             })
             .collect();
+        let hot_rank = found.and_then(|(id, _)| {
+            self.hot
+                .iter()
+                .take(DROP_DOWN_LEN)
+                .position(|&hot| hot == id)
+                .map(|index| index + 1)
+        });
         Probe {
+            related: self.related(&normalized, MAX_RELATED),
             term: normalized,
             spelled_as,
             candidate: found.map(|(_, candidate)| candidate.clone()),
+            hot_rank,
             prefixes,
         }
     }
@@ -929,8 +1010,13 @@ pub struct Probe {
     /// The pinyin or initials asked for when `term` is the candidate they spell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spelled_as: Option<String>,
-    /// The candidate with its score and components; None when it is not one.
+    /// The candidate with its score and components (decayed searches and
+    /// rising boost among them); None when it is not one.
     pub candidate: Option<Candidate>,
+    /// 1-based rank on the hot list (热搜) the empty box shows, or None.
+    pub hot_rank: Option<usize>,
+    /// The related searches of the term, as `/v1/related` lists them.
+    pub related: Vec<Suggestion>,
     /// Every prefix a user could type on the way to it.
     pub prefixes: Vec<ProbePrefix>,
 }
@@ -1050,7 +1136,11 @@ mod tests {
             one_typo: false,
             ..FuzzyRules::default()
         };
-        write_suggest_index_with(dir.path(), candidates, rules).unwrap();
+        let extras = SuggestExtras {
+            fuzzy: rules,
+            related: Vec::new(),
+        };
+        write_suggest_index_with(dir.path(), candidates, extras).unwrap();
         let index = SuggestIndex::open(dir.path()).unwrap();
         assert!(index.suggest("chanqun", 10).is_empty(), "an/ang is off");
         assert_eq!(

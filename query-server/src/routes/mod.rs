@@ -12,8 +12,8 @@ use console::{console_page, console_script, console_style};
 use ops::{healthz, metrics, openapi_document, readyz};
 use search::search_handler;
 pub use search::SEARCH_PARAMS;
-use suggest::{probe_handler, suggest_handler};
-pub use suggest::{PROBE_PARAMS, SUGGEST_PARAMS};
+use suggest::{probe_handler, related_handler, suggest_handler};
+pub use suggest::{PROBE_PARAMS, RELATED_PARAMS, SUGGEST_PARAMS};
 
 use std::time::Instant;
 
@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/search", get(search_handler))
         .route("/v1/suggest", get(suggest_handler))
         .route("/v1/suggest/probe", get(probe_handler))
+        .route("/v1/related", get(related_handler))
         .route("/admin/reload", post(admin_reload))
         .fallback(not_found)
         .layer(overload_and_timeouts)

@@ -460,6 +460,8 @@ pub struct Mined {
     pub hygiene: HygieneReport,
     /// The day the log was read as of (None: an undated log).
     pub as_of: Option<time::Date>,
+    /// The product words of the logged queries, for related searches.
+    pub related: Vec<crate::suggest::related::RelatedWord>,
 }
 
 /// Mines, filters, scores and ranks the candidates of `catalog`, reading
@@ -684,10 +686,13 @@ pub fn mine_candidates(
         .map(|(_, count)| count)
         .sum();
     report.kept_phrases = mined.saturating_sub(removed);
+    let candidates = score_and_rank(kept, config);
+    let related = crate::suggest::related::related_words(&candidates, analyzer);
     Mined {
-        candidates: score_and_rank(kept, config),
+        candidates,
         hygiene: report,
         as_of,
+        related,
     }
 }
 
