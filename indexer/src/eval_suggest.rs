@@ -40,6 +40,18 @@ pub struct Args {
     /// Seed of the shuffle that picks the held-out queries; any integer, 0 to 2^64 - 1.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// TOML file of suggestion settings for our build (as `indexer build
+    /// --suggest-config`) [default: built-in settings].
+    #[arg(long)]
+    suggest_config: Option<PathBuf>,
+    /// Also print our top 10 for this prefix (repeatable) [default: none].
+    #[arg(long)]
+    show: Vec<String>,
+    /// Write the Douyin hot lists into the log without their dates, summed
+    /// as before dated logs (the protocol of the first figures) [default:
+    /// off: dated, so old lists decay as of the newest].
+    #[arg(long)]
+    undated_hot_lists: bool,
     /// Print JSON instead of a table [default: off].
     #[arg(long)]
     json: bool,
@@ -83,13 +95,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (held_out, training) = queries.split_at(holdout_count);
 
     let mut log: Vec<(String, u64)> = training.iter().map(|query| (query.clone(), 1)).collect();
+    // The log file's lines: the Taobao queries undated, the hot lists dated.
+    let mut log_lines: Vec<String> = Vec::with_capacity(log.len() + 12_000);
+    log_lines.extend(log.iter().map(|(query, count)| format!("{query}\t{count}")));
     for line in read("queries/douyin_hotsearch_daily.tsv")?.lines().skip(1) {
         let fields: Vec<&str> = line.split('\t').collect();
-        if let (Some(query), Some(hot)) = (
+        if let (Some(date), Some(query), Some(hot)) = (
+            fields.first(),
             fields.get(2),
             fields.get(3).and_then(|v| v.parse::<u64>().ok()),
         ) {
-            log.push((query.to_string(), hot.max(1)));
+            let query = query.replace(['\t', '\n'], " ");
+            if query.trim().is_empty() {
+                continue;
+            }
+            log.push((query.clone(), hot.max(1)));
+            log_lines.push(if args.undated_hot_lists {
+                format!("{query}\t{}", hot.max(1))
+            } else {
+                format!("{query}\t{}\t{}", hot.max(1), date.trim())
+            });
         }
     }
 
@@ -123,11 +148,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     drop(products);
     let mut log_file =
         std::io::BufWriter::new(std::fs::File::create(catalog.path().join("queries.tsv"))?);
-    for (query, count) in &log {
-        let query = query.replace(['\t', '\n'], " ");
-        if !query.trim().is_empty() {
-            writeln!(log_file, "{query}\t{count}")?;
-        }
+    for line in &log_lines {
+        writeln!(log_file, "{line}")?;
     }
     log_file.flush()?;
     drop(log_file);
@@ -148,7 +170,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         let index = SuggestIndex::open(&summary.generation_dir)?;
         Ok((root, index))
     };
-    let (_ours_root, ours) = build_with(SuggestConfig::default())?;
+    let ours_config = match &args.suggest_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("bad suggestion config {}", path.display()))?
+        }
+        None => SuggestConfig::default(),
+    };
+    let (_ours_root, ours) = build_with(ours_config)?;
+    for prefix in &args.show {
+        let shown: Vec<String> = ours
+            .suggest(prefix, DROP_DOWN_LEN)
+            .into_iter()
+            .map(|s| format!("{} ({:?} {:.3})", s.text, s.match_kind, s.score))
+            .collect();
+        eprintln!("{prefix}: {}", shown.join(" · "));
+    }
     let (_before_root, before) = build_with(without_hygiene_config)?;
 
     let analyzer = Analyzer::new(&Dictionaries::embedded());

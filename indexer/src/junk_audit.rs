@@ -12,7 +12,7 @@ use livesearch::suggest::{HygieneRule, SuggestIndex};
 
 /// Share of a suggestion's evidence a longer candidate shown under it must
 /// hold for it to count as a fragment (the miner's rule).
-const FRAGMENT_SHARE: f64 = 0.6;
+const FRAGMENT_SHARE: f64 = 0.8;
 
 pub struct JunkAudit<'a> {
     pub analyzer: &'a Analyzer,

@@ -47,7 +47,8 @@ pub struct SuggestConfig {
     /// Whether the hygiene rules apply to mined phrases (off: every phrase
     /// that passes the length and blocklist checks, as before the rules).
     pub hygiene: bool,
-    /// Factor on the popularity of a mined phrase (not a logged query, brand,
+    /// Factor on the popularity of a phrase mined from titles and captions
+    /// (not a logged query or the start of logged queries, not a brand,
     /// category or anchor name): a logged query of similar popularity comes first.
     pub mined_phrase_factor: f64,
     /// Fewest distinct logged queries for the log to judge which mined
@@ -698,7 +699,7 @@ pub fn mine_candidates(
 
 /// Share of a phrase's evidence its most popular extension must hold for
 /// the phrase to be a mere fragment of it.
-const FRAGMENT_SHARE: f64 = 0.6;
+const FRAGMENT_SHARE: f64 = 0.8;
 /// Extensions read per phrase when looking for a more popular one.
 const FRAGMENT_SCAN: usize = 512;
 
@@ -778,7 +779,7 @@ impl Judge<'_> {
     }
 
     /// Drops mined phrases that are almost only the start of one longer
-    /// candidate (连衣 of 连衣裙): an extension holds at least 60% of the
+    /// candidate (连衣 of 连衣裙): an extension holds at least 80% of the
     /// phrase's evidence (documents and searches).
     fn drop_prefix_fragments(
         &self,
@@ -884,7 +885,9 @@ pub fn score_and_rank(kept: Vec<(String, Components)>, config: &SuggestConfig) -
             let blended = config.search_log_weight * scale(searched(&components), max_search)
                 + config.sales_weight * scale(components.sales as f64, max_sales)
                 + config.followers_weight * scale(components.followers as f64, max_followers);
-            let mined = !components.curated && !components.queried;
+            // Mined from titles and captions only: the starts of logged
+            // queries carry searches, and count as the log.
+            let mined = !components.curated && !components.queried && components.search_count == 0;
             let factor = if mined && config.hygiene {
                 config.mined_phrase_factor
             } else {
