@@ -328,10 +328,8 @@ impl QueryEvidence {
 }
 
 fn hash_chars(chars: &[char]) -> u64 {
-    use std::hash::{BuildHasher, Hash, Hasher};
-    let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
-    chars.hash(&mut hasher);
-    hasher.finish()
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(chars)
 }
 
 /// The most frequent neighbour of a phrase in its documents, tracked with
