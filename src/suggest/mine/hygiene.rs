@@ -103,6 +103,10 @@ const LETTER_WORDS: &[&str] = &[
     "x型", "u型", "v型", "a货", "b站", "s码", "m码", "l码",
 ];
 
+/// Hanzi words a single letter is written after (维生素c, 维e): a letter
+/// glued after these is part of the name, not an artefact.
+const WORDS_BEFORE_A_LETTER: &[&str] = &["维生素", "维"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
     Han,
@@ -166,7 +170,12 @@ pub fn has_stray_latin(text: &str) -> bool {
                 continue;
             }
         }
-        let glued_after_han = before == Some(Class::Han);
+        let han_before: String = chars[..start].iter().collect();
+        let names_a_letter = letters.len() == 1
+            && WORDS_BEFORE_A_LETTER
+                .iter()
+                .any(|word| han_before.ends_with(word));
+        let glued_after_han = before == Some(Class::Han) && !names_a_letter;
         let alone = letters.len() == 1
             && matches!(before, None | Some(Class::Space))
             && matches!(after, None | Some(Class::Space))
@@ -430,6 +439,8 @@ mod tests {
             "零食",
             "iphone 15 pro max",
             "xxl码",
+            "维生素c",
+            "维e乳",
         ] {
             assert!(!has_stray_latin(clean), "{clean}");
         }

@@ -968,24 +968,41 @@ mod tests {
 
     #[test]
     fn a_logged_query_outranks_a_mined_phrase_of_similar_popularity() {
+        // A title phrase selling somewhat more than a rarely searched query.
         let mined = Components {
-            search_count: 100,
-            recent_search: 100.0,
-            sales: 500,
+            sales: 2000,
             documents: 40,
             ..Default::default()
         };
         let query = Components {
             sales: 500,
             documents: 40,
-            ..logged(90)
+            ..logged(1)
         };
-        let kept = vec![
-            ("连衣裙夏".to_string(), mined),
-            ("连衣裙女".to_string(), query),
-        ];
-        let ranked = score_and_rank(kept, &SuggestConfig::default());
-        assert_eq!(ranked[0].text, "连衣裙女", "{ranked:?}");
+        let kept = || {
+            vec![
+                ("连衣裙夏".to_string(), mined),
+                ("连衣裙女".to_string(), query),
+                ("手机".to_string(), logged(100_000)),
+            ]
+        };
+        let ranked = score_and_rank(kept(), &SuggestConfig::default());
+        let position = |ranked: &[Candidate], text: &str| {
+            ranked.iter().position(|candidate| candidate.text == text)
+        };
+        assert!(
+            position(&ranked, "连衣裙女") < position(&ranked, "连衣裙夏"),
+            "{ranked:?}"
+        );
+        // Without the mined-phrase factor the phrase would lead: the factor decides.
+        let without = score_and_rank(
+            kept(),
+            &SuggestConfig {
+                hygiene: false,
+                ..SuggestConfig::default()
+            },
+        );
+        assert!(position(&without, "连衣裙夏") < position(&without, "连衣裙女"));
     }
 
     #[test]
@@ -1130,6 +1147,45 @@ mod tests {
         left.sort();
         assert_eq!(left, ["连衣裙", "连衣裙夏", "长款", "长款连衣裙"]);
         assert_eq!(judge.counts[5].load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_phrase_glued_to_the_same_neighbour_that_makes_a_word_starts_inside_it() {
+        let analyzer = Analyzer::new(&Dictionaries::embedded());
+        let config = SuggestConfig::default();
+        let brands = FxHashSet::default();
+        let judge = Judge {
+            analyzer: &analyzer,
+            config: &config,
+            shape: ShapeLimits {
+                max_chars: 24,
+                max_words: 3,
+            },
+            evidence: None,
+            brands: &brands,
+            counts: HygieneRule::ALL.map(|_| AtomicU64::new(0)),
+            mined: AtomicU64::new(0),
+        };
+        let tallied = |left: &[char], right: &[char]| {
+            let mut tallied = Tallied {
+                words: 1,
+                ..Tallied::default()
+            };
+            tallied.components.documents = left.len() as u64;
+            for (&before, &after) in left.iter().zip(right) {
+                tallied.left.observe(before);
+                tallied.right.observe(after);
+            }
+            tallied
+        };
+        // 衣裙 always after 连 (连衣 is a word): it starts inside 连衣裙.
+        assert!(!judge.keeps("衣裙", &tallied(&['连', '连', '连'], &['\0', '女', '夏'])));
+        // 连衣 always before 裙: it ends inside 连衣裙.
+        assert!(!judge.keeps("连衣", &tallied(&['\0', '款', '夏'], &['裙', '裙', '裙'])));
+        // 连衣裙 after varied neighbours, or the same one making no word: kept.
+        assert!(judge.keeps("连衣裙", &tallied(&['款', '季', '\0'], &['女', '夏', '\0'])));
+        assert!(judge.keeps("连衣裙", &tallied(&['款', '款', '款'], &['\0', '\0', '\0'])));
+        assert_eq!(judge.counts[3].load(Ordering::Relaxed), 2, "partial_word");
     }
 
     #[test]
