@@ -191,7 +191,16 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (_before_root, before) = build_with(without_hygiene_config)?;
 
     let analyzer = Analyzer::new(&Dictionaries::embedded());
-    let logged: Vec<&str> = training.iter().map(String::as_str).collect();
+    // The audit judges with the log the builds had: the training queries
+    // and the hot lists, normalised and distinct, as the miner reads them.
+    let mut logged: Vec<String> = log
+        .iter()
+        .map(|(query, _)| normalize(query))
+        .filter(|query| !query.is_empty())
+        .collect();
+    logged.sort_unstable();
+    logged.dedup();
+    let logged: Vec<&str> = logged.iter().map(String::as_str).collect();
     let audit = JunkAudit {
         analyzer: &analyzer,
         shape: ShapeLimits::learn(
