@@ -20,7 +20,7 @@ use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::suggest::index::DROP_DOWN_LEN;
 use livesearch::suggest::mine::hygiene::{QueryEvidence, ShapeLimits};
-use livesearch::suggest::{FuzzyRules, SuggestConfig, SuggestIndex};
+use livesearch::suggest::{FuzzyRules, HygieneReport, SuggestConfig, SuggestIndex};
 
 /// Prefixes the junk audit reads the drop-down of.
 const AUDITED_PREFIXES: usize = 500;
@@ -161,14 +161,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         fuzzy: FuzzyRules::none(),
         ..SuggestConfig::default()
     };
-    let build_with = |config: SuggestConfig| -> anyhow::Result<(tempfile::TempDir, SuggestIndex)> {
+    type Built = (tempfile::TempDir, SuggestIndex, HygieneReport);
+    let build_with = |config: SuggestConfig| -> anyhow::Result<Built> {
         let root = tempfile::tempdir()?;
         let options = BuildOptions::new(catalog.path(), root.path())
             .max_reject_ratio(0.05)
             .suggest_config(config);
         let summary = build(&options, &NoProgress)?;
         let index = SuggestIndex::open(&summary.generation_dir)?;
-        Ok((root, index))
+        Ok((root, index, summary.suggest_hygiene))
     };
     let ours_config = match &args.suggest_config {
         Some(path) => {
@@ -179,7 +180,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => SuggestConfig::default(),
     };
-    let (_ours_root, ours) = build_with(ours_config)?;
+    let (_ours_root, ours, hygiene) = build_with(ours_config)?;
     for prefix in &args.show {
         let shown: Vec<String> = ours
             .suggest(prefix, DROP_DOWN_LEN)
@@ -188,7 +189,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect();
         eprintln!("{prefix}: {}", shown.join(" · "));
     }
-    let (_before_root, before) = build_with(without_hygiene_config)?;
+    let (_before_root, before, _) = build_with(without_hygiene_config)?;
 
     let analyzer = Analyzer::new(&Dictionaries::embedded());
     // The audit judges with the log the builds had: the training queries
@@ -244,6 +245,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "without_hygiene": {"hanzi": before_hanzi, "pinyin": before_pinyin, "candidates": before.len(),
                 "junk_audit": junk_before},
             "most_popular_completion": {"hanzi": mpc_hanzi, "pinyin": mpc_pinyin},
+            "hygiene": hygiene,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -276,6 +278,20 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             completed(&mpc),
         );
     }
+    println!();
+    let rules: Vec<String> = hygiene
+        .by_rule
+        .iter()
+        .map(|(rule, count)| format!("{} {count}", rule.name()))
+        .collect();
+    println!(
+        "hygiene of our build: {} mined phrases, {} kept; {} (query shape: at most {} characters, {} words)",
+        hygiene.mined_phrases,
+        hygiene.kept_phrases,
+        rules.join(", "),
+        hygiene.shape.max_chars,
+        hygiene.shape.max_words
+    );
     println!();
     println!(
         "junk audit: top {DROP_DOWN_LEN} of the {} most common 1-2 character prefixes of the Taobao queries",

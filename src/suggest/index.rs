@@ -613,6 +613,19 @@ impl SuggestIndex {
         ids
     }
 
+    /// Whether any key starts with `key`: one seek, no ids read.
+    fn has_key_under(&self, key: &[u8]) -> bool {
+        let mut upper = key.to_vec();
+        upper.push(0xFF);
+        self.keys
+            .range()
+            .ge(key)
+            .lt(&upper)
+            .into_stream()
+            .next()
+            .is_some()
+    }
+
     /// The ids stored at `offset` of the postings.
     fn posting(&self, offset: usize) -> &[u32] {
         let count = self.postings.get(offset).copied().unwrap_or(0) as usize;
@@ -694,7 +707,7 @@ impl SuggestIndex {
 
     /// Matches of Latin letters: the text itself, full pinyin, initials and
     /// the other readings of polyphones; then, while the list is short,
-    /// fuzzy pinyin, then pinyin with one typo.
+    /// fuzzy pinyin; then, when nothing matched, pinyin with one typo.
     fn latin_matches(&self, latin: &str, limit: usize, found: &mut Vec<(u32, MatchKind, f32)>) {
         found.extend(
             self.top_ids(TEXT, latin, limit)
@@ -766,8 +779,16 @@ impl SuggestIndex {
                 );
             }
         }
-        if self.fuzzy.one_typo && pinyin.len() >= MIN_TYPO_LETTERS && distinct(found) < limit {
+        // A typo is looked for only when nothing at all matched (as input
+        // methods correct): about 50 variants a letter, each an fst seek.
+        if self.fuzzy.one_typo && pinyin.len() >= MIN_TYPO_LETTERS && found.is_empty() {
+            let mut key = vec![PINYIN];
             for variant in one_typo_variants(&pinyin) {
+                key.truncate(1);
+                key.extend_from_slice(variant.as_bytes());
+                if !self.has_key_under(&key) {
+                    continue;
+                }
                 found.extend(
                     self.top_ids(PINYIN, &variant, limit)
                         .into_iter()
@@ -1151,7 +1172,7 @@ mod tests {
     }
 
     #[test]
-    fn one_typo_is_forgiven_below_exact_readings_from_four_letters() {
+    fn one_typo_is_forgiven_when_nothing_matches_from_four_letters() {
         let (_dir, index) = index_of(&[("连衣裙", 0.9), ("蓝衣", 0.1)]);
         // lainyi: swapped letters; lanyi is an exact reading of 蓝衣.
         assert_eq!(
@@ -1173,13 +1194,11 @@ mod tests {
                 "{typo}: {first:?}"
             );
         }
+        // An exact reading shown: no typo is looked for (lanyi is not taken
+        // for lianyi), so typos can never push an exact reading aside.
         assert_eq!(
             shown(&index, "lanyi"),
-            [
-                ("蓝衣".to_string(), MatchKind::Pinyin),
-                ("连衣裙".to_string(), MatchKind::Typo)
-            ],
-            "the exact reading first, the typo (a missing i) after"
+            [("蓝衣".to_string(), MatchKind::Pinyin)]
         );
         // Three letters: no typo is looked for.
         assert!(shown(&index, "lia")

@@ -70,8 +70,9 @@ pub struct HygieneReport {
     pub mined_phrases: u64,
     /// Mined phrases kept as candidates.
     pub kept_phrases: u64,
-    /// Per rule, the phrases it removed (rewrote, for model numbers); a
-    /// phrase is counted under the first rule that removes it.
+    /// Per rule, the phrases it removed (for model numbers: the distinct
+    /// phrases merged from another spacing, which stay); a phrase is
+    /// counted under the first rule that removes it.
     pub by_rule: Vec<(HygieneRule, u64)>,
     /// The shape learned from the log that [`HygieneRule::RunOn`] applied.
     pub shape: ShapeLimits,

@@ -312,6 +312,8 @@ struct Tallied {
     /// The hanzi most often right before and right after it in its documents.
     left: MajorityNeighbour,
     right: MajorityNeighbour,
+    /// Whether it was merged from a spelling with other model-number spacing.
+    respaced: bool,
 }
 
 impl Tallied {
@@ -322,6 +324,7 @@ impl Tallied {
         }
         self.left.merge(other.left);
         self.right.merge(other.right);
+        self.respaced |= other.respaced;
     }
 }
 
@@ -627,13 +630,11 @@ pub fn mine_candidates(
         .into_par_iter()
         .map(|tally| {
             let mut shards: Vec<Vec<(String, Tallied)>> = (0..SHARDS).map(|_| Vec::new()).collect();
-            for (text, tallied) in tally {
+            for (text, mut tallied) in tally {
                 let text = match canonical_model_spacing(&text, false) {
                     std::borrow::Cow::Borrowed(_) => text,
                     std::borrow::Cow::Owned(respaced) => {
-                        if !tallied.components.curated {
-                            judge.count(HygieneRule::ModelNumberSpacing);
-                        }
+                        tallied.respaced = true;
                         respaced
                     }
                 };
@@ -730,6 +731,9 @@ impl Judge<'_> {
             return true;
         }
         self.mined.fetch_add(1, Ordering::Relaxed);
+        if tallied.respaced {
+            self.count(HygieneRule::ModelNumberSpacing);
+        }
         if !self.config.hygiene {
             return true;
         }
