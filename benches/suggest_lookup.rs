@@ -116,6 +116,9 @@ fn bench(c: &mut Criterion) {
         ("pinyin", vec![]),
         ("initials", vec![]),
         ("mixed", vec![]),
+        // Full pinyin of 4+ letters with one typo (two letters swapped, or
+        // zh/ch/sh written z/c/s): the fuzzy and typo tiers at work.
+        ("pinyin_fuzzy_or_typo", vec![]),
     ];
     for target in &targets {
         let chars: Vec<char> = target.chars().collect();
@@ -138,6 +141,19 @@ fn bench(c: &mut Criterion) {
             kinds[3]
                 .1
                 .push(format!("{}{}", chars[0], &next[..letters.min(next.len())]));
+        }
+        let spelled = &syllables[syllables.len().min(2) - 1];
+        if spelled.len() >= 4 && spelled.is_ascii() {
+            let confused = spelled.replacen("zh", "z", 1).replacen("sh", "s", 1);
+            let mistyped = if confused != *spelled {
+                confused
+            } else {
+                let mut bytes = spelled.clone().into_bytes();
+                let at = 1 + rng.below(bytes.len() - 2);
+                bytes.swap(at, at + 1);
+                String::from_utf8(bytes).unwrap_or_default()
+            };
+            kinds[4].1.push(mistyped);
         }
     }
     let mut group = c.benchmark_group("suggest");

@@ -23,8 +23,8 @@ use crate::generation::{
     MANIFEST_FORMAT_VERSION, REJECTS_FILE,
 };
 use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
-use crate::suggest::index::write_suggest_index;
-use crate::suggest::{mine_candidates, SuggestConfig};
+use crate::suggest::index::write_suggest_index_with;
+use crate::suggest::{mine_candidates, HygieneReport, SuggestConfig};
 
 /// Documents analysed per parallel batch before they go to the writer: big
 /// enough to keep every core busy, small enough to bound memory.
@@ -77,6 +77,7 @@ pub struct BuildOptions {
     suggest: SuggestConfig,
     max_shrink: f64,
     allow_shrink: bool,
+    as_of: Option<time::Date>,
 }
 
 impl BuildOptions {
@@ -94,7 +95,15 @@ impl BuildOptions {
             suggest: SuggestConfig::default(),
             max_shrink: DEFAULT_MAX_SHRINK,
             allow_shrink: false,
+            as_of: None,
         }
+    }
+
+    /// The day the search log is read as of: later lines are not counted,
+    /// earlier ones decay by age. By default the newest date in the log.
+    pub fn as_of(mut self, day: time::Date) -> Self {
+        self.as_of = Some(day);
+        self
     }
 
     setters! {
@@ -206,6 +215,10 @@ pub struct BuildSummary {
     pub cleaned_partial_builds: Vec<String>,
     /// Wall time of the whole build.
     pub elapsed: Duration,
+    /// How many mined suggestion phrases each hygiene rule removed.
+    pub suggest_hygiene: HygieneReport,
+    /// The day the search log was read as of (None: an undated log).
+    pub as_of: Option<time::Date>,
 }
 
 impl BuildSummary {
@@ -295,13 +308,13 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
             &root,
             &generation,
             &catalog,
-            &manifest.documents,
-            Some(manifest.suggestion_candidates),
+            &manifest.0.documents,
+            Some(manifest.0.suggestion_candidates),
         )?;
         Ok(manifest)
     });
-    let manifest = match written {
-        Ok(manifest) => manifest,
+    let (manifest, mined) = match written {
+        Ok(written) => written,
         Err(error) => {
             // Best effort: a folder that cannot be removed now is removed by the next build.
             let _ = std::fs::remove_dir_all(&staged_dir);
@@ -318,6 +331,8 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
         removed_generations,
         cleaned_partial_builds,
         elapsed: started.elapsed(),
+        suggest_hygiene: mined.hygiene,
+        as_of: mined.as_of,
     })
 }
 
@@ -465,7 +480,7 @@ fn write_generation(
     dir: &Path,
     mut timings_ms: BTreeMap<String, u64>,
     progress: &dyn Progress,
-) -> Result<Manifest> {
+) -> Result<(Manifest, MinedSummary)> {
     let dictionaries = options
         .dictionaries
         .clone()
@@ -488,15 +503,24 @@ fn write_generation(
 
     progress.start_phase("mining suggestions", 0);
     let phase = Instant::now();
-    let candidates = mine_candidates(
+    let mined = mine_candidates(
         catalog,
         &analyzer,
         dictionaries.blocklist(),
         &options.suggest,
+        options.as_of,
     );
     record_phase(&mut timings_ms, "mine_suggestions", phase);
     let phase = Instant::now();
-    let suggestion_candidates = write_suggest_index(dir, candidates)?;
+    let summary = MinedSummary {
+        hygiene: mined.hygiene,
+        as_of: mined.as_of,
+    };
+    let extras = crate::suggest::index::SuggestExtras {
+        fuzzy: options.suggest.fuzzy,
+        related: mined.related,
+    };
+    let suggestion_candidates = write_suggest_index_with(dir, mined.candidates, extras)?;
     record_phase(&mut timings_ms, "write_suggestions", phase);
     progress.finish_phase();
 
@@ -529,7 +553,13 @@ fn write_generation(
     })?;
     crate::generation::write_manifest_bytes(dir, &manifest_json)?;
     crate::generation::sync_dir(dir)?;
-    Ok(manifest)
+    Ok((manifest, summary))
+}
+
+/// What mining reports beside the manifest.
+struct MinedSummary {
+    hygiene: HygieneReport,
+    as_of: Option<time::Date>,
 }
 
 fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {

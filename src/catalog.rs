@@ -100,6 +100,56 @@ pub struct LoggedQuery {
     pub query: String,
     /// How often it was searched.
     pub count: u64,
+    /// The day it was searched on (the optional third column); an undated
+    /// line counts as searched on the day the build is as of.
+    #[serde(default, with = "log_date")]
+    pub date: Option<time::Date>,
+}
+
+/// A day of the search log (its third column) or of `--as-of`.
+pub use time::Date as LogDate;
+
+/// The date format of the search log's third column.
+const LOG_DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+/// Parses a `YYYY-MM-DD` date of the search log (or of `--as-of`).
+pub fn parse_log_date(text: &str) -> std::result::Result<time::Date, String> {
+    time::Date::parse(text.trim(), LOG_DATE_FORMAT).map_err(|_| {
+        format!(
+            "date must be a real day written YYYY-MM-DD, got `{}`",
+            text.trim()
+        )
+    })
+}
+
+/// Writes a log date as `YYYY-MM-DD`.
+pub fn format_log_date(date: time::Date) -> String {
+    date.format(LOG_DATE_FORMAT)
+        .unwrap_or_else(|_| date.to_string())
+}
+
+/// Log dates as `YYYY-MM-DD` text in serialised records.
+mod log_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        date: &Option<time::Date>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match date {
+            Some(date) => serializer.serialize_some(&super::format_log_date(*date)),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<time::Date>, D::Error> {
+        let text: Option<String> = Option::deserialize(deserializer)?;
+        text.map(|text| super::parse_log_date(&text).map_err(serde::de::Error::custom))
+            .transpose()
+    }
 }
 
 /// A line that was not accepted, with why.
@@ -807,10 +857,37 @@ pub fn parse_rfc3339(text: &str) -> std::result::Result<i64, String> {
         .map_err(|error| error.to_string())
 }
 
-/// Parses one `query<TAB>count` line of the search log.
+/// Whether the last column of a log line is meant as a date (digits and
+/// dashes with a dash at the fifth character), so a malformed date is
+/// reported as such rather than as a bad count.
+fn looks_like_date(field: &str) -> bool {
+    let field = field.trim();
+    field.len() >= 8
+        && field.as_bytes().get(4) == Some(&b'-')
+        && field
+            .bytes()
+            .all(|byte| byte.is_ascii_digit() || byte == b'-')
+}
+
+/// Parses one `query<TAB>count` or `query<TAB>count<TAB>YYYY-MM-DD` line
+/// of the search log.
 pub fn parse_logged_query(line: &str) -> std::result::Result<LoggedQuery, String> {
-    let Some((query, count)) = line.rsplit_once('\t') else {
-        return Err("expected `query<TAB>count`, found no tab".to_string());
+    let Some((rest, last)) = line.rsplit_once('\t') else {
+        return Err(
+            "expected `query<TAB>count` or `query<TAB>count<TAB>YYYY-MM-DD`, found no tab"
+                .to_string(),
+        );
+    };
+    let (query, count, date) = if looks_like_date(last) {
+        let Some((query, count)) = rest.rsplit_once('\t') else {
+            return Err(
+                "expected `query<TAB>count<TAB>YYYY-MM-DD`, found one tab before the date"
+                    .to_string(),
+            );
+        };
+        (query, count, Some(parse_log_date(last)?))
+    } else {
+        (rest, last, None)
     };
     let query = query.trim();
     if query.is_empty() {
@@ -828,6 +905,7 @@ pub fn parse_logged_query(line: &str) -> std::result::Result<LoggedQuery, String
         Ok(count) => Ok(LoggedQuery {
             query: query.to_string(),
             count,
+            date,
         }),
         Err(_) => Err(format!("count must be a positive integer, got `{count}`")),
     }
@@ -884,9 +962,25 @@ mod tests {
             parse_logged_query("连衣裙\t12").unwrap(),
             LoggedQuery {
                 query: "连衣裙".into(),
-                count: 12
+                count: 12,
+                date: None,
             }
         );
+        let dated = parse_logged_query("连衣裙\t12\t2026-05-30").unwrap();
+        assert_eq!(dated.count, 12);
+        assert_eq!(
+            dated.date,
+            Some(time::macros::date!(2026 - 05 - 30)),
+            "the third column is the day"
+        );
+        let reason = parse_logged_query("连衣裙\t12\t2026-02-30").unwrap_err();
+        assert!(
+            reason.contains("YYYY-MM-DD") && reason.contains("2026-02-30"),
+            "{reason}"
+        );
+        assert!(parse_logged_query("连衣裙\t2026-05-30")
+            .unwrap_err()
+            .contains("one tab before the date"));
         assert!(parse_logged_query("连衣裙").is_err());
         assert!(parse_logged_query("连衣裙\t0").is_err());
         assert!(parse_logged_query("\t3").is_err());

@@ -152,12 +152,13 @@ pub fn suggest_table(data: &[u8]) {
             return;
         }
     };
-    for typed in ["", "l", "lian", "连", "连y", "i", "zhang"] {
+    for typed in ["", "l", "lian", "连", "连y", "i", "zhang", "lainyi", "zanqun"] {
         let suggestions = index.suggest(typed, 20);
         assert!(suggestions.len() <= 20);
         assert!(suggestions.iter().all(|s| s.score.is_finite()), "{typed:?}");
     }
     let _ = index.probe("连衣裙");
+    assert!(index.related("连衣裙", 10).len() <= 10);
 }
 
 /// A generation's manifest as the server reads it: accepted only in this

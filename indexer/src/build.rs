@@ -58,6 +58,14 @@ pub struct Args {
     store_keep: usize,
     #[command(flatten)]
     store: crate::publish::StoreArgs,
+    /// Day the search log is read as of, YYYY-MM-DD: later lines are not
+    /// counted, earlier ones decay by age [default: the newest date in queries.tsv].
+    #[arg(long, value_parser = parse_day)]
+    as_of: Option<livesearch::catalog::LogDate>,
+}
+
+fn parse_day(text: &str) -> Result<livesearch::catalog::LogDate, String> {
+    livesearch::catalog::parse_log_date(text)
 }
 
 pub fn run(args: Args) -> anyhow::Result<()> {
@@ -67,6 +75,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .max_shrink(args.max_shrink)
         .allow_shrink(args.allow_shrink)
         .writer_memory_bytes(args.writer_memory_mib << 20);
+    if let Some(day) = args.as_of {
+        options = options.as_of(day);
+    }
     if let Some(threads) = args.threads {
         options = options.threads(threads);
     }
@@ -98,6 +109,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "  suggestions {} candidates",
         manifest.suggestion_candidates
     );
+    if let Some(day) = summary.as_of {
+        println!(
+            "  search log  as of {}",
+            livesearch::catalog::format_log_date(day)
+        );
+    }
+    let hygiene = &summary.suggest_hygiene;
+    println!(
+        "  hygiene     {} mined phrases, {} kept (query shape: at most {} characters, {} words{})",
+        hygiene.mined_phrases,
+        hygiene.kept_phrases,
+        hygiene.shape.max_chars,
+        hygiene.shape.max_words,
+        if hygiene.query_evidence_used {
+            "; phrases must appear in a logged query"
+        } else {
+            "; log too small to judge phrases by"
+        }
+    );
+    for (rule, count) in &hygiene.by_rule {
+        let verb = if *rule == livesearch::suggest::HygieneRule::ModelNumberSpacing {
+            "respaced"
+        } else {
+            "removed"
+        };
+        println!("    {:<22} {count} {verb}", rule.name());
+    }
     for input in &manifest.inputs {
         let unknown: usize = input.unknown_fields.values().sum();
         println!(

@@ -5,15 +5,25 @@
 //! search log is the rest (count 1 each) plus the Douyin hot-search lists
 //! (hot value as count) and whose products are the JD and Taobao titles of
 //! the shared data (Taobao sales where given), then simulates a user typing
-//! each held-out query in hanzi and in pinyin against both drop-downs.
+//! each held-out query in hanzi and in pinyin against both drop-downs, and
+//! against the same build without the hygiene rules, log-first ranking and
+//! fuzzy pinyin. Then the junk audit ([`crate::junk_audit`]) of both builds.
 
 use std::io::Write;
 use std::path::PathBuf;
 
+use crate::junk_audit::{common_prefixes, JunkAudit};
 use crate::keystrokes::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
 use anyhow::Context;
+use livesearch::analysis::Analyzer;
 use livesearch::build::{build, BuildOptions, NoProgress};
-use livesearch::suggest::SuggestIndex;
+use livesearch::dictionaries::Dictionaries;
+use livesearch::suggest::index::DROP_DOWN_LEN;
+use livesearch::suggest::mine::hygiene::{QueryEvidence, ShapeLimits};
+use livesearch::suggest::{FuzzyRules, HygieneReport, SuggestConfig, SuggestIndex};
+
+/// Prefixes the junk audit reads the drop-down of.
+const AUDITED_PREFIXES: usize = 500;
 use livesearch::text::normalize;
 
 #[derive(clap::Args)]
@@ -30,6 +40,18 @@ pub struct Args {
     /// Seed of the shuffle that picks the held-out queries; any integer, 0 to 2^64 - 1.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// TOML file of suggestion settings for our build (as `indexer build
+    /// --suggest-config`) [default: built-in settings].
+    #[arg(long)]
+    suggest_config: Option<PathBuf>,
+    /// Also print our top 10 for this prefix (repeatable) [default: none].
+    #[arg(long)]
+    show: Vec<String>,
+    /// Write the Douyin hot lists into the log without their dates, summed
+    /// as before dated logs (the protocol of the first figures) [default:
+    /// off: dated, so old lists decay as of the newest].
+    #[arg(long)]
+    undated_hot_lists: bool,
     /// Print JSON instead of a table [default: off].
     #[arg(long)]
     json: bool,
@@ -73,13 +95,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let (held_out, training) = queries.split_at(holdout_count);
 
     let mut log: Vec<(String, u64)> = training.iter().map(|query| (query.clone(), 1)).collect();
+    // The log file's lines: the Taobao queries undated, the hot lists dated.
+    let mut log_lines: Vec<String> = Vec::with_capacity(log.len() + 12_000);
+    log_lines.extend(log.iter().map(|(query, count)| format!("{query}\t{count}")));
     for line in read("queries/douyin_hotsearch_daily.tsv")?.lines().skip(1) {
         let fields: Vec<&str> = line.split('\t').collect();
-        if let (Some(query), Some(hot)) = (
+        if let (Some(date), Some(query), Some(hot)) = (
+            fields.first(),
             fields.get(2),
             fields.get(3).and_then(|v| v.parse::<u64>().ok()),
         ) {
-            log.push((query.to_string(), hot.max(1)));
+            let query = query.replace(['\t', '\n'], " ");
+            if query.trim().is_empty() {
+                continue;
+            }
+            log.push((query.clone(), hot.max(1)));
+            log_lines.push(if args.undated_hot_lists {
+                format!("{query}\t{}", hot.max(1))
+            } else {
+                format!("{query}\t{}\t{}", hot.max(1), date.trim())
+            });
         }
     }
 
@@ -113,19 +148,75 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     drop(products);
     let mut log_file =
         std::io::BufWriter::new(std::fs::File::create(catalog.path().join("queries.tsv"))?);
-    for (query, count) in &log {
-        let query = query.replace(['\t', '\n'], " ");
-        if !query.trim().is_empty() {
-            writeln!(log_file, "{query}\t{count}")?;
-        }
+    for line in &log_lines {
+        writeln!(log_file, "{line}")?;
     }
     log_file.flush()?;
     drop(log_file);
 
-    let root = tempfile::tempdir()?;
-    let options = BuildOptions::new(catalog.path(), root.path()).max_reject_ratio(0.05);
-    let summary = build(&options, &NoProgress)?;
-    let ours = SuggestIndex::open(&summary.generation_dir)?;
+    // Ours, and the same build without the hygiene rules, log-first
+    // ranking and fuzzy pinyin: what the drop-down did before them.
+    let without_hygiene_config = SuggestConfig {
+        hygiene: false,
+        fuzzy: FuzzyRules::none(),
+        ..SuggestConfig::default()
+    };
+    type Built = (tempfile::TempDir, SuggestIndex, HygieneReport);
+    let build_with = |config: SuggestConfig| -> anyhow::Result<Built> {
+        let root = tempfile::tempdir()?;
+        let options = BuildOptions::new(catalog.path(), root.path())
+            .max_reject_ratio(0.05)
+            .suggest_config(config);
+        let summary = build(&options, &NoProgress)?;
+        let index = SuggestIndex::open(&summary.generation_dir)?;
+        Ok((root, index, summary.suggest_hygiene))
+    };
+    let ours_config = match &args.suggest_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str(&text)
+                .with_context(|| format!("bad suggestion config {}", path.display()))?
+        }
+        None => SuggestConfig::default(),
+    };
+    let (_ours_root, ours, hygiene) = build_with(ours_config)?;
+    for prefix in &args.show {
+        let shown: Vec<String> = ours
+            .suggest(prefix, DROP_DOWN_LEN)
+            .into_iter()
+            .map(|s| format!("{} ({:?} {:.3})", s.text, s.match_kind, s.score))
+            .collect();
+        eprintln!("{prefix}: {}", shown.join(" · "));
+    }
+    let (_before_root, before, _) = build_with(without_hygiene_config)?;
+
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    // The audit judges with the log the builds had: the training queries
+    // and the hot lists, normalised and distinct, as the miner reads them.
+    let mut logged: Vec<String> = log
+        .iter()
+        .map(|(query, _)| normalize(query))
+        .filter(|query| !query.is_empty())
+        .collect();
+    logged.sort_unstable();
+    logged.dedup();
+    let logged: Vec<&str> = logged.iter().map(String::as_str).collect();
+    let audit = JunkAudit {
+        analyzer: &analyzer,
+        shape: ShapeLimits::learn(
+            &logged,
+            &analyzer,
+            ShapeLimits {
+                max_chars: SuggestConfig::default().max_chars,
+                max_words: SuggestConfig::default().max_phrase_words,
+            },
+        ),
+        evidence: QueryEvidence::new(&logged),
+    };
+    let prefixes = common_prefixes(&queries, AUDITED_PREFIXES);
+    let junk_before = audit.run(&before, &prefixes);
+    let junk_ours = audit.run(&ours, &prefixes);
     let baseline = MostPopularCompletion::new(log);
 
     let simulated: Vec<&String> = held_out
@@ -142,14 +233,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (hanzi, pinyin)
     };
     let (ours_hanzi, ours_pinyin) = measure(&ours);
+    let (before_hanzi, before_pinyin) = measure(&before);
     let (mpc_hanzi, mpc_pinyin) = measure(&baseline);
 
     if args.json {
         let report = serde_json::json!({
             "held_out": held_out.len(), "simulated": simulated.len(), "training_log": training.len(),
             "products": product_count, "candidates": ours.len(),
-            "ours": {"hanzi": ours_hanzi, "pinyin": ours_pinyin},
+            "ours": {"hanzi": ours_hanzi, "pinyin": ours_pinyin, "candidates": ours.len(),
+                "junk_audit": junk_ours},
+            "without_hygiene": {"hanzi": before_hanzi, "pinyin": before_pinyin, "candidates": before.len(),
+                "junk_audit": junk_before},
             "most_popular_completion": {"hanzi": mpc_hanzi, "pinyin": mpc_pinyin},
+            "hygiene": hygiene,
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -162,19 +258,63 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         product_count,
         ours.len()
     );
-    println!("| typing | ours: keystroke saving | MPC: keystroke saving | ours − MPC | ours: completed by a suggestion | MPC: completed |");
-    println!("|---|---|---|---|---|---|");
-    for (mode, ours, mpc) in [
-        ("hanzi", ours_hanzi, mpc_hanzi),
-        ("pinyin", ours_pinyin, mpc_pinyin),
+    println!("| typing | ours: keystroke saving | without hygiene | MPC | ours − MPC | ours: completed by a suggestion | without hygiene: completed | MPC: completed |");
+    println!("|---|---|---|---|---|---|---|---|");
+    let completed = |saving: &Saving| {
+        100.0 * saving.completed_by_suggestion as f64 / saving.queries.max(1) as f64
+    };
+    for (mode, ours, before, mpc) in [
+        ("hanzi", ours_hanzi, before_hanzi, mpc_hanzi),
+        ("pinyin", ours_pinyin, before_pinyin, mpc_pinyin),
     ] {
         println!(
-            "| {mode} | {:.1}% | {:.1}% | {:+.1} points | {:.1}% | {:.1}% |",
-            100.0 * ours.keystroke_saving(),
-            100.0 * mpc.keystroke_saving(),
-            100.0 * (ours.keystroke_saving() - mpc.keystroke_saving()),
-            100.0 * ours.completed_by_suggestion as f64 / ours.queries.max(1) as f64,
-            100.0 * mpc.completed_by_suggestion as f64 / mpc.queries.max(1) as f64,
+            "| {mode} | {:.3} | {:.3} | {:.3} | {:+.3} | {:.1}% | {:.1}% | {:.1}% |",
+            ours.keystroke_saving(),
+            before.keystroke_saving(),
+            mpc.keystroke_saving(),
+            ours.keystroke_saving() - mpc.keystroke_saving(),
+            completed(&ours),
+            completed(&before),
+            completed(&mpc),
+        );
+    }
+    println!();
+    let rules: Vec<String> = hygiene
+        .by_rule
+        .iter()
+        .map(|(rule, count)| format!("{} {count}", rule.name()))
+        .collect();
+    println!(
+        "hygiene of our build: {} mined phrases, {} kept; {} (query shape: at most {} characters, {} words)",
+        hygiene.mined_phrases,
+        hygiene.kept_phrases,
+        rules.join(", "),
+        hygiene.shape.max_chars,
+        hygiene.shape.max_words
+    );
+    println!();
+    println!(
+        "junk audit: top {DROP_DOWN_LEN} of the {} most common 1-2 character prefixes of the Taobao queries",
+        prefixes.len()
+    );
+    println!("| build | candidates | shown | breaking a hygiene rule | share | by rule |");
+    println!("|---|---|---|---|---|---|");
+    for (name, index, junk) in [
+        ("without hygiene", &before, &junk_before),
+        ("ours", &ours, &junk_ours),
+    ] {
+        let by_rule: Vec<String> = junk
+            .by_rule
+            .iter()
+            .map(|(rule, count)| format!("{} {count}", rule.name()))
+            .collect();
+        println!(
+            "| {name} | {} | {} | {} | {:.3} | {} |",
+            index.len(),
+            junk.shown,
+            junk.junk,
+            junk.share(),
+            by_rule.join(", ")
         );
     }
     Ok(())

@@ -10,6 +10,8 @@ mod entity_coverage;
 mod eval_analyzer;
 mod eval_search;
 mod eval_suggest;
+mod eval_trending;
+mod junk_audit;
 mod keystrokes;
 mod progress;
 mod publish;
@@ -55,6 +57,10 @@ enum Command {
     /// Keystroke saving of the drop-down against most-popular-completion on
     /// held-out real queries (reads ../shared/data).
     EvalSuggest(eval_suggest::Args),
+    /// Trending suggestions on the Douyin daily hot lists: for each day,
+    /// a build from the log before it, dated and decayed against undated
+    /// summed counts (reads ../shared/data).
+    EvalTrending(eval_trending::Args),
     /// Graded search relevance (nDCG@10) beside a plain BM25 baseline on a
     /// catalog of real titles (reads ../shared/data).
     EvalSearch(eval_search::Args),
@@ -78,5 +84,6 @@ fn main() -> ExitCode {
         Command::EvalAnalyzer(args) => eval_analyzer::run(args),
         Command::EvalSuggest(args) => eval_suggest::run(args),
         Command::EvalSearch(args) => eval_search::run(args),
+        Command::EvalTrending(args) => eval_trending::run(args),
     })
 }

@@ -499,6 +499,7 @@ fn every_option_says_its_default_and_range() {
         "eval-analyzer",
         "eval-suggest",
         "eval-search",
+        "eval-trending",
     ] {
         let output = indexer(&[subcommand, "--help"], None);
         assert!(output.status.success());
@@ -516,6 +517,12 @@ fn every_option_says_its_default_and_range() {
             ["[default: HPPX,HCCX]", "comma-separated"],
         ),
         ("eval-suggest", "--seed", ["[default: 7]", "0 to 2^64 - 1"]),
+        (
+            "build",
+            "--as-of",
+            ["[default: the newest date", "YYYY-MM-DD"],
+        ),
+        ("eval-trending", "--days", ["[default: 30]", "at least 1"]),
         ("eval-suggest", "--json", ["[default: off]", "JSON"]),
         (
             "eval-suggest",
@@ -533,7 +540,57 @@ fn every_option_says_its_default_and_range() {
             assert!(text.contains(part), "{subcommand} {option}: {text}");
         }
     }
+    let bad_day = indexer(
+        &[
+            "build",
+            "--input",
+            ".",
+            "--index-root",
+            ".",
+            "--as-of",
+            "2026-02-30",
+        ],
+        None,
+    );
+    assert!(!bad_day.status.success());
+    let stderr = String::from_utf8_lossy(&bad_day.stderr);
+    assert!(
+        stderr.contains("--as-of") && stderr.contains("YYYY-MM-DD"),
+        "{stderr}"
+    );
     let bad = indexer(&["eval-suggest", "--holdout-fraction", "1.5"], None);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--holdout-fraction"));
+}
+
+#[test]
+fn a_dated_log_is_read_as_of_a_day_and_the_summary_counts_hygiene() {
+    let catalog = catalog_with_products(&std::fs::read(fixtures().join("products.jsonl")).unwrap());
+    let mut log = std::fs::read_to_string(catalog.path().join("queries.tsv")).unwrap();
+    log.push_str("碎花半身裙\t40\t2026-05-01\n碎花半身裙\t90\t2026-05-03\n");
+    std::fs::write(catalog.path().join("queries.tsv"), log).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let newest = build_from(catalog.path(), root.path(), &[]);
+    let stdout = String::from_utf8_lossy(&newest.stdout);
+    assert!(
+        newest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&newest.stderr)
+    );
+    assert!(
+        stdout.contains("as of 2026-05-03"),
+        "the newest date: {stdout}"
+    );
+    assert!(
+        stdout.contains("hygiene") && stdout.contains("stray_latin"),
+        "{stdout}"
+    );
+    let earlier = build_from(catalog.path(), root.path(), &["--as-of", "2026-05-02"]);
+    let stdout = String::from_utf8_lossy(&earlier.stdout);
+    assert!(
+        earlier.status.success(),
+        "{}",
+        String::from_utf8_lossy(&earlier.stderr)
+    );
+    assert!(stdout.contains("as of 2026-05-02"), "{stdout}");
 }

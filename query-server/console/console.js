@@ -28,7 +28,7 @@ const MESSAGES = {
     hotList: "热搜榜",
     hotListStatus: (n) => `热搜榜：${n} 个词（输入框为空时展示）`,
     suggestionsFor: (n, q) => (n === 0 ? `“${q}”没有联想词` : `“${q}”的联想词：${n} 个`),
-    kinds: { prefix: "前缀", pinyin: "全拼", initials: "首字母", mixed: "混合" },
+    kinds: { prefix: "前缀", pinyin: "全拼", initials: "首字母", mixed: "混合", fuzzy: "模糊音", typo: "纠错", related: "相关" },
     probeTitle: "诊断联想词",
     termLabel: "词（汉字，或它的全拼、首字母）",
     probeButton: "诊断",
@@ -44,7 +44,9 @@ const MESSAGES = {
     probing: "诊断中…",
     spelled: (spelling, term) => `“${spelling}”拼出的是“${term}”。`,
     isCandidate: (term, c) =>
-      `“${term}”是联想词：分数 ${c.score.toFixed(4)}（搜索次数 ${c.components.search_count}，销量 ${c.components.sales}，粉丝 ${c.components.followers}，文档 ${c.components.documents}）`,
+      `“${term}”是联想词：分数 ${c.score.toFixed(4)}（搜索次数 ${c.components.search_count}，衰减后 ${c.components.recent_search.toFixed(1)}，上升 ×${Math.max(1, c.components.rising).toFixed(2)}，销量 ${c.components.sales}，粉丝 ${c.components.followers}，文档 ${c.components.documents}）`,
+    hotRank: (rank) => `热搜榜第 ${rank} 位。`,
+    relatedSearches: (list) => `相关搜索：${list}`,
     notCandidate: (term) => `“${term}”不是联想词`,
     chartLog: (label) => `${label}（对数）`,
     chartSearchLog: "搜索次数",
@@ -111,7 +113,7 @@ const MESSAGES = {
     hotList: "Hot searches",
     hotListStatus: (n) => `hot searches: ${n} terms (shown while the box is empty)`,
     suggestionsFor: (n, q) => (n === 0 ? `no suggestions for “${q}”` : `${n} suggestions for “${q}”`),
-    kinds: { prefix: "prefix", pinyin: "pinyin", initials: "initials", mixed: "mixed" },
+    kinds: { prefix: "prefix", pinyin: "pinyin", initials: "initials", mixed: "mixed", fuzzy: "fuzzy", typo: "typo", related: "related" },
     probeTitle: "Probe a suggestion term",
     termLabel: "Term (hanzi, or its pinyin or initials)",
     probeButton: "Probe",
@@ -127,7 +129,9 @@ const MESSAGES = {
     probing: "probing…",
     spelled: (spelling, term) => `“${spelling}” spells “${term}”. `,
     isCandidate: (term, c) =>
-      `“${term}” is a candidate: score ${c.score.toFixed(4)} (search log ${c.components.search_count}, sales ${c.components.sales}, followers ${c.components.followers}, documents ${c.components.documents})`,
+      `“${term}” is a candidate: score ${c.score.toFixed(4)} (search log ${c.components.search_count}, decayed ${c.components.recent_search.toFixed(1)}, rising ×${Math.max(1, c.components.rising).toFixed(2)}, sales ${c.components.sales}, followers ${c.components.followers}, documents ${c.components.documents})`,
+    hotRank: (rank) => `Hot list rank ${rank}. `,
+    relatedSearches: (list) => `related searches: ${list}`,
     notCandidate: (term) => `“${term}” is not a suggestion candidate`,
     chartLog: (label) => `${label} (log)`,
     chartSearchLog: "search log",
@@ -590,7 +594,10 @@ function renderProbe() {
   const probe = lastProbe;
   const candidate = probe.candidate;
   const spelled = probe.spelled_as ? t("spelled")(probe.spelled_as, probe.term) : "";
-  $("probe-summary").textContent = spelled + (candidate ? t("isCandidate")(probe.term, candidate) : t("notCandidate")(probe.term));
+  const hot = probe.hot_rank ? t("hotRank")(probe.hot_rank) : "";
+  $("probe-summary").textContent = spelled + hot + (candidate ? t("isCandidate")(probe.term, candidate) : t("notCandidate")(probe.term));
+  const related = $("probe-related");
+  related.textContent = probe.related.length ? t("relatedSearches")(probe.related.map((s) => s.text).join(" · ")) : "";
   const table = $("probe-table");
   const body = table.tBodies[0];
   body.replaceChildren();
@@ -628,6 +635,7 @@ $("probe-form").addEventListener("submit", async (event) => {
     lastProbe = null;
     summary.textContent = error.message;
     $("probe-table").hidden = true;
+    $("probe-related").textContent = "";
     $("probe-chart").replaceChildren();
   }
 });

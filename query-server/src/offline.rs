@@ -155,15 +155,24 @@ pub fn probe(args: ProbeArgs) -> anyhow::Result<()> {
             let c = &candidate.components;
             writeln!(
                 out,
-                "score {:.4}  (search log {}, sales {}, followers {}, documents {}{})",
+                "score {:.4}  (search log {}, decayed {:.1}, rising ×{:.2}, sales {}, followers {}, documents {}{})",
                 candidate.score,
                 c.search_count,
+                c.recent_search,
+                c.rising.max(1.0),
                 c.sales,
                 c.followers,
                 c.documents,
                 if c.curated { ", curated" } else { "" }
             )?;
         }
+    }
+    if let Some(rank) = probe.hot_rank {
+        writeln!(out, "hot list rank {rank}")?;
+    }
+    if !probe.related.is_empty() {
+        let related: Vec<&str> = probe.related.iter().map(|s| s.text.as_str()).collect();
+        writeln!(out, "related searches: {}", related.join(" · "))?;
     }
     let prefix_width = column_width("prefix", probe.prefixes.iter().map(|p| p.prefix.as_str()));
     let typed_width = column_width("typed as", probe.prefixes.iter().map(|p| p.typed_as));

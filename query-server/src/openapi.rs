@@ -88,6 +88,16 @@ pub fn document(limits: &Limits) -> Value {
             "term",
             json!({"minLength": 1, "maxLength": limits.max_suggest_query_chars, "pattern": not_blank}),
         ),
+        (
+            "/v1/related",
+            "q",
+            json!({"minLength": 1, "maxLength": limits.max_suggest_query_chars, "pattern": not_blank}),
+        ),
+        (
+            "/v1/related",
+            "limit",
+            json!({"minimum": 1, "maximum": livesearch::suggest::related::MAX_RELATED}),
+        ),
     ];
     let constraints = constraints.into_iter().chain(search_page_constraints());
     for (path, name, extra) in constraints {
@@ -164,7 +174,7 @@ pub fn declared_parameters(document: &Value, path: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::routes::{PROBE_PARAMS, SEARCH_PARAMS, SUGGEST_PARAMS};
+    use crate::routes::{PROBE_PARAMS, RELATED_PARAMS, SEARCH_PARAMS, SUGGEST_PARAMS};
 
     #[test]
     fn declared_parameters_are_exactly_those_the_handlers_accept() {
@@ -173,6 +183,7 @@ mod tests {
             ("/v1/search", SEARCH_PARAMS),
             ("/v1/suggest", SUGGEST_PARAMS),
             ("/v1/suggest/probe", PROBE_PARAMS),
+            ("/v1/related", RELATED_PARAMS),
         ] {
             let mut declared = declared_parameters(&document, path);
             let mut accepted: Vec<String> = accepted.iter().map(|name| name.to_string()).collect();

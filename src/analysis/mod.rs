@@ -131,6 +131,12 @@ impl Analyzer {
         &self.shared.dictionary_checksum
     }
 
+    /// Whether `word` (normalised) is an entry of jieba's dictionary or ours:
+    /// used to tell a phrase that starts or ends inside a word.
+    pub fn is_dictionary_word(&self, word: &str) -> bool {
+        self.shared.jieba.has_word(word)
+    }
+
     /// Whether `word` (normalised) is a stopword.
     pub fn is_stopword(&self, word: &str) -> bool {
         self.shared.stopwords.contains(word)

@@ -17,17 +17,21 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rayon::prelude::*;
 
 use super::keys::{
-    classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys, syllable_prefixes,
-    TypedPrefix,
+    classify, compact_pinyin, initials_prefixes, mixed_keys, one_typo_variants, pinyin_keys,
+    syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
+use super::related::{words_inside, RelatedWord, MAX_RELATED};
 use crate::error::{Error, Result};
 
 /// Folder of the suggestion files in a generation.
 pub const SUGGEST_DIR: &str = "suggest";
 const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
-const TABLE_VERSION: u32 = 2;
+/// 3: components with decayed and rising searches, the hot list by
+/// trending, fuzzy-pinyin keys and the fuzzy rules they were folded with,
+/// the product words of related searches.
+const TABLE_VERSION: u32 = 3;
 
 /// Prefixes with more keys than this have their top ids stored.
 pub const SCAN_LIMIT: u32 = 64;
@@ -52,6 +56,18 @@ const ALTERNATE_READING_FACTOR: f32 = 0.6;
 /// Mixed typing keys: first character, then pinyin (M) or initials (N).
 const MIXED_PINYIN: u8 = b'M';
 const MIXED_INITIALS: u8 = b'N';
+/// Full pinyin folded by the fuzzy rules (zh → z, l → n, ang → an ...),
+/// only where folding changes it: an unchanged reading is found under
+/// [`PINYIN`] with the folded typed prefix.
+const FUZZY_PINYIN: u8 = b'F';
+/// Shortest typed pinyin a typo is looked for in.
+const MIN_TYPO_LETTERS: usize = 4;
+/// Typed letters up to which a Latin candidate spelling them exactly is
+/// judged against hanzi candidates with those initials (lyq).
+const MAX_INITIALS_LETTERS: usize = 5;
+/// Factor on a Latin candidate equal to typed letters that are also the
+/// initials of hanzi candidates: it leads only when much more popular.
+const LATIN_EQUALS_INITIALS_FACTOR: f32 = 0.3;
 
 /// How a suggestion matched what was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -66,6 +82,13 @@ pub enum MatchKind {
     Pinyin,
     /// Initials of the pinyin (lyq).
     Initials,
+    /// Pinyin with a fuzzy confusion (z/zh, n/l, an/ang ...): listed after
+    /// every exact reading.
+    Fuzzy,
+    /// Pinyin with one typo: listed after every exact and fuzzy reading.
+    Typo,
+    /// A related search: shares the product word, or is logged with it.
+    Related,
 }
 
 impl MatchKind {
@@ -77,6 +100,19 @@ impl MatchKind {
             MatchKind::Mixed => 0.9,
             MatchKind::Pinyin => 0.8,
             MatchKind::Initials => 0.65,
+            MatchKind::Fuzzy => 0.5,
+            MatchKind::Typo => 0.4,
+            MatchKind::Related => 1.0,
+        }
+    }
+
+    /// Tier of the list: exact matches, then fuzzy, then typos, whatever
+    /// the popularity.
+    fn tier(self) -> u8 {
+        match self {
+            MatchKind::Fuzzy => 1,
+            MatchKind::Typo => 2,
+            _ => 0,
         }
     }
 }
@@ -106,6 +142,10 @@ struct Table {
     cached_prefixes: Vec<(Vec<u8>, Vec<u32>)>,
     /// At each fst value: the number of ids, then the ids, ascending.
     postings: Vec<u32>,
+    /// The rules the fuzzy keys were folded with; typed pinyin folds alike.
+    fuzzy: FuzzyRules,
+    /// Product words of the logged queries, sorted by word.
+    related: Vec<RelatedWord>,
 }
 
 /// A generation's suggestion structures, loaded.
@@ -116,6 +156,18 @@ pub struct SuggestIndex {
     hot: Vec<u32>,
     cached: HashMap<Vec<u8>, Vec<u32>>,
     by_text: HashMap<String, u32>,
+    fuzzy: FuzzyRules,
+    related: Vec<RelatedWord>,
+    related_by_word: HashMap<String, u32>,
+}
+
+/// What a suggestion index holds besides its candidates.
+#[derive(Debug, Clone, Default)]
+pub struct SuggestExtras {
+    /// The fuzzy rules to fold keys with.
+    pub fuzzy: FuzzyRules,
+    /// The product words of related searches (see [`super::related`]).
+    pub related: Vec<RelatedWord>,
 }
 
 /// An fst error while writing `path`: a failed write (a full disk) is an
@@ -156,9 +208,17 @@ fn full_key(kind: u8, key: &str, id: u32) -> (Vec<u8>, u32) {
 }
 
 /// Every lookup key of candidate `id`.
-fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<(Vec<u8>, u32)> {
+fn candidate_keys(candidate: &Candidate, id: u32, fuzzy: &FuzzyRules) -> Vec<(Vec<u8>, u32)> {
     let (full, initials) = pinyin_keys(&candidate.text);
     let mut keys = vec![full_key(TEXT, &candidate.text, id)];
+    if fuzzy.any_sound() {
+        for reading in &full {
+            let folded = fuzzy.fold(reading);
+            if folded != *reading {
+                keys.push(full_key(FUZZY_PINYIN, &folded, id));
+            }
+        }
+    }
     for (index, key) in full.iter().enumerate() {
         keys.push(full_key(
             if index == 0 { PINYIN } else { ALTERNATE_PINYIN },
@@ -184,14 +244,55 @@ fn candidate_keys(candidate: &Candidate, id: u32) -> Vec<(Vec<u8>, u32)> {
     keys
 }
 
-/// Writes `candidates` (sorted most popular first) into `generation_dir/suggest/`.
+/// Writes `candidates` (sorted most popular first) into
+/// `generation_dir/suggest/`, with every fuzzy rule on.
 pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) -> Result<u64> {
+    write_suggest_index_with(generation_dir, candidates, SuggestExtras::default())
+}
+
+/// The hot list (热搜): the logged queries with the highest trending score
+/// (decayed searches × rising), then, when the log has too few, the most
+/// popular candidates.
+fn hot_list(candidates: &[Candidate]) -> Vec<u32> {
+    let mut trending: Vec<(f32, u32)> = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, candidate)| candidate.components.queried)
+        .map(|(id, candidate)| (candidate.components.trending(), id as u32))
+        .filter(|(score, _)| *score > 0.0)
+        .collect();
+    trending.sort_by(|left, right| right.0.total_cmp(&left.0).then(left.1.cmp(&right.1)));
+    let mut hot: Vec<u32> = trending
+        .into_iter()
+        .map(|(_, id)| id)
+        .take(MAX_LIMIT)
+        .collect();
+    for id in 0..candidates.len() as u32 {
+        if hot.len() >= MAX_LIMIT {
+            break;
+        }
+        if !hot.contains(&id) {
+            hot.push(id);
+        }
+    }
+    hot
+}
+
+/// Writes `candidates` (sorted most popular first) into
+/// `generation_dir/suggest/`, with fuzzy keys folded by `extras.fuzzy` and
+/// the related-search words of `extras`.
+pub fn write_suggest_index_with(
+    generation_dir: &Path,
+    candidates: Vec<Candidate>,
+    extras: SuggestExtras,
+) -> Result<u64> {
+    let SuggestExtras { fuzzy, related } = extras;
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut entries: Vec<(Vec<u8>, u32)> = candidates
         .par_iter()
         .enumerate()
-        .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32))
+        .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32, &fuzzy))
         .collect();
     entries.par_sort_unstable();
     entries.dedup();
@@ -214,10 +315,12 @@ pub fn write_suggest_index(generation_dir: &Path, candidates: Vec<Candidate>) ->
     let count = candidates.len() as u64;
     let table = Table {
         version: TABLE_VERSION,
-        hot: (0..candidates.len().min(MAX_LIMIT) as u32).collect(),
+        hot: hot_list(&candidates),
         candidates,
         cached_prefixes,
         postings,
+        fuzzy,
+        related,
     };
     let table_path = dir.join(TABLE_FILE);
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
@@ -383,6 +486,21 @@ fn check_table(keys: &Map<Vec<u8>>, table: &Table) -> std::result::Result<(), Op
     if let Some(&id) = table.hot.iter().find(|id| !in_range(id)) {
         return Err(out_of_range("the hot list", id));
     }
+    let words = table.related.len();
+    for related in &table.related {
+        if let Some(&id) = related.queries.iter().find(|id| !in_range(id)) {
+            return Err(out_of_range("a related word", id));
+        }
+        if let Some(&index) = related
+            .neighbours
+            .iter()
+            .find(|&&index| index as usize >= words)
+        {
+            return Err(OpenError::table(format!(
+                "a related word names word {index}, beyond the {words} words"
+            )));
+        }
+    }
     for (_, ids) in &table.cached_prefixes {
         if let Some(&id) = ids.iter().find(|id| !in_range(id)) {
             return Err(out_of_range("a cached prefix", id));
@@ -455,6 +573,14 @@ impl SuggestIndex {
             hot: table.hot,
             cached: table.cached_prefixes.into_iter().collect(),
             by_text,
+            fuzzy: table.fuzzy,
+            related_by_word: table
+                .related
+                .iter()
+                .enumerate()
+                .map(|(index, related)| (related.word.clone(), index as u32))
+                .collect(),
+            related: table.related,
         })
     }
 
@@ -485,6 +611,19 @@ impl SuggestIndex {
         let mut ids = self.scan(&key, usize::MAX);
         ids.truncate(limit);
         ids
+    }
+
+    /// Whether any key starts with `key`: one seek, no ids read.
+    fn has_key_under(&self, key: &[u8]) -> bool {
+        let mut upper = key.to_vec();
+        upper.push(0xFF);
+        self.keys
+            .range()
+            .ge(key)
+            .lt(&upper)
+            .into_stream()
+            .next()
+            .is_some()
     }
 
     /// The ids stored at `offset` of the postings.
@@ -549,37 +688,7 @@ impl SuggestIndex {
                         .map(|id| (id, MatchKind::Prefix, 1.0)),
                 );
             }
-            TypedPrefix::Latin(latin) => {
-                found.extend(
-                    self.top_ids(TEXT, &latin, limit)
-                        .into_iter()
-                        .map(|id| (id, MatchKind::Prefix, 1.0)),
-                );
-                let pinyin = compact_pinyin(&latin);
-                if !pinyin.is_empty() {
-                    let searches = [
-                        (PINYIN, MatchKind::Pinyin, 1.0),
-                        (INITIALS, MatchKind::Initials, 1.0),
-                        (
-                            ALTERNATE_PINYIN,
-                            MatchKind::Pinyin,
-                            ALTERNATE_READING_FACTOR,
-                        ),
-                        (
-                            ALTERNATE_INITIALS,
-                            MatchKind::Initials,
-                            ALTERNATE_READING_FACTOR,
-                        ),
-                    ];
-                    for (kind, match_kind, factor) in searches {
-                        found.extend(
-                            self.top_ids(kind, &pinyin, limit)
-                                .into_iter()
-                                .map(|id| (id, match_kind, factor)),
-                        );
-                    }
-                }
-            }
+            TypedPrefix::Latin(latin) => self.latin_matches(&latin, limit, &mut found),
             TypedPrefix::Mixed { hanzi, latin } => {
                 // 连衣q: the typed hanzi spell the start of the key as the
                 // candidate's own characters do, so one key range answers it.
@@ -594,6 +703,128 @@ impl SuggestIndex {
             }
         }
         self.rank(found, limit)
+    }
+
+    /// Matches of Latin letters: the text itself, full pinyin, initials and
+    /// the other readings of polyphones; then, while the list is short,
+    /// fuzzy pinyin; then, when nothing matched, pinyin with one typo.
+    fn latin_matches(&self, latin: &str, limit: usize, found: &mut Vec<(u32, MatchKind, f32)>) {
+        found.extend(
+            self.top_ids(TEXT, latin, limit)
+                .into_iter()
+                .map(|id| (id, MatchKind::Prefix, 1.0)),
+        );
+        let pinyin = compact_pinyin(latin);
+        if pinyin.is_empty() {
+            return;
+        }
+        let searches = [
+            (PINYIN, MatchKind::Pinyin, 1.0),
+            (INITIALS, MatchKind::Initials, 1.0),
+            (
+                ALTERNATE_PINYIN,
+                MatchKind::Pinyin,
+                ALTERNATE_READING_FACTOR,
+            ),
+            (
+                ALTERNATE_INITIALS,
+                MatchKind::Initials,
+                ALTERNATE_READING_FACTOR,
+            ),
+        ];
+        for (kind, match_kind, factor) in searches {
+            found.extend(
+                self.top_ids(kind, &pinyin, limit)
+                    .into_iter()
+                    .map(|id| (id, match_kind, factor)),
+            );
+        }
+        // lyq: a Latin token spelling exactly the typed letters does not
+        // push aside the hanzi candidates those letters are the initials of.
+        let initials_matched = found
+            .iter()
+            .any(|(_, kind, _)| *kind == MatchKind::Initials);
+        if initials_matched && pinyin.len() <= MAX_INITIALS_LETTERS {
+            for (id, kind, factor) in found.iter_mut() {
+                let text = &self.candidates[*id as usize].text;
+                let spells_typed = *kind == MatchKind::Prefix
+                    && !text.chars().any(crate::text::is_han)
+                    && compact_pinyin(text) == pinyin;
+                if spells_typed {
+                    *factor = LATIN_EQUALS_INITIALS_FACTOR;
+                }
+            }
+        }
+        if !pinyin.bytes().all(|byte| byte.is_ascii_lowercase()) {
+            return;
+        }
+        let distinct = |found: &[(u32, MatchKind, f32)]| {
+            let mut ids: Vec<u32> = found.iter().map(|(id, _, _)| *id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.len()
+        };
+        if self.fuzzy.any_sound() && distinct(found) < limit {
+            let folded = self.fuzzy.fold(&pinyin);
+            found.extend(
+                self.top_ids(FUZZY_PINYIN, &folded, limit)
+                    .into_iter()
+                    .map(|id| (id, MatchKind::Fuzzy, 1.0)),
+            );
+            if folded != pinyin {
+                found.extend(
+                    self.top_ids(PINYIN, &folded, limit)
+                        .into_iter()
+                        .map(|id| (id, MatchKind::Fuzzy, 1.0)),
+                );
+            }
+        }
+        // A typo is looked for only when nothing at all matched (as input
+        // methods correct): about 50 variants a letter, each an fst seek.
+        if self.fuzzy.one_typo && pinyin.len() >= MIN_TYPO_LETTERS && found.is_empty() {
+            let mut key = vec![PINYIN];
+            for variant in one_typo_variants(&pinyin) {
+                key.truncate(1);
+                key.extend_from_slice(variant.as_bytes());
+                if !self.has_key_under(&key) {
+                    continue;
+                }
+                found.extend(
+                    self.top_ids(PINYIN, &variant, limit)
+                        .into_iter()
+                        .map(|id| (id, MatchKind::Typo, 1.0)),
+                );
+            }
+        }
+    }
+
+    /// Related searches for `query`, at most `limit` (1..=10), the most
+    /// popular first: logged queries sharing its product word, and the top
+    /// queries of the product words logged with it. Never `query` itself.
+    pub fn related(&self, query: &str, limit: usize) -> Vec<Suggestion> {
+        let limit = limit.clamp(1, MAX_RELATED);
+        let text = crate::text::normalize(query);
+        let text = super::mine::hygiene::canonical_model_spacing(&text, false);
+        let words = words_inside(&text, |word| self.related_by_word.get(word).copied());
+        let mut ids: Vec<u32> = Vec::new();
+        for &word in &words {
+            let Some(related) = self.related.get(word as usize) else {
+                continue;
+            };
+            ids.extend(&related.queries);
+            for &neighbour in &related.neighbours {
+                if let Some(near) = self.related.get(neighbour as usize) {
+                    ids.extend(near.queries.iter().take(2));
+                }
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter(|&id| self.candidates[id as usize].text != *text)
+            .take(limit)
+            .map(|id| self.suggestion(id, MatchKind::Related, 1.0))
+            .collect()
     }
 
     /// Ids under a mixed key whose text starts with the typed hanzi. The
@@ -631,13 +862,17 @@ impl SuggestIndex {
         }
     }
 
-    /// Keeps each candidate once (its best match), best score first, ties by id.
+    /// Keeps each candidate once (its best match: the lowest tier, then the
+    /// highest factor); exact matches first, then fuzzy, then typos, each
+    /// tier best score first, ties by id.
     fn rank(&self, found: Vec<(u32, MatchKind, f32)>, limit: usize) -> Vec<Suggestion> {
         let mut best: HashMap<u32, (MatchKind, f32)> = HashMap::with_capacity(found.len());
         for (id, kind, reading_factor) in found {
             best.entry(id)
                 .and_modify(|current| {
-                    if kind.factor() * reading_factor > current.0.factor() * current.1 {
+                    let better = (kind.tier(), -(kind.factor() * reading_factor))
+                        < (current.0.tier(), -(current.0.factor() * current.1));
+                    if better {
                         *current = (kind, reading_factor);
                     }
                 })
@@ -648,9 +883,10 @@ impl SuggestIndex {
             .map(|(id, (kind, reading_factor))| self.suggestion(id, kind, reading_factor))
             .collect();
         suggestions.sort_by(|left, right| {
-            right
-                .score
-                .total_cmp(&left.score)
+            left.match_kind
+                .tier()
+                .cmp(&right.match_kind.tier())
+                .then(right.score.total_cmp(&left.score))
                 .then(left.id.cmp(&right.id))
         });
         suggestions.truncate(limit);
@@ -714,10 +950,19 @@ impl SuggestIndex {
                 }
             })
             .collect();
+        let hot_rank = found.and_then(|(id, _)| {
+            self.hot
+                .iter()
+                .take(DROP_DOWN_LEN)
+                .position(|&hot| hot == id)
+                .map(|index| index + 1)
+        });
         Probe {
+            related: self.related(&normalized, MAX_RELATED),
             term: normalized,
             spelled_as,
             candidate: found.map(|(_, candidate)| candidate.clone()),
+            hot_rank,
             prefixes,
         }
     }
@@ -786,8 +1031,13 @@ pub struct Probe {
     /// The pinyin or initials asked for when `term` is the candidate they spell.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spelled_as: Option<String>,
-    /// The candidate with its score and components; None when it is not one.
+    /// The candidate with its score and components (decayed searches and
+    /// rising boost among them); None when it is not one.
     pub candidate: Option<Candidate>,
+    /// 1-based rank on the hot list (热搜) the empty box shows, or None.
+    pub hot_rank: Option<usize>,
+    /// The related searches of the term, as `/v1/related` lists them.
+    pub related: Vec<Suggestion>,
     /// Every prefix a user could type on the way to it.
     pub prefixes: Vec<ProbePrefix>,
 }
@@ -848,6 +1098,145 @@ mod tests {
         // Much more popular, the pinyin match may still lead: the factor only breaks comparable cases.
         let (_dir, index) = index_of(&[("李宁", 0.9), ("lining", 0.2)]);
         assert_eq!(index.suggest("lin", 10)[0].text, "李宁");
+    }
+
+    fn shown(index: &SuggestIndex, typed: &str) -> Vec<(String, MatchKind)> {
+        index
+            .suggest(typed, 10)
+            .into_iter()
+            .map(|s| (s.text, s.match_kind))
+            .collect()
+    }
+
+    #[test]
+    fn each_fuzzy_confusion_finds_the_word_below_exact_readings() {
+        // (typed with a confusion, the far more popular word it confuses,
+        // a rare word the typed letters read exactly)
+        for (typed, fuzzy_target, exact) in
+            [("zangqun", "长裙", "脏裙"), ("canpin", "产品", "残品")]
+        {
+            let (_dir, index) = index_of(&[(fuzzy_target, 0.9), (exact, 0.1)]);
+            let shown = shown(&index, typed);
+            assert_eq!(shown[0], (exact.to_string(), MatchKind::Pinyin), "{typed}");
+            assert_eq!(
+                shown[1],
+                (fuzzy_target.to_string(), MatchKind::Fuzzy),
+                "{typed}: the far more popular fuzzy reading still comes after"
+            );
+        }
+        let confusions = [
+            ("连衣裙", "nianyiqun", "n for l"),
+            ("上衣", "sangyi", "s for sh"),
+            ("风衣", "fenyi", "en for eng"),
+            ("星星", "xinxin", "in for ing"),
+            ("长裙", "chanqun", "an for ang"),
+        ];
+        for (word, typed, confusion) in confusions {
+            let (_dir, index) = index_of(&[(word, 0.9)]);
+            assert_eq!(
+                shown(&index, typed).first(),
+                Some(&(word.to_string(), MatchKind::Fuzzy)),
+                "{confusion}"
+            );
+        }
+        // Polyphones stay exact: 长 read zhang is a reading, not a confusion.
+        let (_dir, index) = index_of(&[("长裙", 0.9)]);
+        assert_eq!(shown(&index, "zhangqun")[0].1, MatchKind::Pinyin);
+    }
+
+    #[test]
+    fn switched_off_confusions_find_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let candidates = vec![Candidate {
+            text: "长裙".to_string(),
+            score: 0.9,
+            components: Components::default(),
+        }];
+        let rules = FuzzyRules {
+            an_ang: false,
+            one_typo: false,
+            ..FuzzyRules::default()
+        };
+        let extras = SuggestExtras {
+            fuzzy: rules,
+            related: Vec::new(),
+        };
+        write_suggest_index_with(dir.path(), candidates, extras).unwrap();
+        let index = SuggestIndex::open(dir.path()).unwrap();
+        assert!(index.suggest("chanqun", 10).is_empty(), "an/ang is off");
+        assert_eq!(
+            index.suggest("cangqun", 10)[0].match_kind,
+            MatchKind::Fuzzy,
+            "c/ch is on"
+        );
+    }
+
+    #[test]
+    fn one_typo_is_forgiven_when_nothing_matches_from_four_letters() {
+        let (_dir, index) = index_of(&[("连衣裙", 0.9), ("蓝衣", 0.1)]);
+        // lainyi: swapped letters; lanyi is an exact reading of 蓝衣.
+        assert_eq!(
+            shown(&index, "lainyi")[0],
+            ("连衣裙".to_string(), MatchKind::Typo)
+        );
+        for typo in [
+            "lianyiq",
+            "lianyqun",
+            "liangyiqun",
+            "lianyiqin",
+            "lainyiqun",
+        ] {
+            let first = shown(&index, typo);
+            assert!(
+                first.contains(&("连衣裙".to_string(), MatchKind::Typo))
+                    || first.contains(&("连衣裙".to_string(), MatchKind::Pinyin))
+                    || first.contains(&("连衣裙".to_string(), MatchKind::Fuzzy)),
+                "{typo}: {first:?}"
+            );
+        }
+        // An exact reading shown: no typo is looked for (lanyi is not taken
+        // for lianyi), so typos can never push an exact reading aside.
+        assert_eq!(
+            shown(&index, "lanyi"),
+            [("蓝衣".to_string(), MatchKind::Pinyin)]
+        );
+        // Three letters: no typo is looked for.
+        assert!(shown(&index, "lia")
+            .iter()
+            .all(|(_, kind)| *kind != MatchKind::Typo));
+    }
+
+    #[test]
+    fn a_latin_token_equal_to_the_initials_does_not_lead_unless_much_more_popular() {
+        let (_dir, index) = index_of(&[("lyq", 0.5), ("连衣裙", 0.4)]);
+        assert_eq!(shown(&index, "lyq")[0].0, "连衣裙");
+        let (_dir, index) = index_of(&[("lyq", 0.9), ("连衣裙", 0.1)]);
+        assert_eq!(shown(&index, "lyq")[0].0, "lyq", "much more popular");
+    }
+
+    #[test]
+    fn the_hot_list_ranks_logged_queries_by_trending() {
+        let dir = tempfile::tempdir().unwrap();
+        let candidate =
+            |text: &str, score: f32, recent: f32, rising: f32, queried: bool| Candidate {
+                text: text.to_string(),
+                score,
+                components: Components {
+                    queried,
+                    recent_search: recent,
+                    rising,
+                    ..Components::default()
+                },
+            };
+        let candidates = vec![
+            candidate("中国", 0.9, 0.0, 1.0, false),
+            candidate("老爆款", 0.8, 100.0, 1.0, true),
+            candidate("新爆款", 0.7, 60.0, 3.0, true),
+        ];
+        write_suggest_index(dir.path(), candidates).unwrap();
+        let index = SuggestIndex::open(dir.path()).unwrap();
+        let hot: Vec<String> = index.suggest("", 3).into_iter().map(|s| s.text).collect();
+        assert_eq!(hot, ["新爆款", "老爆款", "中国"]);
     }
 
     #[test]

@@ -186,9 +186,11 @@ pub enum TypedPrefix {
     Latin(String),
 }
 
-/// Normalises and classifies what the user typed.
+/// Normalises and classifies what the user typed; model numbers are
+/// spaced as candidates are (华为p 3 → 华为p3, mate2 → mate 2).
 pub fn classify(typed: &str) -> TypedPrefix {
     let normalized = normalize(typed);
+    let normalized = super::mine::hygiene::canonical_model_spacing(&normalized, true).into_owned();
     if normalized.is_empty() {
         return TypedPrefix::Empty;
     }
@@ -214,6 +216,155 @@ pub fn classify(typed: &str) -> TypedPrefix {
         .trim_end()
         .to_string();
     TypedPrefix::Mixed { hanzi, latin }
+}
+
+/// The confusions of fuzzy pinyin, as input methods offer them; each can be
+/// switched off in the suggestion config (`[fuzzy]`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    bincode::Encode,
+    bincode::Decode,
+)]
+#[serde(deny_unknown_fields, default)]
+pub struct FuzzyRules {
+    /// z and zh.
+    pub z_zh: bool,
+    /// c and ch.
+    pub c_ch: bool,
+    /// s and sh.
+    pub s_sh: bool,
+    /// n and l.
+    pub n_l: bool,
+    /// an and ang (ian/iang, uan/uang too).
+    pub an_ang: bool,
+    /// en and eng.
+    pub en_eng: bool,
+    /// in and ing.
+    pub in_ing: bool,
+    /// One typo (an inserted, missing, wrong or swapped letter) in pinyin
+    /// of four or more letters.
+    pub one_typo: bool,
+}
+
+impl Default for FuzzyRules {
+    fn default() -> Self {
+        FuzzyRules {
+            z_zh: true,
+            c_ch: true,
+            s_sh: true,
+            n_l: true,
+            an_ang: true,
+            en_eng: true,
+            in_ing: true,
+            one_typo: true,
+        }
+    }
+}
+
+impl FuzzyRules {
+    /// No confusion at all.
+    pub fn none() -> Self {
+        FuzzyRules {
+            z_zh: false,
+            c_ch: false,
+            s_sh: false,
+            n_l: false,
+            an_ang: false,
+            en_eng: false,
+            in_ing: false,
+            one_typo: false,
+        }
+    }
+
+    /// Whether any of the sound confusions (not the typo) is on.
+    pub fn any_sound(&self) -> bool {
+        self.z_zh || self.c_ch || self.s_sh || self.n_l || self.an_ang || self.en_eng || self.in_ing
+    }
+
+    /// Folds pinyin so that confusable spellings become one: the h of
+    /// zh/ch/sh dropped, l written n, the g of ang/eng/ing dropped (each as
+    /// switched on). Each letter's fate depends only on the letters before
+    /// it, so a prefix folds to a prefix of the fold: typed prefixes and
+    /// candidate keys can be folded apart and still compared by prefix.
+    pub fn fold(&self, pinyin: &str) -> String {
+        let bytes = pinyin.as_bytes();
+        let mut folded = String::with_capacity(pinyin.len());
+        for (index, &byte) in bytes.iter().enumerate() {
+            let previous = index.checked_sub(1).map(|at| bytes[at]);
+            let before_previous = index.checked_sub(2).map(|at| bytes[at]);
+            let drop = match byte {
+                b'h' => match previous {
+                    Some(b'z') => self.z_zh,
+                    Some(b'c') => self.c_ch,
+                    Some(b's') => self.s_sh,
+                    _ => false,
+                },
+                b'g' if previous == Some(b'n') => match before_previous {
+                    Some(b'a') => self.an_ang,
+                    Some(b'e') => self.en_eng,
+                    Some(b'i') => self.in_ing,
+                    _ => false,
+                },
+                _ => false,
+            };
+            if drop {
+                continue;
+            }
+            if byte == b'l' && self.n_l {
+                folded.push('n');
+            } else {
+                folded.push(byte as char);
+            }
+        }
+        folded
+    }
+}
+
+/// Every spelling one typo away from `typed` (letters a–z): one letter
+/// deleted, inserted, replaced, or two neighbours swapped; `typed` itself
+/// excluded, deduplicated.
+pub fn one_typo_variants(typed: &str) -> Vec<String> {
+    let bytes = typed.as_bytes();
+    let mut variants: Vec<String> = Vec::with_capacity(bytes.len() * 54 + 26);
+    let mut push = |candidate: Vec<u8>| {
+        if let Ok(text) = String::from_utf8(candidate) {
+            variants.push(text);
+        }
+    };
+    for index in 0..bytes.len() {
+        let mut deleted = bytes.to_vec();
+        deleted.remove(index);
+        push(deleted);
+        if index + 1 < bytes.len() && bytes[index] != bytes[index + 1] {
+            let mut swapped = bytes.to_vec();
+            swapped.swap(index, index + 1);
+            push(swapped);
+        }
+        for letter in b'a'..=b'z' {
+            if letter != bytes[index] {
+                let mut replaced = bytes.to_vec();
+                replaced[index] = letter;
+                push(replaced);
+            }
+        }
+    }
+    for index in 0..=bytes.len() {
+        for letter in b'a'..=b'z' {
+            let mut inserted = bytes.to_vec();
+            inserted.insert(index, letter);
+            push(inserted);
+        }
+    }
+    variants.sort_unstable();
+    variants.dedup();
+    variants.retain(|variant| variant != typed);
+    variants
 }
 
 /// Pinyin as typed: lowercase letters, separators (spaces, apostrophes) dropped.
@@ -306,6 +457,39 @@ mod tests {
             Some(("连yiqun".to_string(), "连yq".to_string()))
         );
         assert_eq!(mixed_keys("iphone 15"), None);
+    }
+
+    #[test]
+    fn fuzzy_folds_each_confusion_and_keeps_prefixes() {
+        let all = FuzzyRules::default();
+        assert_eq!(all.fold("zhang"), all.fold("zan"));
+        assert_eq!(all.fold("chun"), all.fold("cun"));
+        assert_eq!(all.fold("shi"), all.fold("si"));
+        assert_eq!(all.fold("lian"), all.fold("nian"));
+        assert_eq!(all.fold("feng"), all.fold("fen"));
+        assert_eq!(all.fold("xing"), all.fold("xin"));
+        assert_ne!(all.fold("hong"), all.fold("hon"), "ong is no confusion");
+        let only_z = FuzzyRules {
+            z_zh: true,
+            ..FuzzyRules::none()
+        };
+        assert_eq!(only_z.fold("zhang"), "zang");
+        assert_eq!(only_z.fold("chang"), "chang", "c/ch is off");
+        // A prefix folds to a prefix of the fold.
+        let word = "zhuangshishangliang";
+        for end in 0..=word.len() {
+            assert!(all.fold(word).starts_with(&all.fold(&word[..end])), "{end}");
+        }
+    }
+
+    #[test]
+    fn one_typo_variants_cover_every_edit() {
+        let variants = one_typo_variants("lianyi");
+        for expected in ["lanyi", "lainyi", "lianyii", "lianyu", "ilanyi"] {
+            assert!(variants.contains(&expected.to_string()), "{expected}");
+        }
+        assert!(!variants.contains(&"lianyi".to_string()));
+        assert!(!variants.contains(&"lanyu".to_string()), "two edits");
     }
 
     #[test]

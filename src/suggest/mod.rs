@@ -1,12 +1,16 @@
 //! Drop-down suggestions (下拉联想词): candidates mined by the indexer
 //! ([`mine`]), their pinyin and initials keys ([`keys`]), and the stored
-//! structures with the lookup the server runs on every keystroke ([`index`]).
+//! structures with the lookup the server runs on every keystroke ([`index`]),
+//! and related searches ([`related`]).
 
 pub mod index;
 pub mod keys;
 pub mod mine;
 #[cfg(test)]
 mod properties;
+pub mod related;
 
 pub use index::{MatchKind, Probe, SuggestIndex, Suggestion};
-pub use mine::{mine_candidates, Candidate, Components, SuggestConfig};
+pub use keys::FuzzyRules;
+pub use mine::hygiene::{HygieneReport, HygieneRule};
+pub use mine::{mine_candidates, Candidate, Components, Mined, SuggestConfig};

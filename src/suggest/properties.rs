@@ -53,11 +53,18 @@ fn fixture() -> &'static Fixture {
             catalog.queries.push(LoggedQuery {
                 query: query.clone(),
                 count: 10_000_000,
+                date: None,
             });
             targets.extend([title, query, term.clone()]);
         }
-        let candidates =
-            mine_candidates(&catalog, &analyzer, &blocklist, &SuggestConfig::default());
+        let candidates = mine_candidates(
+            &catalog,
+            &analyzer,
+            &blocklist,
+            &SuggestConfig::default(),
+            None,
+        )
+        .candidates;
         targets.extend(candidates.iter().map(|candidate| candidate.text.clone()));
         let dir = tempfile::tempdir().unwrap();
         write_suggest_index(dir.path(), candidates).unwrap();
@@ -139,7 +146,9 @@ fn the_injected_records_would_have_been_suggested_if_not_blocked() {
         &fixture.analyzer,
         &[],
         &SuggestConfig::default(),
-    );
+        None,
+    )
+    .candidates;
     for term in &fixture.blocklist {
         assert!(
             unfiltered

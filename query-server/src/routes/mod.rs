@@ -9,7 +9,7 @@ pub(crate) mod suggest;
 
 use console::{console_page, console_script, console_style};
 pub use search::{parse_search_query, MAX_LIST_VALUES, SEARCH_PARAMS};
-pub use suggest::{PROBE_PARAMS, SUGGEST_PARAMS};
+pub use suggest::{PROBE_PARAMS, RELATED_PARAMS, SUGGEST_PARAMS};
 
 use std::time::Instant;
 
@@ -40,6 +40,7 @@ pub(crate) fn route_list() -> OpenApiRouter<AppState> {
         .routes(routes!(search::search_handler))
         .routes(routes!(suggest::suggest_handler))
         .routes(routes!(suggest::probe_handler))
+        .routes(routes!(suggest::related_handler))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))

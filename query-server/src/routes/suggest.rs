@@ -1,4 +1,5 @@
-//! `/v1/suggest` and `/v1/suggest/probe`: thin over the suggestion index.
+//! `/v1/suggest`, `/v1/suggest/probe` and `/v1/related`: thin over the
+//! suggestion index.
 
 use axum::extract::{RawQuery, State};
 use axum::Json;
@@ -103,6 +104,48 @@ pub(crate) async fn probe_handler(
         probe,
     }))
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct RelatedResponse {
+    query: String,
+    generation: String,
+    related: Vec<livesearch::suggest::Suggestion>,
+}
+
+/// Related searches (相关搜索): logged queries sharing the product word of
+/// `q`, or logged with it, the most popular first.
+#[utoipa::path(get, path = "/v1/related", tag = "suggest",
+    params(
+        ("q" = String, Query, description = "what was searched (not blank)"),
+        ("limit" = Option<u32>, Query, description = "related searches to return (default 10)"),
+    ),
+    responses(
+        (status = 200, description = "related searches, most popular first, no repeats, never q itself", body = RelatedResponse),
+        ReadErrors,
+    ))]
+pub(crate) async fn related_handler(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<RelatedResponse>, ApiError> {
+    let limits = &state.config().limits;
+    let params = Params::parse(raw.as_deref(), RELATED_PARAMS)?;
+    let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
+    if query.trim().is_empty() {
+        return Err(ApiError::invalid("q", "is required and must not be blank"));
+    }
+    let max_related = livesearch::suggest::related::MAX_RELATED;
+    let limit = params.integer("limit", max_related, 1..=max_related)?;
+    let generation = serving_generation(&state)?;
+    let related = generation.suggest.related(&query, limit);
+    Ok(Json(RelatedResponse {
+        query,
+        generation: generation.id().to_string(),
+        related,
+    }))
+}
+
+/// The query parameters of `/v1/related` (likewise).
+pub const RELATED_PARAMS: &[&str] = &["q", "limit"];
 
 /// The query parameters of `/v1/suggest`; the OpenAPI document must declare
 /// exactly these (a test checks it).

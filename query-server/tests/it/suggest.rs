@@ -1,4 +1,4 @@
-//! `/v1/suggest` and `/v1/suggest/probe` through `app(state)`.
+//! `/v1/suggest`, `/v1/suggest/probe` and `/v1/related` through `app(state)`.
 
 use axum::http::StatusCode;
 use query_server::config::ServerConfig;
@@ -78,8 +78,18 @@ async fn lists_are_bounded_unique_and_ordered() {
             texts.sort_unstable();
             texts.dedup();
             assert_eq!(texts.len(), list.len(), "{typed}: duplicates in {list:?}");
+            // Exact matches, then fuzzy, then typos; by score within each.
+            // The hot list (nothing typed) is ordered by trending instead.
+            let tier = |kind: &str| match kind {
+                "fuzzy" => 1,
+                "typo" => 2,
+                _ => 0,
+            };
             assert!(
-                list.windows(2).all(|pair| pair[0].2 >= pair[1].2),
+                typed.is_empty()
+                    || list.windows(2).all(|pair| {
+                        (tier(&pair[0].1), -pair[0].2) <= (tier(&pair[1].1), -pair[1].2)
+                    }),
                 "{typed}: not ordered {list:?}"
             );
         }
@@ -131,6 +141,11 @@ async fn bad_suggest_input_gets_400() {
         ("/v1/suggest?prefix=a".to_string(), "prefix"),
         ("/v1/suggest/probe".to_string(), "term"),
         ("/v1/suggest/probe?term=%E8".to_string(), "term"),
+        ("/v1/related".to_string(), "q"),
+        ("/v1/related?q=%20".to_string(), "q"),
+        (format!("/v1/related?q={long}"), "q"),
+        ("/v1/related?q=a&limit=11".to_string(), "limit"),
+        ("/v1/related?q=a&term=b".to_string(), "term"),
     ] {
         let answer = get(&state, &uri).await;
         assert_eq!(
@@ -240,4 +255,41 @@ async fn probing_a_pinyin_spelling_studies_the_candidate_it_spells() {
     for prefix in unfinished["prefixes"].as_array().unwrap() {
         assert_eq!(prefix["typed_as"], "latin", "{unfinished}");
     }
+}
+
+#[tokio::test]
+async fn related_searches_are_bounded_unique_and_in_the_probe() {
+    let (_root, state) = fixture_state().await;
+    let answer = get(&state, &format!("/v1/related?q={}", encode("连衣裙"))).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+    let related: Vec<&str> = answer.json["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert!(!related.is_empty() && related.len() <= 10, "{related:?}");
+    let mut unique = related.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), related.len(), "{related:?}");
+    assert!(!related.contains(&"连衣裙"), "{related:?}");
+    let probe = get(
+        &state,
+        &format!("/v1/suggest/probe?term={}", encode("连衣裙")),
+    )
+    .await;
+    let probed: Vec<&str> = probe.json["related"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(probed, related, "the probe lists what /v1/related does");
+    let limited = get(
+        &state,
+        &format!("/v1/related?q={}&limit=2", encode("连衣裙")),
+    )
+    .await;
+    assert_eq!(limited.json["related"].as_array().unwrap().len(), 2);
 }
