@@ -152,7 +152,9 @@ pub fn suggest_table(data: &[u8]) {
             return;
         }
     };
-    for typed in ["", "l", "lian", "连", "连y", "i", "zhang", "lainyi", "zanqun"] {
+    for typed in [
+        "", "l", "lian", "连", "连y", "i", "zhang", "lainyi", "zanqun",
+    ] {
         let suggestions = index.suggest(typed, 20);
         assert!(suggestions.len() <= 20);
         assert!(suggestions.iter().all(|s| s.score.is_finite()), "{typed:?}");
