@@ -20,7 +20,6 @@
 //! because tantivy collects a segment in document order.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -32,6 +31,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader}
 use super::config::{RankingConfig, Signals};
 use super::plan::{QueryPlan, QueryWord};
 use super::query::{head_query, neighbour_queries, word_query};
+use super::top::{Ranked, SegmentTop};
 use super::SearchContext;
 use crate::error::Result;
 use crate::schema::{field, DocType};
@@ -347,23 +347,12 @@ pub(crate) struct RelevanceCollector<'a> {
 }
 
 /// The best documents of a search, best first, and how many matched.
-pub(crate) struct Collected {
-    pub top: Vec<(SortKey, DocAddress)>,
-    pub total: usize,
-}
-
-/// A min-heap entry: the worst kept document on top. Of equal keys the
-/// larger document id is worse, as in tantivy's own top-k.
-type HeapEntry = Reverse<(SortKey, Reverse<DocId>)>;
+pub(crate) type Collected = Ranked<SortKey>;
 
 pub(crate) struct RelevanceSegmentCollector {
     scorers: SegmentScorers,
     config: RankingConfig,
-    segment: SegmentOrdinal,
-    keep: usize,
-    after: Option<SortKey>,
-    heap: BinaryHeap<HeapEntry>,
-    total: usize,
+    top: SegmentTop<SortKey>,
 }
 
 impl Collector for RelevanceCollector<'_> {
@@ -380,12 +369,7 @@ impl Collector for RelevanceCollector<'_> {
         Ok(RelevanceSegmentCollector {
             scorers,
             config: self.config.clone(),
-            segment,
-            keep: self.keep.max(1),
-            after: self.after,
-            // `keep` comes from the request: grow past a page only when used.
-            heap: BinaryHeap::with_capacity(self.keep.clamp(1, 1_024)),
-            total: 0,
+            top: SegmentTop::new(segment, self.keep, self.after),
         })
     }
 
@@ -394,12 +378,7 @@ impl Collector for RelevanceCollector<'_> {
     }
 
     fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
-        let total = fruits.iter().map(|fruit| fruit.total).sum();
-        let mut top: Vec<(SortKey, DocAddress)> =
-            fruits.into_iter().flat_map(|fruit| fruit.top).collect();
-        top.sort_by(|left, right| right.0.cmp(&left.0).then(left.1.cmp(&right.1)));
-        top.truncate(self.keep);
-        Ok(Collected { top, total })
+        Ok(Ranked::merge(fruits, self.keep))
     }
 }
 
@@ -407,47 +386,25 @@ impl SegmentCollector for RelevanceSegmentCollector {
     type Fruit = Collected;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        self.total += 1;
+        self.top.count_match();
         // With no required word, every word is scored by its own scorer.
         let required_score = if self.scorers.required_count == 0 {
             0.0
         } else {
             score
         };
-        let worst = (self.heap.len() >= self.keep)
-            .then(|| self.heap.peek().map(|Reverse((key, _))| *key))
-            .flatten();
+        let worst = self.top.worst();
         let Some(key) = self
             .scorers
             .key(&self.config, doc, required_score, worst.as_ref())
         else {
             return;
         };
-        if self.after.is_some_and(|after| key >= after) {
-            return;
-        }
-        let entry = Reverse((key, Reverse(doc)));
-        if self.heap.len() < self.keep {
-            self.heap.push(entry);
-        } else if let Some(mut worst) = self.heap.peek_mut() {
-            if entry < *worst {
-                *worst = entry;
-            }
-        }
+        self.top.offer(key, doc);
     }
 
     fn harvest(self) -> Collected {
-        let segment = self.segment;
-        let top = self
-            .heap
-            .into_vec()
-            .into_iter()
-            .map(|Reverse((key, Reverse(doc)))| (key, DocAddress::new(segment, doc)))
-            .collect();
-        Collected {
-            top,
-            total: self.total,
-        }
+        self.top.harvest()
     }
 }
 

@@ -27,6 +27,7 @@ mod hits;
 mod plan;
 mod query;
 mod sort;
+mod top;
 
 use serde::Serialize;
 use tantivy::{DocAddress, Score, Searcher};

@@ -6,13 +6,13 @@
 //! one fast field per match and need no scoring at all.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
 
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::top::{Ranked, SegmentTop};
 use crate::schema::field;
 
 /// The order of the hits.
@@ -150,19 +150,12 @@ pub(crate) struct FieldOrderCollector {
 }
 
 /// The first documents of a field order, first first, and how many matched.
-pub(crate) struct FieldOrdered {
-    pub top: Vec<(FieldKey, DocAddress)>,
-    pub total: usize,
-}
+pub(crate) type FieldOrdered = Ranked<FieldKey>;
 
 pub(crate) struct FieldOrderSegmentCollector {
     column: OrderColumn,
     id_rank: Option<Column<u64>>,
-    segment: SegmentOrdinal,
-    keep: usize,
-    after: Option<FieldKey>,
-    heap: BinaryHeap<Reverse<(FieldKey, DocId)>>,
-    total: usize,
+    top: SegmentTop<FieldKey>,
 }
 
 impl Collector for FieldOrderCollector {
@@ -177,11 +170,7 @@ impl Collector for FieldOrderCollector {
         Ok(FieldOrderSegmentCollector {
             column: OrderColumn::new(self.order, reader)?,
             id_rank: reader.fast_fields().column_opt::<u64>(field::ID_RANK)?,
-            segment,
-            keep: self.keep.max(1),
-            after: self.after,
-            heap: BinaryHeap::with_capacity(self.keep.clamp(1, 1_024)),
-            total: 0,
+            top: SegmentTop::new(segment, self.keep, self.after),
         })
     }
 
@@ -190,12 +179,7 @@ impl Collector for FieldOrderCollector {
     }
 
     fn merge_fruits(&self, fruits: Vec<FieldOrdered>) -> tantivy::Result<FieldOrdered> {
-        let total = fruits.iter().map(|fruit| fruit.total).sum();
-        let mut top: Vec<(FieldKey, DocAddress)> =
-            fruits.into_iter().flat_map(|fruit| fruit.top).collect();
-        top.sort_by(|left, right| right.0.cmp(&left.0).then(left.1.cmp(&right.1)));
-        top.truncate(self.keep);
-        Ok(FieldOrdered { top, total })
+        Ok(Ranked::merge(fruits, self.keep))
     }
 }
 
@@ -203,7 +187,7 @@ impl SegmentCollector for FieldOrderSegmentCollector {
     type Fruit = FieldOrdered;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
-        self.total += 1;
+        self.top.count_match();
         let (present, value) = self.column.value(doc);
         let id_rank = self
             .id_rank
@@ -215,30 +199,10 @@ impl SegmentCollector for FieldOrderSegmentCollector {
             value,
             id_rank,
         };
-        if self.after.is_some_and(|after| key >= after) {
-            return;
-        }
-        let entry = Reverse((key, doc));
-        if self.heap.len() < self.keep {
-            self.heap.push(entry);
-        } else if let Some(mut worst) = self.heap.peek_mut() {
-            if entry < *worst {
-                *worst = entry;
-            }
-        }
+        self.top.offer(key, doc);
     }
 
     fn harvest(self) -> FieldOrdered {
-        let segment = self.segment;
-        let top = self
-            .heap
-            .into_vec()
-            .into_iter()
-            .map(|Reverse((key, doc))| (key, DocAddress::new(segment, doc)))
-            .collect();
-        FieldOrdered {
-            top,
-            total: self.total,
-        }
+        self.top.harvest()
     }
 }
