@@ -363,13 +363,7 @@ impl IndexRoot {
         if bytes.len() as u64 > MAX_CURRENT_BYTES {
             return Err(bad(format!("has more than {MAX_CURRENT_BYTES} bytes")));
         }
-        let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".to_string()))?;
-        let name = text.trim();
-        if name.is_empty() {
-            return Ok(None);
-        }
-        check_generation_name(name).map_err(bad)?;
-        Ok(Some(name.to_string()))
+        current_name(bytes, bad)
     }
 
     /// Complete generations (those with a manifest), oldest first. Ids sort
@@ -410,16 +404,7 @@ impl IndexRoot {
             .and_then(|file| file.take(MAX_MANIFEST_BYTES).read_to_end(&mut bytes))
             .map_err(|error| unusable(describe_io(&error)))?;
         let recorded = self.read_manifest_checksum(generation)?;
-        let found = crc32fast::hash(&bytes);
-        if found != recorded {
-            return Err(Error::ChecksumMismatch {
-                generation: generation.to_string(),
-                file: MANIFEST_FILE.to_string(),
-                recorded_in: MANIFEST_CHECKSUM_FILE,
-                expected: recorded,
-                found,
-            });
-        }
+        check_manifest_checksum(generation, &bytes, recorded)?;
         let text = String::from_utf8(bytes).map_err(|_| unusable("is not UTF-8".to_string()))?;
         parse_manifest(&text).map_err(unusable)
     }
@@ -672,6 +657,36 @@ pub fn fail_point(name: &str) {
 #[cfg(not(feature = "fail-points"))]
 #[inline(always)]
 pub fn fail_point(_name: &str) {}
+
+/// The generation a `CURRENT` file or object names: `None` when blank; `bad`
+/// shapes the refusal of bytes that are not a plain generation name.
+pub(crate) fn current_name(
+    bytes: Vec<u8>,
+    bad: impl Fn(String) -> Error,
+) -> Result<Option<String>> {
+    let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".to_string()))?;
+    let name = text.trim();
+    if name.is_empty() {
+        return Ok(None);
+    }
+    check_generation_name(name).map_err(bad)?;
+    Ok(Some(name.to_string()))
+}
+
+/// Refuses manifest bytes whose CRC-32 is not the one `manifest.crc32` records.
+pub(crate) fn check_manifest_checksum(generation: &str, bytes: &[u8], recorded: u32) -> Result<()> {
+    let found = crc32fast::hash(bytes);
+    if found != recorded {
+        return Err(Error::ChecksumMismatch {
+            generation: generation.to_string(),
+            file: MANIFEST_FILE.to_string(),
+            recorded_in: MANIFEST_CHECKSUM_FILE,
+            expected: recorded,
+            found,
+        });
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {

@@ -172,13 +172,7 @@ impl RemoteStore {
         let bad = |reason: String| Error::BadCurrent {
             reason: format!("in {}: {reason}", self.url),
         };
-        let text = String::from_utf8(bytes).map_err(|_| bad("is not UTF-8".to_string()))?;
-        let name = text.trim();
-        if name.is_empty() {
-            return Ok(None);
-        }
-        check_generation_name(name).map_err(bad)?;
-        Ok(Some(name.to_string()))
+        crate::generation::current_name(bytes, bad)
     }
 
     /// Reads a whole object of at most `limit` bytes; `None` when it does not

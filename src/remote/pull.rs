@@ -266,16 +266,7 @@ async fn read_manifest(store: &RemoteStore, generation: &str) -> Result<(Vec<u8>
                 "does not hold a hexadecimal CRC-32".to_string(),
             )
         })?;
-    let found = crc32fast::hash(&bytes);
-    if found != recorded {
-        return Err(Error::ChecksumMismatch {
-            generation: generation.to_string(),
-            file: MANIFEST_FILE.to_string(),
-            recorded_in: MANIFEST_CHECKSUM_FILE,
-            expected: recorded,
-            found,
-        });
-    }
+    crate::generation::check_manifest_checksum(generation, &bytes, recorded)?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| unusable(MANIFEST_FILE, "is not UTF-8".to_string()))?;
     let manifest = parse_manifest(text).map_err(|reason| unusable(MANIFEST_FILE, reason))?;
