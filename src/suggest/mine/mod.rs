@@ -1115,23 +1115,32 @@ mod tests {
         assert!(mined.hygiene.query_evidence_used);
     }
 
-    #[test]
-    fn a_fragment_of_a_more_popular_candidate_goes_unless_searched() {
-        let analyzer = Analyzer::new(&Dictionaries::embedded());
-        let config = SuggestConfig::default();
-        let brands = FxHashSet::default();
-        let judge = Judge {
-            analyzer: &analyzer,
-            config: &config,
+    /// A judge with a fixed query shape (24 characters, 3 words) and no log.
+    fn judge_without_log<'a>(
+        analyzer: &'a Analyzer,
+        config: &'a SuggestConfig,
+        brands: &'a FxHashSet<String>,
+    ) -> Judge<'a> {
+        Judge {
+            analyzer,
+            config,
             shape: ShapeLimits {
                 max_chars: 24,
                 max_words: 3,
             },
             evidence: None,
-            brands: &brands,
+            brands,
             counts: HygieneRule::ALL.map(|_| AtomicU64::new(0)),
             mined: AtomicU64::new(0),
-        };
+        }
+    }
+
+    #[test]
+    fn a_fragment_of_a_more_popular_candidate_goes_unless_searched() {
+        let analyzer = Analyzer::new(&Dictionaries::embedded());
+        let config = SuggestConfig::default();
+        let brands = FxHashSet::default();
+        let judge = judge_without_log(&analyzer, &config, &brands);
         let documents = |documents: u64| Components {
             documents,
             ..Components::default()
@@ -1158,18 +1167,7 @@ mod tests {
         let analyzer = Analyzer::new(&Dictionaries::embedded());
         let config = SuggestConfig::default();
         let brands = FxHashSet::default();
-        let judge = Judge {
-            analyzer: &analyzer,
-            config: &config,
-            shape: ShapeLimits {
-                max_chars: 24,
-                max_words: 3,
-            },
-            evidence: None,
-            brands: &brands,
-            counts: HygieneRule::ALL.map(|_| AtomicU64::new(0)),
-            mined: AtomicU64::new(0),
-        };
+        let judge = judge_without_log(&analyzer, &config, &brands);
         let tallied = |left: &[char], right: &[char]| {
             let mut tallied = Tallied {
                 words: 1,
