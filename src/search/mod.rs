@@ -30,7 +30,7 @@ mod sort;
 mod top;
 
 use serde::Serialize;
-use tantivy::{DocAddress, Score, Searcher};
+use tantivy::Searcher;
 
 pub use collector::{ProductMatch, Tiers};
 pub use config::{RankingConfig, Signals};
@@ -228,11 +228,7 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
                 .searcher
                 .search(retrieval.as_ref(), &(collector, facet_collector))?;
             results.total = collected.total;
-            let page: Vec<(PageKey, DocAddress, Score)> = collected
-                .top
-                .into_iter()
-                .map(|(key, address)| (PageKey::Relevance(key), address, key.score))
-                .collect();
+            let page = collected.page(|key| (PageKey::Relevance(key), key.score));
             (page, facet_counts)
         }
         order => {
@@ -249,11 +245,8 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
                 .searcher
                 .search(retrieval.as_ref(), &(collector, facet_collector))?;
             results.total = collected.total;
-            let page: Vec<(PageKey, DocAddress, Score)> = collected
-                .top
-                .into_iter()
-                .map(|(key, address)| (PageKey::Field(key), address, 0.0))
-                .collect();
+            // Outside relevance order a hit has no score.
+            let page = collected.page(|key| (PageKey::Field(key), 0.0));
             (page, facet_counts)
         }
     };

@@ -5,12 +5,26 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use tantivy::{DocAddress, DocId, SegmentOrdinal};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
 
 /// Documents ranked by a key, best first, and how many matched in all.
 pub(crate) struct Ranked<K> {
     pub top: Vec<(K, DocAddress)>,
     pub total: usize,
+}
+
+impl<K> Ranked<K> {
+    /// The ranked documents with what `entry` makes of each key (the page
+    /// key of a cursor and the score shown).
+    pub(crate) fn page<P>(self, entry: impl Fn(K) -> (P, Score)) -> Vec<(P, DocAddress, Score)> {
+        self.top
+            .into_iter()
+            .map(|(key, address)| {
+                let (page_key, score) = entry(key);
+                (page_key, address, score)
+            })
+            .collect()
+    }
 }
 
 impl<K: Ord> Ranked<K> {
