@@ -227,7 +227,9 @@ fn list(params: &Params, name: &str) -> Result<Vec<String>, ApiError> {
 
 fn facets(params: &Params) -> Result<FacetRequest, ApiError> {
     let mut request = FacetRequest::default();
-    for name in params.list("facets") {
+    // Each piece must name a facet: the OpenAPI document lists the values
+    // (an empty `facets=` is a mistake, not a request for none).
+    for name in params.list_pieces("facets") {
         match name {
             "category" => request.category = true,
             "brand" => request.brand = true,

@@ -277,6 +277,8 @@ async fn malformed_result_page_parameters_get_400_naming_them() {
         ("published_after=2026-11-01", "published_after"),
         ("sort=cheapest", "sort"),
         ("facets=color", "facets"),
+        ("facets=", "facets"),
+        ("facets=brand,", "facets"),
         ("search_after=zz", "search_after"),
         ("search_after=00", "search_after"),
         ("anchor_id=", "anchor_id"),
