@@ -255,18 +255,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .collect::<anyhow::Result<Vec<(bool, bool)>>>()?;
     let empty_ours = empty_pages.iter().filter(|(ours, _)| *ours).count();
     let empty_baseline = empty_pages.iter().filter(|(_, base)| *base).count();
-    let empty_ours_only: Vec<&String> = real_queries
+    let empty_where_baseline_found: Vec<&String> = real_queries
         .iter()
         .zip(&empty_pages)
         .filter(|(_, (ours, base))| *ours && !*base)
         .map(|(query, _)| query)
         .collect();
     if args.per_query {
-        for query in &empty_ours_only {
+        for query in &empty_where_baseline_found {
             println!("empty page though the baseline found a word: {query}");
         }
     }
-    let empty_ours_only = empty_ours_only.len();
 
     if let Some(path) = &args.unjudged_out {
         let mut out = std::io::BufWriter::new(
@@ -289,7 +288,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "own_judgments": judgments.by_title_hash.len(),
             "ours": ours_scores,
             "baseline": baseline_scores,
-            "real_queries": {"count": real_queries.len(), "empty_ours": empty_ours, "empty_baseline": empty_baseline, "empty_ours_where_baseline_found_some": empty_ours_only},
+            "real_queries": {"count": real_queries.len(), "empty_ours": empty_ours, "empty_baseline": empty_baseline, "empty_ours_where_baseline_found_some": empty_where_baseline_found.len()},
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
         return Ok(());
@@ -335,7 +334,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             share(empty_ours),
             empty_baseline,
             share(empty_baseline),
-            empty_ours_only
+            empty_where_baseline_found.len()
         );
     }
     Ok(())

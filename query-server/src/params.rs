@@ -105,7 +105,7 @@ impl Params {
 
     /// Every value of a list parameter, given repeated or comma-separated
     /// (`brand=a&brand=b` or `brand=a,b`), trimmed; empty pieces are skipped.
-    pub fn list(&self, name: &str) -> Vec<&str> {
+    pub fn list<'a>(&'a self, name: &'a str) -> Vec<&'a str> {
         self.list_pieces(name)
             .filter(|piece| !piece.is_empty())
             .collect()
@@ -113,11 +113,10 @@ impl Params {
 
     /// Every comma-separated piece of every value of `name`, trimmed, the
     /// empty ones too (for a list whose values are checked one by one).
-    pub fn list_pieces<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
-        let name = name.to_string();
+    pub fn list_pieces<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.pairs
             .iter()
-            .filter(move |(key, _)| *key == name)
+            .filter(move |(key, _)| key == name)
             .flat_map(|(_, value)| value.split(','))
             .map(str::trim)
     }

@@ -305,7 +305,7 @@ fn query_word(
                 .filter(|tokens| !tokens.is_empty()),
         )
         .collect();
-    let estimate = document_frequency(context.searcher, context, &variants)?;
+    let (estimate, estimate_is_exact) = document_frequency(context, &variants)?;
     let mut query_word = QueryWord {
         idf: idf(estimate, total_documents),
         role: WordRole::Attribute,
@@ -317,17 +317,6 @@ fn query_word(
     // though the tokens may never stand side by side: when only such variants
     // count, count the documents they really match, so that a word matching
     // nothing is dropped (or split) instead of emptying the page.
-    let mut estimate_is_exact = false;
-    for variant in query_word
-        .variants
-        .iter()
-        .filter(|variant| variant.len() == 1)
-    {
-        if document_frequency(context.searcher, context, std::slice::from_ref(variant))? > 0 {
-            estimate_is_exact = true;
-            break;
-        }
-    }
     if estimate > 0 && !estimate_is_exact {
         let matched = context.searcher.search(
             word_query(context, &query_word).as_ref(),
@@ -465,29 +454,35 @@ fn split_word(context: &SearchContext<'_>, word: &str, span: usize) -> Vec<Strin
     context.analyzer.token_texts(word, AnalyzerMode::Query)
 }
 
-/// The largest document count of any single-token variant in any searched
-/// field; a variant of several tokens counts as its rarest token.
+/// The largest document count of any variant in any searched field (a
+/// variant of several tokens counts as its rarest token), and whether a
+/// variant of one token is held, which makes that count exact rather than
+/// an upper bound.
 fn document_frequency(
-    searcher: &Searcher,
     context: &SearchContext<'_>,
     variants: &[Vec<String>],
-) -> Result<u64> {
+) -> Result<(u64, bool)> {
     let mut largest = 0;
+    let mut single_token_held = false;
     for variant in variants {
         let mut rarest = u64::MAX;
         for token in variant {
             let mut token_count = 0;
             for field in context.fields.searched_text_fields() {
-                token_count =
-                    token_count.max(searcher.doc_freq(&Term::from_field_text(field, token))?);
+                token_count = token_count.max(
+                    context
+                        .searcher
+                        .doc_freq(&Term::from_field_text(field, token))?,
+                );
             }
             rarest = rarest.min(token_count);
         }
         if rarest != u64::MAX {
             largest = largest.max(rarest);
+            single_token_held |= variant.len() == 1 && rarest > 0;
         }
     }
-    Ok(largest)
+    Ok((largest, single_token_held))
 }
 
 /// BM25's IDF (as tantivy computes it).
