@@ -1,10 +1,16 @@
 //! Indexing throughput against the jieba-rs floor, in one run.
 //!
 //! Generates a catalog (BENCH_PRODUCTS products, default 1,000,000), then
-//! times on the same titles and the same number of threads:
-//! - the floor: jieba-rs `cut_for_search` alone over every product title;
-//! - our analyzer alone (index mode) over the same titles;
-//! - the whole build: read and validate, analyse, index, commit, sync, publish.
+//! times on the same texts and the same number of threads:
+//! - the floor: jieba-rs `cut_for_search` alone over every product title
+//!   and video caption;
+//! - our analyzer alone (index mode) over the same texts;
+//! - the whole build: read and validate, analyse, index, mine and write
+//!   suggestions, sync, publish; with its peak resident memory (Linux).
+//!
+//! `BENCH_CATALOG=real` takes the videos from the real captions of
+//! ../shared/data (KuaiRec, Bilibili) and adds its dated hot-search log;
+//! the default generates videos from the titles.
 //!
 //! `cargo bench --bench build_throughput` (BENCH_PRODUCTS=100000 for a quick run)
 
@@ -20,7 +26,7 @@ use rayon::prelude::*;
 
 fn main() {
     if std::env::args().any(|arg| arg == "--help") {
-        println!("build_throughput: set BENCH_PRODUCTS (default 1000000) and BENCH_THREADS (default all cores)");
+        println!("build_throughput: set BENCH_PRODUCTS (default 1000000), BENCH_THREADS (default all cores) and BENCH_CATALOG (generated or real)");
         return;
     }
     let products: usize = std::env::var("BENCH_PRODUCTS")
@@ -33,10 +39,22 @@ fn main() {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let work = tempfile::tempdir().expect("scratch directory");
     let vocabulary = catalog::Vocabulary::load();
-    let size = catalog::CatalogSize::for_products(products);
-    let titles = catalog::write_catalog(&work.path().join("catalog"), size, 42, &vocabulary)
+    let real = std::env::var("BENCH_CATALOG").is_ok_and(|kind| kind == "real");
+    let size = if real {
+        catalog::CatalogSize::real_media(products)
+    } else {
+        catalog::CatalogSize::for_products(products)
+    };
+    let texts = catalog::write_catalog_texts(&work.path().join("catalog"), size, 42, &vocabulary)
         .expect("catalog written");
-    let title_bytes: usize = titles.iter().map(String::len).sum();
+    let input_bytes = directory_bytes(&work.path().join("catalog"));
+    let titles: Vec<&str> = texts
+        .titles
+        .iter()
+        .chain(&texts.captions)
+        .map(String::as_str)
+        .collect();
+    let title_bytes: usize = titles.iter().map(|text| text.len()).sum();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -73,19 +91,23 @@ fn main() {
 
     let options =
         BuildOptions::new(work.path().join("catalog"), work.path().join("root")).threads(threads);
+    let rss_before = reset_peak_rss();
     let started = Instant::now();
     let summary = build(&options, &NoProgress).expect("build succeeds");
     let whole = started.elapsed();
+    let peak_rss = peak_rss_bytes();
     assert_eq!(summary.manifest.documents["product"], products as u64);
 
     let documents = summary.manifest.total_documents();
     let mb = title_bytes as f64 / 1e6;
     println!("catalog: {size:?}, vocabulary from {}", vocabulary.source);
     println!(
-        "threads: {threads}; product titles: {} ({mb:.1} MB)",
-        titles.len()
+        "threads: {threads}; product titles and captions: {} + {} ({mb:.1} MB); catalog files {:.1} MB",
+        texts.titles.len(),
+        texts.captions.len(),
+        input_bytes as f64 / 1e6
     );
-    println!("| measure | time (s) | products/s | MB/s of titles | ratio to floor |");
+    println!("| measure | time (s) | products/s | MB/s of text | ratio to floor |");
     println!("|---|---|---|---|---|");
     let row = |name: &str, seconds: f64| {
         println!(
@@ -96,11 +118,11 @@ fn main() {
         );
     };
     row(
-        "floor: jieba-rs cut_for_search (titles only)",
+        "floor: jieba-rs cut_for_search (titles and captions)",
         floor.as_secs_f64(),
     );
     row(
-        "our analyzer, index mode (titles only)",
+        "our analyzer, index mode (titles and captions)",
         analysis.as_secs_f64(),
     );
     row(
@@ -111,4 +133,45 @@ fn main() {
         "documents in the generation: {documents}; suggestion candidates: {}; build phases (ms): {:?}",
         summary.manifest.suggestion_candidates, summary.manifest.timings_ms
     );
+    match (peak_rss, rss_before) {
+        (Some(peak), Some(before)) => println!(
+            "peak resident memory of the build: {:.0} MB (resident before it: {:.0} MB; catalog files {:.0} MB, writer budget {} MB)",
+            peak as f64 / 1e6,
+            before as f64 / 1e6,
+            input_bytes as f64 / 1e6,
+            livesearch::build::DEFAULT_WRITER_MEMORY_MIB
+        ),
+        _ => println!("peak resident memory: not available on this system"),
+    }
+}
+
+fn directory_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .expect("catalog directory")
+        .filter_map(|entry| entry.ok()?.metadata().ok())
+        .map(|metadata| metadata.len())
+        .sum()
+}
+
+/// Resets the kernel's peak-RSS mark of this process (Linux: clear_refs 5)
+/// so that the next reading is the build's own; returns the current RSS.
+fn reset_peak_rss() -> Option<u64> {
+    std::fs::write("/proc/self/clear_refs", "5").ok()?;
+    status_bytes("VmRSS:")
+}
+
+fn peak_rss_bytes() -> Option<u64> {
+    status_bytes("VmHWM:")
+}
+
+fn status_bytes(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with(key))?;
+    let kib: u64 = line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }

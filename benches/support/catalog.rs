@@ -49,6 +49,11 @@ pub struct Vocabulary {
     pub brands: Vec<String>,
     pub fragments: Vec<String>,
     pub queries: Vec<String>,
+    /// Real video titles and captions with their view counts (KuaiRec,
+    /// Bilibili), for the real-media catalog; empty without ../shared/data.
+    pub captions: Vec<(String, u64)>,
+    /// A real dated log (Douyin hot-search lists: query, hot value, day).
+    pub dated_queries: Vec<(String, u64, String)>,
     pub source: String,
 }
 
@@ -88,10 +93,44 @@ impl Vocabulary {
             .filter(|query| !query.is_empty())
             .map(str::to_string)
             .collect();
+        let mut captions = Vec::new();
+        for row in read("videos/kuairec_caption_category.csv").lines().skip(1) {
+            let fields = split_csv_line(row);
+            if let Some(caption) = fields.get(2).map(|caption| caption.trim()) {
+                if !caption.is_empty() {
+                    // KuaiRec has no view counts: a deterministic heavy tail.
+                    captions.push((caption.to_string(), 0));
+                }
+            }
+        }
+        for row in read("videos/bilibili_weekly.csv").lines().skip(1) {
+            let fields = split_csv_line(row);
+            let views = fields
+                .get(3)
+                .and_then(|views| views.parse().ok())
+                .unwrap_or(0);
+            if let Some(title) = fields.first().map(|title| title.trim()) {
+                if !title.is_empty() {
+                    captions.push((title.to_string(), views));
+                }
+            }
+        }
+        let dated_queries = read("queries/douyin_hotsearch_daily.tsv")
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let fields: Vec<&str> = line.split('\t').collect();
+                let hot = fields.get(3)?.parse().ok()?;
+                let query = fields.get(2)?.trim();
+                (!query.is_empty()).then(|| (query.to_string(), hot, fields[0].to_string()))
+            })
+            .collect();
         Vocabulary {
             brands,
             fragments,
             queries,
+            captions,
+            dated_queries,
             source: "../shared/data (JD and Taobao titles, brand gazetteer, Taobao queries)".into(),
         }
     }
@@ -119,6 +158,8 @@ impl Vocabulary {
             brands,
             fragments,
             queries,
+            captions: Vec::new(),
+            dated_queries: Vec::new(),
             source: "fixtures/".into(),
         }
     }
@@ -190,6 +231,25 @@ fn split_fragments(title: &str) -> Vec<String> {
         .collect()
 }
 
+/// The fields of one CSV line (RFC 4180 quoting; no line breaks in fields).
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                fields.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(String::new()),
+            (c, _) => fields.last_mut().unwrap().push(c),
+        }
+    }
+    fields
+}
+
 /// Sizes of a generated catalog.
 #[derive(Debug, Clone, Copy)]
 pub struct CatalogSize {
@@ -198,6 +258,9 @@ pub struct CatalogSize {
     pub videos: usize,
     pub lives: usize,
     pub logged_queries: usize,
+    /// Videos are the vocabulary's real captions (all of them, `videos`
+    /// and `lives` ignored) and the log adds its real dated queries.
+    pub real_media: bool,
 }
 
 impl CatalogSize {
@@ -209,8 +272,25 @@ impl CatalogSize {
             videos: products / 10,
             lives: (products / 200).max(1),
             logged_queries: (products / 10).clamp(100, 100_000),
+            real_media: false,
         }
     }
+
+    /// `products` recombined titles with the real videos and the whole
+    /// real log of the vocabulary (the build benchmark's `BENCH_CATALOG=real`).
+    pub fn real_media(products: usize) -> Self {
+        CatalogSize {
+            logged_queries: 100_000,
+            real_media: true,
+            ..Self::for_products(products)
+        }
+    }
+}
+
+/// The texts a written catalog holds, for floors measured on the same text.
+pub struct CatalogTexts {
+    pub titles: Vec<String>,
+    pub captions: Vec<String>,
 }
 
 /// Writes a catalog of `size` into `dir`; returns the product titles.
@@ -220,6 +300,16 @@ pub fn write_catalog(
     seed: u64,
     vocabulary: &Vocabulary,
 ) -> std::io::Result<Vec<String>> {
+    write_catalog_texts(dir, size, seed, vocabulary).map(|texts| texts.titles)
+}
+
+/// Writes a catalog of `size` into `dir`; returns its titles and captions.
+pub fn write_catalog_texts(
+    dir: &Path,
+    size: CatalogSize,
+    seed: u64,
+    vocabulary: &Vocabulary,
+) -> std::io::Result<CatalogTexts> {
     std::fs::create_dir_all(dir)?;
     let mut rng = Rng::new(seed);
     let open = |name: &str| -> std::io::Result<BufWriter<std::fs::File>> {
@@ -266,7 +356,32 @@ pub fn write_catalog(
     products.flush()?;
 
     let mut videos = open("videos.jsonl")?;
-    for index in 0..size.videos + size.lives {
+    let mut captions = Vec::new();
+    if size.real_media {
+        for (index, (caption, views)) in vocabulary.captions.iter().enumerate() {
+            let views = match views {
+                0 => rng.heavy_tail(100.0, 100_000_000.0, 0.8),
+                known => *known,
+            };
+            let record = serde_json::json!({
+                "video_id": format!("rv{index}"),
+                "kind": "short_video",
+                "caption": caption,
+                "anchor_id": format!("ga{}", rng.skewed(size.anchors)),
+                "likes": views / 20,
+                "views": views,
+                "product_ids": [format!("gp{}", rng.below(size.products.max(1)))],
+            });
+            writeln!(videos, "{record}")?;
+            captions.push(caption.clone());
+        }
+    }
+    let generated_videos = if size.real_media {
+        0
+    } else {
+        size.videos + size.lives
+    };
+    for index in 0..generated_videos {
         let is_live = index >= size.videos;
         let product = rng.below(size.products.max(1));
         let caption = format!(
@@ -285,6 +400,7 @@ pub fn write_catalog(
             "product_ids": [format!("gp{product}")],
         });
         writeln!(videos, "{record}")?;
+        captions.push(caption);
     }
     videos.flush()?;
 
@@ -297,6 +413,16 @@ pub fn write_catalog(
             rng.heavy_tail(1.0, 1_000_000.0, 0.9).max(1)
         )?;
     }
+    if size.real_media {
+        for (query, hot, day) in &vocabulary.dated_queries {
+            writeln!(
+                queries,
+                "{}\t{}\t{day}",
+                query.replace('\t', " "),
+                hot.max(&1)
+            )?;
+        }
+    }
     queries.flush()?;
-    Ok(titles)
+    Ok(CatalogTexts { titles, captions })
 }

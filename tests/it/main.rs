@@ -2,6 +2,7 @@
 
 mod analysis_golden;
 mod build;
+mod build_golden;
 mod generations;
 mod ranking;
 mod result_page;
