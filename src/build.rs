@@ -24,7 +24,10 @@ use crate::generation::{
 };
 use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
 use crate::suggest::index::write_suggest_index_with;
-use crate::suggest::{mine_candidates, HygieneReport, SuggestConfig};
+use crate::suggest::{
+    mine_candidates_with_words, CatalogWords, HygieneReport, SuggestConfig, TextWords,
+};
+use tantivy::tokenizer::Token;
 
 /// Documents analysed per parallel batch before they go to the writer: big
 /// enough to keep every core busy, small enough to bound memory.
@@ -491,7 +494,7 @@ fn write_generation(
     std::fs::create_dir_all(&index_dir).map_err(Error::io(&index_dir))?;
 
     let phase = Instant::now();
-    let documents = index_catalog(
+    let (documents, words) = index_catalog(
         options,
         catalog,
         &analyzer,
@@ -503,8 +506,9 @@ fn write_generation(
 
     progress.start_phase("mining suggestions", 0);
     let phase = Instant::now();
-    let mined = mine_candidates(
+    let mined = mine_candidates_with_words(
         catalog,
+        &words,
         &analyzer,
         dictionaries.blocklist(),
         &options.suggest,
@@ -634,7 +638,7 @@ fn index_catalog(
     index_dir: &Path,
     timings_ms: &mut BTreeMap<String, u64>,
     progress: &dyn Progress,
-) -> Result<BTreeMap<String, u64>> {
+) -> Result<(BTreeMap<String, u64>, CatalogWords)> {
     let fields = CatalogSchema::new();
     let index = Index::create_in_dir(index_dir, fields.schema.clone())?;
     register_analyzers(&index, analyzer);
@@ -652,12 +656,17 @@ fn index_catalog(
         .iter()
         .map(|doc_type| (doc_type.as_str().to_string(), 0))
         .collect();
+    // Kept for mining, so that titles and captions are segmented once.
+    let mut words = CatalogWords {
+        products: Vec::with_capacity(catalog.products.len()),
+        videos: Vec::with_capacity(catalog.videos.len()),
+    };
     let mut analysis_time = Duration::ZERO;
     let mut add_time = Duration::ZERO;
     for (batch_index, batch) in records.chunks(ANALYSIS_BATCH).enumerate() {
         let analysis_started = Instant::now();
         let first = batch_index * ANALYSIS_BATCH;
-        let batch_documents: Vec<CatalogDocument> = batch
+        let batch_documents: Vec<(CatalogDocument, Option<TextWords>)> = batch
             .par_iter()
             .enumerate()
             .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
@@ -667,8 +676,13 @@ fn index_catalog(
             fail_point("during_analysis");
         }
         let add_started = Instant::now();
-        for (record, document) in batch.iter().zip(batch_documents) {
+        for (record, (document, title_words)) in batch.iter().zip(batch_documents) {
             writer.add_document(document)?;
+            match (record, title_words) {
+                (Record::Product(_), Some(title_words)) => words.products.push(title_words),
+                (Record::Video(_), Some(title_words)) => words.videos.push(title_words),
+                _ => {}
+            }
             *documents
                 .entry(record.doc_type().as_str().to_string())
                 .or_default() += 1;
@@ -687,7 +701,7 @@ fn index_catalog(
     writer.wait_merging_threads()?;
     record_phase(timings_ms, "commit_and_merge", commit_started);
     progress.finish_phase();
-    Ok(documents)
+    Ok((documents, words))
 }
 
 /// Indexes a validated catalog in RAM, with the same documents a build
@@ -749,7 +763,7 @@ pub fn index_in_ram(catalog: &Catalog, analyzer: &Analyzer) -> Result<Index> {
     let anchors = catalog.anchor_by_id();
     let builder = DocumentBuilder::new(&fields, analyzer, &anchors);
     for (record, id_rank) in records.iter().zip(id_ranks) {
-        writer.add_document(builder.document(record, id_rank))?;
+        writer.add_document(builder.document(record, id_rank).0)?;
     }
     writer.commit()?;
     Ok(index)
@@ -790,8 +804,11 @@ impl<'a> DocumentBuilder<'a> {
         }
     }
 
-    fn document(&self, record: &Record<'_>, id_rank: u64) -> CatalogDocument {
+    /// The document of `record`, with the words of its title or caption
+    /// for suggestion mining (none for anchors, whose names are curated).
+    fn document(&self, record: &Record<'_>, id_rank: u64) -> (CatalogDocument, Option<TextWords>) {
         let fields = self.fields;
+        let mut title_words = None;
         let doc_type = record.doc_type();
         let mut document = CatalogDocument::default();
         document.add_text(fields.doc_type, doc_type.as_str());
@@ -800,7 +817,7 @@ impl<'a> DocumentBuilder<'a> {
         document.add_u64(fields.id_rank, id_rank);
         match record {
             Record::Product(product) => {
-                self.add_title(&mut document, &product.title);
+                title_words = Some(self.add_title(&mut document, &product.title));
                 if let Some(brand) = &product.brand {
                     self.add_analyzed(&mut document, fields.brand, brand);
                     document.add_text(fields.brand_text, brand);
@@ -839,7 +856,7 @@ impl<'a> DocumentBuilder<'a> {
                 }
             }
             Record::Video(video) => {
-                self.add_title(&mut document, &video.caption);
+                title_words = Some(self.add_title(&mut document, &video.caption));
                 let anchor = self.anchors.get(video.anchor_id.as_str());
                 if let Some(anchor) = anchor {
                     self.add_analyzed(&mut document, fields.anchor_name, &anchor.name);
@@ -872,25 +889,33 @@ impl<'a> DocumentBuilder<'a> {
                 document.add_u64(fields.views, 0);
             }
         }
-        document
+        (document, title_words)
     }
 
     /// The title feeds three fields from one segmentation: every token into
     /// `title`, the precise words only into `title_words`, the words naming
-    /// what it sells into `title_heads`.
-    fn add_title(&self, document: &mut CatalogDocument, title: &str) {
+    /// what it sells into `title_heads`; returns the precise words (what
+    /// [`Analyzer::words`] gives) for suggestion mining.
+    fn add_title(&self, document: &mut CatalogDocument, title: &str) -> TextWords {
         document.add_text(self.fields.title_text, title);
         let tagged = self.analyzer.analyze_tagged(title);
-        let words = tagged
+        let words: Vec<Token> = tagged
             .iter()
             .filter(|token| !token.is_subword)
             .map(|token| token.token.clone())
             .collect();
+        let mined_words = TextWords::new(
+            &words
+                .iter()
+                .map(|token| token.text.as_str())
+                .collect::<Vec<_>>(),
+        );
         let heads = self.analyzer.title_heads(title, &tagged);
         let all = tagged.into_iter().map(|token| token.token).collect();
         document.add_pre_tokenized(self.fields.title, title, all);
         document.add_pre_tokenized(self.fields.title_words, title, words);
         document.add_pre_tokenized(self.fields.title_heads, title, heads);
+        mined_words
     }
 
     fn add_analyzed(

@@ -13,4 +13,7 @@ pub mod related;
 pub use index::{MatchKind, Probe, SuggestIndex, Suggestion};
 pub use keys::FuzzyRules;
 pub use mine::hygiene::{HygieneReport, HygieneRule};
-pub use mine::{mine_candidates, Candidate, Components, Mined, SuggestConfig};
+pub use mine::words::{CatalogWords, TextWords};
+pub use mine::{
+    mine_candidates, mine_candidates_with_words, Candidate, Components, Mined, SuggestConfig,
+};

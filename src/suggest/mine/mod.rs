@@ -6,6 +6,7 @@
 
 pub mod hygiene;
 pub mod popularity;
+pub mod words;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,6 +24,7 @@ use hygiene::{
     MajorityNeighbour, QueryEvidence, ShapeLimits,
 };
 use popularity::{log_signals, newest_date, LogSignals};
+use words::{CatalogWords, TextWords};
 
 /// How candidates are mined and scored; every setting has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -266,9 +268,10 @@ impl<'a> CandidateFilter<'a> {
 }
 
 /// Joins consecutive words: Latin and digit words keep a space between them.
-fn join_words(words: &[String]) -> String {
+fn join_words<S: AsRef<str>>(words: &[S]) -> String {
     let mut phrase = String::new();
     for word in words {
+        let word = word.as_ref();
         let latin_boundary = phrase
             .chars()
             .last()
@@ -330,7 +333,7 @@ impl Tallied {
 
 /// The phrases of a text: (first word, number of words) for every run of
 /// up to `max_phrase_words` words within `max_chars` characters.
-fn phrase_spans(words: &[String], config: &SuggestConfig) -> Vec<(usize, usize)> {
+fn phrase_spans(words: &[&str], config: &SuggestConfig) -> Vec<(usize, usize)> {
     let chars: Vec<usize> = words.iter().map(|word| word.chars().count()).collect();
     let mut spans = Vec::with_capacity(words.len() * config.max_phrase_words);
     for start in 0..words.len() {
@@ -348,7 +351,7 @@ fn phrase_spans(words: &[String], config: &SuggestConfig) -> Vec<(usize, usize)>
 }
 
 /// A hash of a run of words, the same in both mining passes.
-fn phrase_hash(words: &[String]) -> u64 {
+fn phrase_hash(words: &[&str]) -> u64 {
     use std::hash::{BuildHasher, Hash, Hasher};
     let mut hasher = rustc_hash::FxBuildHasher.build_hasher();
     for word in words {
@@ -360,7 +363,7 @@ fn phrase_hash(words: &[String]) -> u64 {
 /// First pass: hashes of the phrases of several words that occur in at
 /// least `min_phrase_documents` documents. Counting hashes allocates no
 /// strings; only these phrases are then tallied as text.
-fn frequent_phrases(texts: &[&str], analyzer: &Analyzer, config: &SuggestConfig) -> FxHashSet<u64> {
+fn frequent_phrases(texts: &[&TextWords], config: &SuggestConfig) -> FxHashSet<u64> {
     let chunk = texts
         .len()
         .div_ceil(rayon::current_num_threads() * 2)
@@ -370,8 +373,9 @@ fn frequent_phrases(texts: &[&str], analyzer: &Analyzer, config: &SuggestConfig)
         .map(|texts| {
             let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
             let mut hashes = Vec::new();
+            let mut words = Vec::new();
             for text in texts {
-                let words = analyzer.words(text);
+                text.fill(&mut words);
                 hashes.clear();
                 hashes.extend(
                     phrase_spans(&words, config)
@@ -403,7 +407,7 @@ fn frequent_phrases(texts: &[&str], analyzer: &Analyzer, config: &SuggestConfig)
 
 /// The hanzi at one edge of a word, `'\0'` when there is none (no word, or
 /// a Latin or digit word: a phrase cannot be glued to those).
-fn edge_han(word: Option<&String>, last: bool) -> char {
+fn edge_han(word: Option<&&str>, last: bool) -> char {
     let edge = word.and_then(|word| {
         if last {
             word.chars().next_back()
@@ -418,14 +422,13 @@ fn edge_han(word: Option<&String>, last: bool) -> char {
 /// of several words only when `frequent` holds their hash.
 fn tally_text(
     tally: &mut Tally,
-    analyzer: &Analyzer,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
-    text: &str,
+    text: &TextWords,
     signals: Components,
     extra: &[String],
 ) {
-    let words = analyzer.words(text);
+    let words: Vec<&str> = text.iter().collect();
     // (phrase, words in it, left and right neighbours); each phrase counts
     // once per document, with the neighbours of its first occurrence.
     let mut phrases: Vec<(String, u8, char, char)> = Vec::with_capacity(words.len() * 2);
@@ -478,6 +481,30 @@ pub fn mine_candidates(
     config: &SuggestConfig,
     as_of: Option<time::Date>,
 ) -> Mined {
+    let words = CatalogWords::analyze(catalog, analyzer);
+    mine_candidates_with_words(catalog, &words, analyzer, blocklist, config, as_of)
+}
+
+/// [`mine_candidates`] with the words of the catalog's titles and captions
+/// already segmented (a build keeps them from its indexing pass). Words
+/// that are not those of `catalog` (another number of products or videos)
+/// are a caller's bug: they are segmented again rather than trusted.
+pub fn mine_candidates_with_words(
+    catalog: &Catalog,
+    words: &CatalogWords,
+    analyzer: &Analyzer,
+    blocklist: &[String],
+    config: &SuggestConfig,
+    as_of: Option<time::Date>,
+) -> Mined {
+    debug_assert!(words.fits(catalog), "words of another catalog");
+    let analyzed;
+    let words = if words.fits(catalog) {
+        words
+    } else {
+        analyzed = CatalogWords::analyze(catalog, analyzer);
+        &analyzed
+    };
     let as_of = as_of.or_else(|| newest_date(&catalog.queries));
     let anchors = catalog.anchor_by_id();
     let document = |sales: u64, followers: u64| Components {
@@ -486,60 +513,61 @@ pub fn mine_candidates(
         documents: 1,
         ..Components::default()
     };
-    let texts: Vec<&str> = catalog
-        .products
-        .iter()
-        .map(|product| product.title.as_str())
-        .chain(catalog.videos.iter().map(|video| video.caption.as_str()))
-        .collect();
-    let frequent = frequent_phrases(&texts, analyzer, config);
+    let texts: Vec<&TextWords> = words.products.iter().chain(&words.videos).collect();
+    let frequent = frequent_phrases(&texts, config);
 
     // One tally per chunk of documents (a few per thread), not per rayon
     // split: merging many large maps cost more than building them.
     let chunk_count = rayon::current_num_threads() * 2;
     let product_chunk = catalog.products.len().div_ceil(chunk_count).max(1);
     let video_chunk = catalog.videos.len().div_ceil(chunk_count).max(1);
-    let from_products = catalog.products.par_chunks(product_chunk).map(|products| {
-        let mut tally = Tally::default();
-        for product in products {
-            let followers = product
-                .anchor_ids
-                .iter()
-                .filter_map(|id| anchors.get(id.as_str()))
-                .map(|anchor| anchor.followers)
-                .max()
-                .unwrap_or(0);
-            tally_text(
-                &mut tally,
-                analyzer,
-                config,
-                &frequent,
-                &product.title,
-                document(product.sales, followers),
-                &[],
-            );
-        }
-        tally
-    });
-    let from_videos = catalog.videos.par_chunks(video_chunk).map(|videos| {
-        let mut tally = Tally::default();
-        for video in videos {
-            let followers = anchors
-                .get(video.anchor_id.as_str())
-                .map_or(0, |anchor| anchor.followers);
-            let tags = hashtags(&video.caption);
-            tally_text(
-                &mut tally,
-                analyzer,
-                config,
-                &frequent,
-                &video.caption,
-                document(0, followers),
-                &tags,
-            );
-        }
-        tally
-    });
+    let from_products = catalog
+        .products
+        .par_chunks(product_chunk)
+        .zip(words.products.par_chunks(product_chunk))
+        .map(|(products, titles)| {
+            let mut tally = Tally::default();
+            for (product, title) in products.iter().zip(titles) {
+                let followers = product
+                    .anchor_ids
+                    .iter()
+                    .filter_map(|id| anchors.get(id.as_str()))
+                    .map(|anchor| anchor.followers)
+                    .max()
+                    .unwrap_or(0);
+                tally_text(
+                    &mut tally,
+                    config,
+                    &frequent,
+                    title,
+                    document(product.sales, followers),
+                    &[],
+                );
+            }
+            tally
+        });
+    let from_videos = catalog
+        .videos
+        .par_chunks(video_chunk)
+        .zip(words.videos.par_chunks(video_chunk))
+        .map(|(videos, captions)| {
+            let mut tally = Tally::default();
+            for (video, caption) in videos.iter().zip(captions) {
+                let followers = anchors
+                    .get(video.anchor_id.as_str())
+                    .map_or(0, |anchor| anchor.followers);
+                let tags = hashtags(&video.caption);
+                tally_text(
+                    &mut tally,
+                    config,
+                    &frequent,
+                    caption,
+                    document(0, followers),
+                    &tags,
+                );
+            }
+            tally
+        });
     let mut tallies: Vec<Tally> = from_products.chain(from_videos).collect();
     let mut curated = Tally::default();
 
