@@ -61,6 +61,7 @@ fn main() {
         .unwrap();
 
     let jieba = jieba_rs::Jieba::new();
+    let floor_cpu_before = cpu_seconds();
     let started = Instant::now();
     let floor_tokens: usize = pool.install(|| {
         titles
@@ -69,6 +70,9 @@ fn main() {
             .sum()
     });
     let floor = started.elapsed();
+    let floor_cpu = cpu_seconds()
+        .zip(floor_cpu_before)
+        .map(|(after, before)| after - before);
     assert!(floor_tokens > titles.len(), "jieba produced too few tokens");
 
     let analyzer = Analyzer::new(&Dictionaries::embedded());
@@ -92,9 +96,13 @@ fn main() {
     let options =
         BuildOptions::new(work.path().join("catalog"), work.path().join("root")).threads(threads);
     let rss_before = reset_peak_rss();
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let summary = build(&options, &NoProgress).expect("build succeeds");
     let whole = started.elapsed();
+    let build_cpu = cpu_seconds()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     let peak_rss = peak_rss_bytes();
     assert_eq!(summary.manifest.documents["product"], products as u64);
 
@@ -133,6 +141,12 @@ fn main() {
         "documents in the generation: {documents}; suggestion candidates: {}; build phases (ms): {:?}",
         summary.manifest.suggestion_candidates, summary.manifest.timings_ms
     );
+    if let (Some(cpu), Some(floor_cpu)) = (build_cpu, floor_cpu) {
+        println!(
+            "CPU time (user + system, all threads): floor {floor_cpu:.2} s, whole build {cpu:.2} s = {:.1}x the floor",
+            cpu / floor_cpu
+        );
+    }
     match (peak_rss, rss_before) {
         (Some(peak), Some(before)) => println!(
             "peak resident memory of the build: {:.0} MB (resident before it: {:.0} MB; catalog files {:.0} MB, writer budget {} MB)",
@@ -158,6 +172,17 @@ fn directory_bytes(dir: &std::path::Path) -> u64 {
 fn reset_peak_rss() -> Option<u64> {
     std::fs::write("/proc/self/clear_refs", "5").ok()?;
     status_bytes("VmRSS:")
+}
+
+/// User + system CPU time of this process so far (Linux: /proc/self/stat),
+/// which other work on the machine does not inflate the way it does wall time.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux this runs on.
+    Some(ticks / 100.0)
 }
 
 fn peak_rss_bytes() -> Option<u64> {

@@ -23,12 +23,20 @@ struct Args {
     /// Random seed: the same seed writes the same catalog.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Videos from the real captions of ../shared/data (KuaiRec, Bilibili)
+    /// and its dated hot-search log added to the search log.
+    #[arg(long)]
+    real_media: bool,
 }
 
 fn main() -> std::io::Result<()> {
     let args = Args::parse();
     let vocabulary = catalog::Vocabulary::load();
-    let size = catalog::CatalogSize::for_products(args.products);
+    let size = if args.real_media {
+        catalog::CatalogSize::real_media(args.products)
+    } else {
+        catalog::CatalogSize::for_products(args.products)
+    };
     catalog::write_catalog(&args.out, size, args.seed, &vocabulary)?;
     println!(
         "wrote {size:?} to {} from {}",

@@ -280,6 +280,9 @@ impl CatalogSize {
     /// real log of the vocabulary (the build benchmark's `BENCH_CATALOG=real`).
     pub fn real_media(products: usize) -> Self {
         CatalogSize {
+            // The vocabulary's captions, however many there are.
+            videos: 0,
+            lives: 0,
             logged_queries: 100_000,
             real_media: true,
             ..Self::for_products(products)
