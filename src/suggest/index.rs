@@ -17,8 +17,8 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rayon::prelude::*;
 
 use super::keys::{
-    classify, compact_pinyin, initials_prefixes, mixed_keys, one_typo_variants, pinyin_keys,
-    syllable_prefixes, FuzzyRules, TypedPrefix,
+    candidate_key_texts, classify, compact_pinyin, initials_prefixes, mixed_keys,
+    one_typo_variants, pinyin_keys, syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
 use super::related::{words_inside, RelatedWord, MAX_RELATED};
@@ -209,7 +209,7 @@ fn full_key(kind: u8, key: &str, id: u32) -> (Vec<u8>, u32) {
 
 /// Every lookup key of candidate `id`.
 fn candidate_keys(candidate: &Candidate, id: u32, fuzzy: &FuzzyRules) -> Vec<(Vec<u8>, u32)> {
-    let (full, initials) = pinyin_keys(&candidate.text);
+    let (full, initials, mixed) = candidate_key_texts(&candidate.text);
     let mut keys = vec![full_key(TEXT, &candidate.text, id)];
     if fuzzy.any_sound() {
         for reading in &full {
@@ -237,7 +237,7 @@ fn candidate_keys(candidate: &Candidate, id: u32, fuzzy: &FuzzyRules) -> Vec<(Ve
             id,
         ));
     }
-    if let Some((mixed_full, mixed_initials)) = mixed_keys(&candidate.text) {
+    if let Some((mixed_full, mixed_initials)) = mixed {
         keys.push(full_key(MIXED_PINYIN, &mixed_full, id));
         keys.push(full_key(MIXED_INITIALS, &mixed_initials, id));
     }

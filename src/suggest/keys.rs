@@ -12,62 +12,108 @@ pub const MAX_READINGS: usize = 4;
 
 /// Plain readings of one character, deduplicated, ü written as v (as typed).
 pub fn char_readings(c: char) -> Vec<String> {
+    readings_of(c)
+        .iter()
+        .map(|reading| reading.to_string())
+        .collect()
+}
+
+/// [`char_readings`] of every Han character, computed once: a build asks
+/// for the readings of millions of characters, a few thousand distinct.
+fn readings_of(c: char) -> &'static [Box<str>] {
+    static TABLE: std::sync::OnceLock<Vec<Box<[Box<str>]>>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        HAN_RANGES
+            .iter()
+            .flat_map(|range| range.clone())
+            .map(|code| char::from_u32(code).map_or_else(Default::default, compute_readings))
+            .collect()
+    });
+    let mut before = 0;
+    for range in &HAN_RANGES {
+        if range.contains(&(c as u32)) {
+            return &table[before + (c as u32 - range.start()) as usize];
+        }
+        before += range.clone().count();
+    }
+    &[]
+}
+
+/// The code points [`is_han`] accepts, the ranges of the readings table.
+const HAN_RANGES: [std::ops::RangeInclusive<u32>; 3] =
+    [0x4E00..=0x9FFF, 0x3400..=0x4DBF, 0xF900..=0xFAFF];
+
+fn compute_readings(c: char) -> Box<[Box<str>]> {
     let Some(multi) = c.to_pinyin_multi() else {
-        return Vec::new();
+        return Box::default();
     };
-    let mut readings: Vec<String> = Vec::with_capacity(multi.count());
+    let mut readings: Vec<Box<str>> = Vec::with_capacity(multi.count());
     for reading in multi {
-        let plain = reading.plain().replace('ü', "v");
+        let plain: Box<str> = reading.plain().replace('ü', "v").into_boxed_str();
         if !plain.is_empty() && !readings.contains(&plain) {
             readings.push(plain);
         }
     }
-    readings
+    readings.into_boxed_slice()
 }
 
 /// One unit of a text for key building: a Han character with its readings,
 /// or a run of other characters typed as they are.
 #[derive(Debug, Clone, PartialEq)]
-enum Unit {
-    Han(Vec<String>),
-    Literal(String),
+enum Unit<'a> {
+    Han(&'static [Box<str>]),
+    Literal(&'a str),
 }
 
-fn units(text: &str) -> Vec<Unit> {
+fn units<'a>(text: &'a str) -> Vec<Unit<'a>> {
     let mut units = Vec::new();
-    let mut literal = String::new();
-    for c in text.chars() {
+    // Byte range of the alphanumeric run being read.
+    let mut literal: Option<(usize, usize)> = None;
+    let flush = |literal: &mut Option<(usize, usize)>, units: &mut Vec<Unit<'a>>| {
+        if let Some((from, to)) = literal.take() {
+            units.push(Unit::Literal(&text[from..to]));
+        }
+    };
+    for (offset, c) in text.char_indices() {
         if is_han(c) {
-            if !literal.is_empty() {
-                units.push(Unit::Literal(std::mem::take(&mut literal)));
-            }
-            let readings = char_readings(c);
+            flush(&mut literal, &mut units);
+            let readings = readings_of(c);
             if readings.is_empty() {
-                units.push(Unit::Literal(c.to_string()));
+                units.push(Unit::Literal(&text[offset..offset + c.len_utf8()]));
             } else {
                 units.push(Unit::Han(readings));
             }
         } else if c.is_alphanumeric() {
-            literal.push(c);
-        } else if !literal.is_empty() {
-            units.push(Unit::Literal(std::mem::take(&mut literal)));
+            let end = offset + c.len_utf8();
+            literal = Some(literal.map_or((offset, end), |(from, _)| (from, end)));
+        } else {
+            flush(&mut literal, &mut units);
         }
     }
-    if !literal.is_empty() {
-        units.push(Unit::Literal(literal));
-    }
+    flush(&mut literal, &mut units);
     units
 }
 
 /// The reading combinations of `units`: the first reading of every
 /// character first, then alternatives, at most [`MAX_READINGS`].
-fn reading_combinations(units: &[Unit]) -> Vec<Vec<&str>> {
-    let mut combinations: Vec<Vec<&str>> = vec![Vec::new()];
+fn reading_combinations<'a>(units: &[Unit<'a>]) -> Vec<Vec<&'a str>> {
+    let mut combinations: Vec<Vec<&str>> = vec![Vec::with_capacity(units.len())];
     for unit in units {
-        let choices: Vec<&str> = match unit {
-            Unit::Han(readings) => readings.iter().map(String::as_str).collect(),
-            Unit::Literal(text) => vec![text.as_str()],
+        let choices: &[Box<str>] = match unit {
+            Unit::Han(readings) => readings,
+            Unit::Literal(text) => {
+                for combination in &mut combinations {
+                    combination.push(text);
+                }
+                continue;
+            }
         };
+        if choices.len() == 1 {
+            for combination in &mut combinations {
+                combination.push(&choices[0]);
+            }
+            continue;
+        }
         let mut next = Vec::with_capacity(combinations.len() * choices.len());
         for (choice_index, choice) in choices.iter().enumerate() {
             for combination in &combinations {
@@ -75,7 +121,7 @@ fn reading_combinations(units: &[Unit]) -> Vec<Vec<&str>> {
                     break;
                 }
                 let mut extended = combination.clone();
-                extended.push(*choice);
+                extended.push(&**choice);
                 next.push(extended);
             }
         }
@@ -89,22 +135,24 @@ fn reading_combinations(units: &[Unit]) -> Vec<Vec<&str>> {
 /// primary reading (every character's first reading) first. Texts without
 /// Han characters have none (their text key already serves).
 pub fn pinyin_keys(text: &str) -> (Vec<String>, Vec<String>) {
-    let units = units(text);
+    pinyin_keys_of_units(&units(text))
+}
+
+fn pinyin_keys_of_units(units: &[Unit<'_>]) -> (Vec<String>, Vec<String>) {
     if !units.iter().any(|unit| matches!(unit, Unit::Han(_))) {
         return (Vec::new(), Vec::new());
     }
     let mut full = Vec::new();
     let mut initials = Vec::new();
-    for combination in reading_combinations(&units) {
+    for combination in reading_combinations(units) {
         let spelled: String = combination.concat();
-        let initial: String = units
-            .iter()
-            .zip(&combination)
-            .map(|(unit, reading)| match unit {
-                Unit::Han(_) => reading.chars().next().map(String::from).unwrap_or_default(),
-                Unit::Literal(text) => text.clone(),
-            })
-            .collect();
+        let mut initial = String::with_capacity(units.len());
+        for (unit, reading) in units.iter().zip(&combination) {
+            match unit {
+                Unit::Han(_) => initial.extend(reading.chars().next()),
+                Unit::Literal(text) => initial.push_str(text),
+            }
+        }
         if !full.contains(&spelled) {
             full.push(spelled);
         }
@@ -123,7 +171,7 @@ pub fn syllable_prefixes(text: &str) -> Vec<String> {
     for unit in units(text) {
         match unit {
             Unit::Han(readings) => spelled.push_str(&readings[0]),
-            Unit::Literal(literal) => spelled.push_str(&literal),
+            Unit::Literal(literal) => spelled.push_str(literal),
         }
         prefixes.push(spelled.clone());
     }
@@ -137,7 +185,7 @@ pub fn initials_prefixes(text: &str) -> Vec<String> {
     for unit in units(text) {
         match unit {
             Unit::Han(readings) => spelled.extend(readings[0].chars().next()),
-            Unit::Literal(literal) => spelled.push_str(&literal),
+            Unit::Literal(literal) => spelled.push_str(literal),
         }
         prefixes.push(spelled.clone());
     }
@@ -150,22 +198,43 @@ pub fn initials_prefixes(text: &str) -> Vec<String> {
 /// Han character.
 pub fn mixed_keys(text: &str) -> Option<(String, String)> {
     let first = text.chars().next().filter(|c| is_han(*c))?;
-    let rest = &text[first.len_utf8()..];
+    Some(mixed_keys_of_units(
+        first,
+        &units(&text[first.len_utf8()..]),
+    ))
+}
+
+fn mixed_keys_of_units(first: char, rest: &[Unit<'_>]) -> (String, String) {
     let mut full = first.to_string();
     let mut initials = first.to_string();
-    for unit in units(rest) {
+    for unit in rest {
         match unit {
             Unit::Han(readings) => {
                 full.push_str(&readings[0]);
                 initials.extend(readings[0].chars().next());
             }
             Unit::Literal(literal) => {
-                full.push_str(&literal);
-                initials.push_str(&literal);
+                full.push_str(literal);
+                initials.push_str(literal);
             }
         }
     }
-    Some((full, initials))
+    (full, initials)
+}
+
+/// The full-pinyin keys, initials keys and mixed keys of a candidate's
+/// text ([`pinyin_keys`] and [`mixed_keys`] from one reading of it).
+pub fn candidate_key_texts(text: &str) -> (Vec<String>, Vec<String>, Option<(String, String)>) {
+    let units = units(text);
+    let (full, initials) = pinyin_keys_of_units(&units);
+    // A text starting with a Han character starts with its unit: the rest's
+    // units are the units after it.
+    let mixed = text
+        .chars()
+        .next()
+        .filter(|c| is_han(*c))
+        .map(|first| mixed_keys_of_units(first, &units[1..]));
+    (full, initials, mixed)
 }
 
 /// How a typed prefix reads, once normalised.
@@ -377,6 +446,34 @@ pub fn compact_pinyin(latin: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_readings_table_holds_every_han_characters_readings() {
+        for code in HAN_RANGES.iter().flat_map(|range| range.clone()) {
+            let c = char::from_u32(code).unwrap();
+            assert!(is_han(c));
+            assert_eq!(readings_of(c), &*compute_readings(c), "{c}");
+        }
+        assert!(readings_of('a').is_empty());
+        assert_eq!(readings_of('长')[..2], ["zhang".into(), "chang".into()][..]);
+    }
+
+    #[test]
+    fn one_reading_of_a_text_gives_the_same_keys_as_each_function() {
+        for text in [
+            "连衣裙",
+            "iphone 15手机壳",
+            "长城 wifi",
+            "绿色",
+            "a",
+            "豐田",
+        ] {
+            let (full, initials, mixed) = candidate_key_texts(text);
+            assert_eq!((full, initials), pinyin_keys(text), "{text}");
+            assert_eq!(mixed, mixed_keys(text), "{text}");
+        }
+    }
+
     use super::*;
 
     #[test]
