@@ -21,6 +21,12 @@ mod status;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// A build allocates per token and per phrase on every thread at once:
+/// glibc's malloc spent about 40 % of a build's CPU time (perf, 300,000
+/// products); mimalloc's thread-local heaps cost a fraction of that.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Log levels when `RUST_LOG` is not set.
 /// (object_store logs each retry of a publish at info.)
 const LOG_FILTER: &str = "info,object_store=warn";
