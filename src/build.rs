@@ -508,7 +508,7 @@ fn write_generation(
     let phase = Instant::now();
     let mined = mine_candidates_with_words(
         catalog,
-        &words,
+        words,
         &analyzer,
         dictionaries.blocklist(),
         &options.suggest,

@@ -482,28 +482,27 @@ pub fn mine_candidates(
     as_of: Option<time::Date>,
 ) -> Mined {
     let words = CatalogWords::analyze(catalog, analyzer);
-    mine_candidates_with_words(catalog, &words, analyzer, blocklist, config, as_of)
+    mine_candidates_with_words(catalog, words, analyzer, blocklist, config, as_of)
 }
 
 /// [`mine_candidates`] with the words of the catalog's titles and captions
-/// already segmented (a build keeps them from its indexing pass). Words
-/// that are not those of `catalog` (another number of products or videos)
-/// are a caller's bug: they are segmented again rather than trusted.
+/// already segmented (a build keeps them from its indexing pass); they are
+/// dropped as soon as the phrases are counted. Words that are not those of
+/// `catalog` (another number of products or videos) are a caller's bug:
+/// they are segmented again rather than trusted.
 pub fn mine_candidates_with_words(
     catalog: &Catalog,
-    words: &CatalogWords,
+    words: CatalogWords,
     analyzer: &Analyzer,
     blocklist: &[String],
     config: &SuggestConfig,
     as_of: Option<time::Date>,
 ) -> Mined {
     debug_assert!(words.fits(catalog), "words of another catalog");
-    let analyzed;
     let words = if words.fits(catalog) {
         words
     } else {
-        analyzed = CatalogWords::analyze(catalog, analyzer);
-        &analyzed
+        CatalogWords::analyze(catalog, analyzer)
     };
     let as_of = as_of.or_else(|| newest_date(&catalog.queries));
     let anchors = catalog.anchor_by_id();
@@ -516,9 +515,11 @@ pub fn mine_candidates_with_words(
     let texts: Vec<&TextWords> = words.products.iter().chain(&words.videos).collect();
     let frequent = frequent_phrases(&texts, config);
 
-    // One tally per chunk of documents (a few per thread), not per rayon
-    // split: merging many large maps cost more than building them.
-    let chunk_count = rayon::current_num_threads() * 2;
+    // One tally per chunk of documents, a chunk per thread, not per rayon
+    // split: merging many large maps cost more than building them, and
+    // every chunk's map holds much of the vocabulary again (the build's
+    // peak memory is here).
+    let chunk_count = rayon::current_num_threads();
     let product_chunk = catalog.products.len().div_ceil(chunk_count).max(1);
     let video_chunk = catalog.videos.len().div_ceil(chunk_count).max(1);
     let from_products = catalog
@@ -569,6 +570,8 @@ pub fn mine_candidates_with_words(
             tally
         });
     let mut tallies: Vec<Tally> = from_products.chain(from_videos).collect();
+    drop(texts);
+    drop(words);
     let mut curated = Tally::default();
 
     // Curated sources: names and the search log, kept even when rare.
