@@ -298,20 +298,13 @@ pub fn write_suggest_index_with(
     entries.dedup();
 
     let keys_path = dir.join(KEYS_FILE);
-    let file = std::fs::File::create(&keys_path).map_err(Error::io(&keys_path))?;
-    let mut builder =
-        MapBuilder::new(std::io::BufWriter::new(file)).map_err(fst_write_error(&keys_path))?;
-    let mut postings: Vec<u32> = Vec::with_capacity(entries.len() * 2);
-    for run in entries.chunk_by(|left, right| left.0 == right.0) {
-        builder
-            .insert(&run[0].0, postings.len() as u64)
-            .map_err(fst_write_error(&keys_path))?;
-        postings.push(run.len() as u32);
-        postings.extend(run.iter().map(|(_, id)| *id));
-    }
-    builder.finish().map_err(fst_write_error(&keys_path))?;
-
-    let cached_prefixes = busy_prefixes(&entries);
+    // The fst is built on one thread: the busy-prefix table is read from
+    // the same sorted entries on another meanwhile.
+    let (postings, cached_prefixes) = rayon::join(
+        || write_keys(&keys_path, &entries),
+        || busy_prefixes(&entries),
+    );
+    let postings = postings?;
     let count = candidates.len() as u64;
     let table = Table {
         version: TABLE_VERSION,
@@ -329,6 +322,24 @@ pub fn write_suggest_index_with(
         .map_err(table_write_error(&table_path))?;
     std::io::Write::flush(&mut writer).map_err(Error::io(&table_path))?;
     Ok(count)
+}
+
+/// Writes the keys of the sorted `entries` as an fst whose values point
+/// into the returned postings (per key: the count, then the ids).
+fn write_keys(keys_path: &Path, entries: &[(Vec<u8>, u32)]) -> Result<Vec<u32>> {
+    let file = std::fs::File::create(keys_path).map_err(Error::io(keys_path))?;
+    let mut builder =
+        MapBuilder::new(std::io::BufWriter::new(file)).map_err(fst_write_error(keys_path))?;
+    let mut postings: Vec<u32> = Vec::with_capacity(entries.len() * 2);
+    for run in entries.chunk_by(|left, right| left.0 == right.0) {
+        builder
+            .insert(&run[0].0, postings.len() as u64)
+            .map_err(fst_write_error(keys_path))?;
+        postings.push(run.len() as u32);
+        postings.extend(run.iter().map(|(_, id)| *id));
+    }
+    builder.finish().map_err(fst_write_error(keys_path))?;
+    Ok(postings)
 }
 
 /// Every prefix (at character boundaries, up to [`CACHE_DEPTH_BYTES`]) with
