@@ -518,7 +518,10 @@ pub fn mine_candidates_with_words(
     // One tally per chunk of documents, a chunk per thread, not per rayon
     // split: merging many large maps cost more than building them, and
     // every chunk's map holds much of the vocabulary again (the build's
-    // peak memory is here).
+    // peak memory is here). The majority-neighbour counters merge in chunk
+    // order, so a phrase near the partial-word threshold can be judged
+    // differently with another number of chunks (one phrase of 372,826 on
+    // 300,000 products between two and four chunks).
     let chunk_count = rayon::current_num_threads();
     let product_chunk = catalog.products.len().div_ceil(chunk_count).max(1);
     let video_chunk = catalog.videos.len().div_ceil(chunk_count).max(1);
