@@ -1,5 +1,6 @@
-# Shared by the benchmark scripts (sourced; the functions that run binaries
-# or read data expect the project root as the working folder).
+# Shared by the benchmark scripts and query-server/api-test (sourced; the
+# functions that run binaries or read data expect the project root as the
+# working folder).
 
 # usage: prints the calling script's header comment (the lines after #!).
 usage() { sed -n '2,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$0"; }
@@ -39,4 +40,51 @@ parse_arguments() {
 QUERIES=../shared/data/queries/taobao_queries.txt
 require_queries() {
   [ -f "$QUERIES" ] || { echo "needs $QUERIES (the shared data)" >&2; exit 1; }
+}
+
+# listening_address FILE: waits up to 10 s for a server's first line
+# `listening on HOST:PORT` in FILE and prints HOST:PORT (nothing when it did
+# not come).
+listening_address() {
+  local address=""
+  for _ in $(seq 1 100); do
+    address=$(sed -n 's/^listening on //p' "$1" | head -1)
+    [ -n "$address" ] && break
+    sleep 0.1
+  done
+  echo "$address"
+}
+
+# generated_catalog DIR PRODUCTS [with-fixtures]: generates the catalog once
+# (reused while DIR/.complete exists) and prints DIR.
+generated_catalog() {
+  local dir=$1 products=$2 fixtures=${3:-}
+  if [ ! -f "$dir/.complete" ]; then
+    rm -rf "$dir"
+    ./target/release/examples/gen_catalog --products "$products" --out "$dir" >&2
+    if [ "$fixtures" = with-fixtures ]; then
+      for file in anchors.jsonl products.jsonl videos.jsonl queries.tsv; do cat "fixtures/$file" >> "$dir/$file"; done
+    fi
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+
+# start_query_server ROOT OUT [server arguments...]: starts the release
+# server on a free loopback port, waits until it is ready, and sets SERVER
+# (its pid) and ADDRESS (host:port). Its stdout and log go to OUT/server.*.
+start_query_server() {
+  local root=$1 out=$2
+  shift 2
+  ./target/release/query-server serve --index-root "$root" --addr 127.0.0.1:0 "$@" \
+    > "$out/server.out" 2>> "$out/server.log" &
+  SERVER=$!
+  ADDRESS=""
+  for _ in $(seq 1 150); do
+    ADDRESS=$(sed -n 's/^listening on //p' "$out/server.out" | head -1)
+    [ -n "$ADDRESS" ] && curl -sf "http://$ADDRESS/readyz" >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "the server did not become ready; see $out/server.log" >&2
+  return 1
 }

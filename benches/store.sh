@@ -76,13 +76,7 @@ for name in a b; do
     >"$SCRATCH/replica-$name.out" 2>"$SCRATCH/replica-$name.log" &
   PIDS+=($!)
   REPLICA_PIDS+=($!)
-  address=""
-  for _ in $(seq 1 100); do
-    address=$(sed -n 's/^listening on //p' "$SCRATCH/replica-$name.out" | head -1)
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
-  ADDRESSES+=("$address")
+  ADDRESSES+=("$(listening_address "$SCRATCH/replica-$name.out")")
 done
 
 started=$(now)
