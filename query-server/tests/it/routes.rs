@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use axum::http::{Method, StatusCode};
 use query_server::config::ServerConfig;
 
-use crate::support::{build_fixtures, call, encode, fixture_state, get, state_for};
+use crate::support::{build_fixtures, call, encode, fixture_state, generation_dir, get, state_for};
 
 fn assert_error(
     answer: &crate::support::Answer,
@@ -334,7 +334,7 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
 
     // A third generation with a truncated segment file is refused.
     let third = build_fixtures(root.path());
-    let index_dir = root.path().join("generations").join(&third).join("index");
+    let index_dir = generation_dir(root.path(), &third).join("index");
     let segment_file = std::fs::read_dir(&index_dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -558,13 +558,7 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
 
     // A generation without its manifest is refused.
     let no_manifest = build_fixtures(root.path());
-    std::fs::remove_file(
-        root.path()
-            .join("generations")
-            .join(&no_manifest)
-            .join("manifest.json"),
-    )
-    .unwrap();
+    std::fs::remove_file(generation_dir(root.path(), &no_manifest).join("manifest.json")).unwrap();
     state.reload(false).await;
     let ready = get(&state, "/readyz").await.json;
     assert_eq!(ready["generation"], good.as_str());
@@ -572,11 +566,7 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
 
     // A generation built with other dictionaries is refused with both checksums named.
     let other = build_fixtures(root.path());
-    let manifest_path = root
-        .path()
-        .join("generations")
-        .join(&other)
-        .join("manifest.json");
+    let manifest_path = generation_dir(root.path(), &other).join("manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     manifest["dictionary_checksum"] = "0".repeat(64).into();

@@ -20,7 +20,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions};
 
 use crate::end_to_end::get_json;
-use crate::support::fixtures_dir;
+use crate::support::{agent, fixtures_dir, generation_dir, listening_base};
 
 const BUCKET: &str = "livesearch";
 const URL: &str = "s3://livesearch/nightly";
@@ -108,13 +108,6 @@ impl Drop for Moto {
     fn drop(&mut self) {
         self.stop();
     }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
 }
 
 /// The moto server to test against, or `None` (with a message) outside CI.
@@ -260,17 +253,10 @@ fn start_replica(moto: &Moto, cache: &Path) -> Replica {
         .stderr(Stdio::null());
     with_store_env(&mut command, moto);
     let mut child = command.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let base = listening_base(&mut child);
     Replica {
         child,
-        base: format!("http://{address}"),
+        base,
         cache: cache.to_path_buf(),
     }
 }
@@ -342,7 +328,7 @@ fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_an_outage
     // right for the original: the rerun skips it, completes the rest, and the
     // replicas refuse the generation naming that file.
     let file = "suggest/keys.fst";
-    let original = local.path().join("generations").join(&second).join(file);
+    let original = generation_dir(local.path(), &second).join(file);
     let crc32 = livesearch::generation::file_crc32(&original).unwrap();
     let mut bytes = std::fs::read(&original).unwrap();
     let middle = bytes.len() / 2;

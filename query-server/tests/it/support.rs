@@ -1,8 +1,9 @@
 //! Shared helpers: a fixture generation and requests through the router.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::Duration;
 
 use axum::body::Body;
@@ -35,6 +36,11 @@ pub fn fixtures_with_lines(file: &str, lines: &str) -> tempfile::TempDir {
     text.push_str(lines);
     std::fs::write(catalog.path().join(file), text).unwrap();
     catalog
+}
+
+/// A generation's folder under `root`.
+pub fn generation_dir(root: &Path, generation: &str) -> PathBuf {
+    root.join("generations").join(generation)
 }
 
 /// Builds the fixtures into `root` and returns the generation id.
@@ -125,4 +131,26 @@ pub fn raw_answer(base: &str, request: &[u8]) -> String {
     let mut response = Vec::new();
     let _ = stream.read_to_end(&mut response);
     String::from_utf8_lossy(&response).into_owned()
+}
+
+/// An HTTP client that returns 4xx and 5xx answers instead of failing on them.
+pub fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// The base URL of a server started with `--addr 127.0.0.1:0` and its stdout
+/// piped, from its first line (`listening on HOST:PORT`).
+pub fn listening_base(child: &mut Child) -> String {
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    format!("http://{address}")
 }

@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,18 +15,7 @@ use livesearch::generation::{
 };
 
 use crate::end_to_end::{get_json, start_server_with, wait_for_readyz, Server};
-use crate::support::{build_fixtures, encode, fixtures_dir, raw_answer};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn generation_dir(root: &Path, generation: &str) -> PathBuf {
-    root.join("generations").join(generation)
-}
+use crate::support::{agent, build_fixtures, encode, fixtures_dir, generation_dir, raw_answer};
 
 /// A client looping on a search and a suggestion until stopped; returns
 /// every status it got.
