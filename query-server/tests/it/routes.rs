@@ -5,41 +5,15 @@ use std::net::SocketAddr;
 use axum::http::{Method, StatusCode};
 use query_server::config::ServerConfig;
 
-use crate::support::{build_fixtures, call, encode, fixture_state, generation_dir, get, state_for};
-
-fn assert_error(
-    answer: &crate::support::Answer,
-    status: StatusCode,
-    code: &str,
-    parameter: Option<&str>,
-) {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    assert_eq!(answer.json["error"]["code"], code, "{}", answer.text);
-    let content_type = answer
-        .headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok());
-    assert_eq!(content_type, Some("application/json"));
-    assert!(answer.json["error"]["message"]
-        .as_str()
-        .is_some_and(|m| !m.is_empty()));
-    if let Some(parameter) = parameter {
-        assert_eq!(
-            answer.json["error"]["parameter"], parameter,
-            "{}",
-            answer.text
-        );
-    }
-}
+use crate::support::{
+    assert_error, build_fixtures, call, encode, fixture_state, generation_dir, get, search_uri,
+    state_for,
+};
 
 #[tokio::test]
 async fn search_answers_with_tokens_hits_and_generation() {
     let (_root, state) = fixture_state().await;
-    let answer = get(
-        &state,
-        &format!("/v1/search?q={}&limit=5", encode("美特斯邦威卫衣")),
-    )
-    .await;
+    let answer = get(&state, &search_uri("美特斯邦威卫衣", "&limit=5")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let json = &answer.json;
     assert_eq!(json["query"], "美特斯邦威卫衣");
@@ -57,16 +31,12 @@ async fn search_answers_with_tokens_hits_and_generation() {
 #[tokio::test]
 async fn a_query_with_a_word_no_document_holds_is_relaxed_and_says_so() {
     let (_root, state) = fixture_state().await;
-    let strict = get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
+    let strict = get(&state, &search_uri("卫衣", "")).await;
     assert_eq!(strict.json["relaxed"], false, "{}", strict.text);
     assert_eq!(strict.json["dropped_words"], serde_json::json!([]));
     assert_eq!(strict.json["product_word"], "卫衣");
 
-    let answer = get(
-        &state,
-        &format!("/v1/search?q={}&explain=true", encode("卫衣 zzqx")),
-    )
-    .await;
+    let answer = get(&state, &search_uri("卫衣 zzqx", "&explain=true")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let json = &answer.json;
     assert_eq!(json["relaxed"], true, "{json}");
@@ -106,11 +76,7 @@ async fn pinyin_typed_into_the_search_box_is_read_as_hanzi() {
 #[tokio::test]
 async fn explain_gives_components_that_multiply_to_the_score() {
     let (_root, state) = fixture_state().await;
-    let answer = get(
-        &state,
-        &format!("/v1/search?q={}&explain=true", encode("连衣裙")),
-    )
-    .await;
+    let answer = get(&state, &search_uri("连衣裙", "&explain=true")).await;
     let hit = &answer.json["hits"][0];
     let text = hit["explain"]["text"].as_f64().unwrap();
     let multiplier = hit["explain"]["popularity_multiplier"].as_f64().unwrap();
@@ -136,16 +102,12 @@ async fn explain_gives_components_that_multiply_to_the_score() {
 #[tokio::test]
 async fn type_filter_offset_and_determinism() {
     let (_root, state) = fixture_state().await;
-    let lives = get(
-        &state,
-        &format!("/v1/search?q={}&type=live&limit=50", encode("直播间")),
-    )
-    .await;
+    let lives = get(&state, &search_uri("直播间", "&type=live&limit=50")).await;
     let live_hits = lives.json["hits"].as_array().unwrap();
     assert!(!live_hits.is_empty());
     assert!(live_hits.iter().all(|hit| hit["type"] == "live"));
 
-    let uri = format!("/v1/search?q={}&limit=10", encode("卫衣"));
+    let uri = search_uri("卫衣", "&limit=10");
     let first = get(&state, &uri).await.json;
     let again = get(&state, &uri).await.json;
     assert_eq!(first["hits"], again["hits"], "same request, same order");
@@ -237,7 +199,7 @@ async fn readyz_and_metrics_report_the_generation() {
         assert!(looks_like_rfc3339(value), "{field}: {}", ready.json);
     }
     get(&state, "/v1/search?q=a&limit=0").await;
-    get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
+    get(&state, &search_uri("卫衣", "")).await;
     let metrics = get(&state, "/metrics").await.text;
     assert!(
         metrics.contains("http_requests_total{route=\"/v1/search\",status=\"200\"} 1"),
@@ -377,10 +339,7 @@ async fn past_the_concurrency_limit_requests_are_shed_with_retry_after() {
     let state = state_for(root.path(), config);
     state.reload(true).await;
     let router = query_server::app(state.clone());
-    let uri = format!(
-        "/v1/search?q={}&limit=100&explain=true",
-        encode("卫衣 直播间")
-    );
+    let uri = search_uri("卫衣 直播间", "&limit=100&explain=true");
     let requests = (0..64).map(|_| {
         let router = router.clone();
         let request = axum::http::Request::builder()
@@ -473,7 +432,7 @@ fn a_request_over_the_time_limit_gets_504_in_the_error_shape() {
         config.server.request_timeout_ms = 50;
         let state = state_for(root.path(), config);
         state.reload(true).await;
-        let uri = format!("/v1/search?q={}", encode("卫衣"));
+        let uri = search_uri("卫衣", "");
         assert_eq!(get(&state, &uri).await.status, StatusCode::OK);
 
         let slow = tokio::task::spawn_blocking(|| {

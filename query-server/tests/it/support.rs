@@ -79,6 +79,28 @@ pub struct Answer {
     pub text: String,
 }
 
+/// Asserts an answer in the error shape: `status`, a JSON body whose error
+/// has `code`, a message and, when given, names `parameter`.
+pub fn assert_error(answer: &Answer, status: StatusCode, code: &str, parameter: Option<&str>) {
+    assert_eq!(answer.status, status, "{}", answer.text);
+    assert_eq!(answer.json["error"]["code"], code, "{}", answer.text);
+    let content_type = answer
+        .headers
+        .get("content-type")
+        .and_then(|value| value.to_str().ok());
+    assert_eq!(content_type, Some("application/json"));
+    assert!(answer.json["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+    if let Some(parameter) = parameter {
+        assert_eq!(
+            answer.json["error"]["parameter"], parameter,
+            "{}",
+            answer.text
+        );
+    }
+}
+
 pub async fn call(
     state: &AppState,
     method: Method,
@@ -112,6 +134,12 @@ pub async fn call(
 
 pub async fn get(state: &AppState, uri: &str) -> Answer {
     call(state, Method::GET, uri, None, None).await
+}
+
+/// The URI of a search for `query` (percent-encoded) with more `params`
+/// (`&limit=5`) after it.
+pub fn search_uri(query: &str, params: &str) -> String {
+    format!("/v1/search?q={}{params}", encode(query))
 }
 
 /// Percent-encodes a query value.
