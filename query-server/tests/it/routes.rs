@@ -4,11 +4,18 @@ use std::net::SocketAddr;
 
 use axum::http::{Method, StatusCode};
 use query_server::config::ServerConfig;
+use query_server::AppState;
 
 use crate::support::{
     assert_error, build_fixtures, call, encode, fixture_state, generation_dir, get, search_uri,
-    state_for,
+    state_for, Answer,
 };
+
+/// `POST /admin/reload` from `peer` (unknown when `None`), with a bearer
+/// `token` when given.
+async fn admin_reload(state: &AppState, peer: Option<SocketAddr>, token: Option<&str>) -> Answer {
+    call(state, Method::POST, "/admin/reload", peer, token).await
+}
 
 #[tokio::test]
 async fn search_answers_with_tokens_hits_and_generation() {
@@ -223,12 +230,12 @@ async fn admin_is_loopback_only_without_a_token() {
     let (_root, state) = fixture_state().await;
     let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
     let remote: SocketAddr = "203.0.113.7:40000".parse().unwrap();
-    let allowed = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let allowed = admin_reload(&state, Some(loopback), None).await;
     assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
     assert_eq!(allowed.json["outcome"], "unchanged");
-    let refused = call(&state, Method::POST, "/admin/reload", Some(remote), None).await;
+    let refused = admin_reload(&state, Some(remote), None).await;
     assert_error(&refused, StatusCode::FORBIDDEN, "forbidden", None);
-    let unknown_peer = call(&state, Method::POST, "/admin/reload", None, None).await;
+    let unknown_peer = admin_reload(&state, None, None).await;
     assert_error(&unknown_peer, StatusCode::FORBIDDEN, "forbidden", None);
 }
 
@@ -241,25 +248,11 @@ async fn admin_needs_the_bearer_token_when_one_is_set() {
     let state = state_for(root.path(), config);
     let remote: SocketAddr = "203.0.113.7:40000".parse().unwrap();
     let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-    let no_token = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let no_token = admin_reload(&state, Some(loopback), None).await;
     assert_error(&no_token, StatusCode::UNAUTHORIZED, "unauthorized", None);
-    let wrong = call(
-        &state,
-        Method::POST,
-        "/admin/reload",
-        Some(remote),
-        Some("a-long-admin-token-0124"),
-    )
-    .await;
+    let wrong = admin_reload(&state, Some(remote), Some("a-long-admin-token-0124")).await;
     assert_error(&wrong, StatusCode::UNAUTHORIZED, "unauthorized", None);
-    let right = call(
-        &state,
-        Method::POST,
-        "/admin/reload",
-        Some(remote),
-        Some("a-long-admin-token-0123"),
-    )
-    .await;
+    let right = admin_reload(&state, Some(remote), Some("a-long-admin-token-0123")).await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.text);
     assert_eq!(right.json["outcome"], "loaded");
 }
@@ -272,7 +265,7 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
     let held = state.generation().unwrap();
 
     let second = build_fixtures(root.path());
-    let reloaded = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let reloaded = admin_reload(&state, Some(loopback), None).await;
     assert_eq!(reloaded.json["outcome"], "loaded");
     assert_eq!(reloaded.json["previous"], first.as_str());
     assert_eq!(
@@ -307,7 +300,7 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
         .open(&segment_file)
         .unwrap();
     file.set_len(3).unwrap();
-    let refused = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let refused = admin_reload(&state, Some(loopback), None).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert_eq!(refused.json["outcome"], "refused");
     let ready = get(&state, "/readyz").await.json;
