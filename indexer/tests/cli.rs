@@ -1,9 +1,12 @@
 //! The `indexer` binary end to end: exit codes, messages, kill -9 at
 //! several points of a build, and a build on a full disk.
 
+#[path = "../../tests/common/build_args.rs"]
+mod build_args;
 #[path = "../../tests/common/cli_help.rs"]
 mod cli_help;
 
+use build_args::build_args;
 use cli_help::{assert_every_option_names_its_default, option_blocks};
 
 use std::io::{BufRead, BufReader};
@@ -30,19 +33,7 @@ fn indexer(args: &[&str], fail_point: Option<&str>) -> Output {
 }
 
 fn build(root: &Path, fail_point: Option<&str>) -> Output {
-    let input = fixtures();
-    indexer(
-        &[
-            "build",
-            "--input",
-            input.to_str().unwrap(),
-            "--index-root",
-            root.to_str().unwrap(),
-            "--threads",
-            "2",
-        ],
-        fail_point,
-    )
+    indexer(&build_args(&fixtures(), root, &[]), fail_point)
 }
 
 fn current(root: &Path) -> String {
@@ -69,8 +60,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn kill_build_at(root: &Path, point: &str) {
     let input = fixtures();
     let mut child = Command::new(env!("CARGO_BIN_EXE_indexer"))
-        .args(["build", "--input", input.to_str().unwrap()])
-        .args(["--index-root", root.to_str().unwrap(), "--threads", "2"])
+        .args(build_args(&input, root, &[]))
         .env("RUST_LOG", "warn")
         .env("LIVESEARCH_FAIL_POINT", point)
         .stdout(Stdio::null())
@@ -371,17 +361,7 @@ fn catalog_with_products(products: &[u8]) -> tempfile::TempDir {
 }
 
 fn build_from(catalog: &Path, root: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "build",
-        "--input",
-        catalog.to_str().unwrap(),
-        "--index-root",
-        root.to_str().unwrap(),
-        "--threads",
-        "2",
-    ];
-    args.extend_from_slice(extra);
-    indexer(&args, None)
+    indexer(&build_args(catalog, root, extra), None)
 }
 
 #[test]

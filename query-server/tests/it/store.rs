@@ -8,6 +8,10 @@
 //! stop and restart it. Under `CI=true` a missing server fails the test;
 //! elsewhere the test says it is skipped.
 
+#[path = "../../../tests/common/build_args.rs"]
+mod build_args;
+
+use build_args::build_args;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -165,18 +169,7 @@ fn build(moto: &Moto, root: &Path) -> String {
 }
 
 fn build_with(moto: &Moto, root: &Path, extra: &[&str]) -> String {
-    let fixtures = fixtures_dir();
-    let mut args = vec![
-        "build",
-        "--input",
-        fixtures.to_str().unwrap(),
-        "--index-root",
-        root.to_str().unwrap(),
-        "--threads",
-        "2",
-    ];
-    args.extend_from_slice(extra);
-    let output = run_indexer(moto, &args);
+    let output = run_indexer(moto, &build_args(&fixtures_dir(), root, extra));
     assert!(output.status.success(), "{output:?}");
     std::fs::read_to_string(root.join("CURRENT"))
         .unwrap()
