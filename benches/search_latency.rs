@@ -16,6 +16,8 @@
 
 #[path = "support/catalog.rs"]
 mod catalog;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use std::path::PathBuf;
 
@@ -65,10 +67,7 @@ fn request(query: &str) -> SearchRequest {
 }
 
 fn bench(c: &mut Criterion) {
-    let products: usize = std::env::var("BENCH_PRODUCTS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(1_000_000);
+    let products: usize = inputs::env_usize("BENCH_PRODUCTS").unwrap_or(1_000_000);
     let root = generation_root(products);
     let index_root = IndexRoot::new(&root);
     let current = index_root.current().unwrap().unwrap();
