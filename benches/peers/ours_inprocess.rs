@@ -84,10 +84,7 @@ fn main() {
         timed(&queries, |query| {
             let request = SearchRequest {
                 query: query.to_string(),
-                doc_type: None,
                 limit: 10,
-                offset: 0,
-                explain: false,
                 ..SearchRequest::default()
             };
             let results = generation
