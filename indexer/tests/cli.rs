@@ -36,6 +36,15 @@ fn build(root: &Path, fail_point: Option<&str>) -> Output {
     indexer(&build_args(&fixtures(), root, &[]), fail_point)
 }
 
+/// Asserts that a run of the binary succeeded, showing its stderr when not.
+fn assert_succeeded(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn current(root: &Path) -> String {
     std::fs::read_to_string(root.join("CURRENT"))
         .unwrap()
@@ -94,11 +103,7 @@ fn kill_9_at_any_point_leaves_current_on_a_complete_generation() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
     let first = build(root, None);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
     let served = current(root);
 
     for point in ["during_analysis", "during_commit", "before_current_switch"] {
@@ -111,11 +116,7 @@ fn kill_9_at_any_point_leaves_current_on_a_complete_generation() {
     // The killed builds left staged or unserved folders; the next build
     // succeeds and cleans up staging.
     let next = build(root, None);
-    assert!(
-        next.status.success(),
-        "{}",
-        String::from_utf8_lossy(&next.stderr)
-    );
+    assert_succeeded(&next);
     let published = current(root);
     assert_ne!(published, served);
     assert_server_can_open(root, &published);
@@ -213,9 +214,9 @@ fn a_build_on_a_full_disk_fails_cleanly_and_publishes_nothing() {
 fn status_and_rollback_commands() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    assert!(build(root, None).status.success());
+    assert_succeeded(&build(root, None));
     let first = current(root);
-    assert!(build(root, None).status.success());
+    assert_succeeded(&build(root, None));
     let second = current(root);
 
     let status = indexer(&["status", "--index-root", root.to_str().unwrap()], None);
@@ -227,7 +228,7 @@ fn status_and_rollback_commands() {
     assert!(text.contains("\"product\": 360"), "{text}");
 
     let rollback = indexer(&["rollback", "--index-root", root.to_str().unwrap()], None);
-    assert!(rollback.status.success());
+    assert_succeeded(&rollback);
     assert_eq!(current(root), first);
 
     let past_the_oldest = indexer(&["rollback", "--index-root", root.to_str().unwrap()], None);
@@ -331,11 +332,7 @@ fn suggestion_config_is_strict() {
     let negative = build_with("sales_weight = -1.0\n");
     assert!(!negative.status.success());
     let good = build_with("search_log_weight = 1.0\nsales_weight = 0.0\nfollowers_weight = 0.0\n");
-    assert!(
-        good.status.success(),
-        "{}",
-        String::from_utf8_lossy(&good.stderr)
-    );
+    assert_succeeded(&good);
     assert!(String::from_utf8_lossy(&good.stdout).contains("suggestions"));
 }
 
@@ -368,7 +365,7 @@ fn build_from(catalog: &Path, root: &Path, extra: &[&str]) -> Output {
 fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    assert!(build(root, None).status.success());
+    assert_succeeded(&build(root, None));
     let served = current(root);
 
     let all_products = std::fs::read_to_string(fixtures().join("products.jsonl")).unwrap();
@@ -411,11 +408,7 @@ fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
 
     let catalog = catalog_with_products(b"");
     let allowed = build_from(catalog.path(), root, &["--allow-shrink"]);
-    assert!(
-        allowed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&allowed.stderr)
-    );
+    assert_succeeded(&allowed);
     assert_ne!(current(root), served);
     let stdout = String::from_utf8_lossy(&allowed.stdout);
     assert!(
@@ -429,11 +422,7 @@ fn the_first_build_of_an_empty_root_may_be_empty() {
     let root_dir = tempfile::tempdir().unwrap();
     let catalog = catalog_with_products(b"");
     let first = build_from(catalog.path(), root_dir.path(), &[]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
 }
 
 #[test]
@@ -552,11 +541,7 @@ fn a_dated_log_is_read_as_of_a_day_and_the_summary_counts_hygiene() {
     let root = tempfile::tempdir().unwrap();
     let newest = build_from(catalog.path(), root.path(), &[]);
     let stdout = String::from_utf8_lossy(&newest.stdout);
-    assert!(
-        newest.status.success(),
-        "{}",
-        String::from_utf8_lossy(&newest.stderr)
-    );
+    assert_succeeded(&newest);
     assert!(
         stdout.contains("as of 2026-05-03"),
         "the newest date: {stdout}"
@@ -567,10 +552,6 @@ fn a_dated_log_is_read_as_of_a_day_and_the_summary_counts_hygiene() {
     );
     let earlier = build_from(catalog.path(), root.path(), &["--as-of", "2026-05-02"]);
     let stdout = String::from_utf8_lossy(&earlier.stdout);
-    assert!(
-        earlier.status.success(),
-        "{}",
-        String::from_utf8_lossy(&earlier.stderr)
-    );
+    assert_succeeded(&earlier);
     assert!(stdout.contains("as of 2026-05-02"), "{stdout}");
 }
