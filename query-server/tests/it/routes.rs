@@ -7,8 +7,8 @@ use query_server::config::ServerConfig;
 use query_server::AppState;
 
 use crate::support::{
-    assert_error, build_fixtures, call, encode, fixture_state, generation_dir, get, search_uri,
-    state_for, Answer,
+    assert_error, build_fixtures, call, encode, fixture_state, fixture_state_with, generation_dir,
+    get, search_uri, state_for, Answer,
 };
 
 /// `POST /admin/reload` from `peer` (unknown when `None`), with a bearer
@@ -325,12 +325,9 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
 async fn past_the_concurrency_limit_requests_are_shed_with_retry_after() {
     use tower::ServiceExt;
 
-    let root = tempfile::tempdir().unwrap();
-    build_fixtures(root.path());
     let mut config = ServerConfig::default();
     config.server.max_concurrency = 1;
-    let state = state_for(root.path(), config);
-    state.reload(true).await;
+    let (_root, state) = fixture_state_with(config).await;
     let router = query_server::app(state.clone());
     let uri = search_uri("卫衣 直播间", "&limit=100&explain=true");
     let requests = (0..64).map(|_| {
@@ -419,12 +416,9 @@ fn a_request_over_the_time_limit_gets_504_in_the_error_shape() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let root = tempfile::tempdir().unwrap();
-        build_fixtures(root.path());
         let mut config = ServerConfig::default();
         config.server.request_timeout_ms = 50;
-        let state = state_for(root.path(), config);
-        state.reload(true).await;
+        let (_root, state) = fixture_state_with(config).await;
         let uri = search_uri("卫衣", "");
         assert_eq!(get(&state, &uri).await.status, StatusCode::OK);
 

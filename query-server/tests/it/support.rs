@@ -65,9 +65,14 @@ pub fn state_for(root: &Path, config: ServerConfig) -> AppState {
 
 /// A state serving the fixtures from a fresh root (kept alive by the returned dir).
 pub async fn fixture_state() -> (tempfile::TempDir, AppState) {
+    fixture_state_with(ServerConfig::default()).await
+}
+
+/// The same with `config`.
+pub async fn fixture_state_with(config: ServerConfig) -> (tempfile::TempDir, AppState) {
     let root = tempfile::tempdir().unwrap();
     build_fixtures(root.path());
-    let state = state_for(root.path(), ServerConfig::default());
+    let state = state_for(root.path(), config);
     state.reload(true).await;
     (root, state)
 }
