@@ -106,6 +106,13 @@ pub fn assert_error(answer: &Answer, status: StatusCode, code: &str, parameter: 
     }
 }
 
+impl Answer {
+    /// The value of the header `name`; panics when there is none.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers[name].to_str().unwrap()
+    }
+}
+
 pub async fn call(
     state: &AppState,
     method: Method,
