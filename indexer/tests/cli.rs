@@ -45,6 +45,13 @@ fn assert_succeeded(output: &Output) {
     );
 }
 
+/// Builds the fixtures into `root`, which must succeed; returns the
+/// generation `CURRENT` then names.
+fn build_fixtures(root: &Path) -> String {
+    assert_succeeded(&build(root, None));
+    current(root)
+}
+
 fn current(root: &Path) -> String {
     std::fs::read_to_string(root.join("CURRENT"))
         .unwrap()
@@ -102,9 +109,7 @@ fn assert_server_can_open(root: &Path, generation: &str) {
 fn kill_9_at_any_point_leaves_current_on_a_complete_generation() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    let first = build(root, None);
-    assert_succeeded(&first);
-    let served = current(root);
+    let served = build_fixtures(root);
 
     for point in ["during_analysis", "during_commit", "before_current_switch"] {
         kill_build_at(root, point);
@@ -214,10 +219,8 @@ fn a_build_on_a_full_disk_fails_cleanly_and_publishes_nothing() {
 fn status_and_rollback_commands() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    assert_succeeded(&build(root, None));
-    let first = current(root);
-    assert_succeeded(&build(root, None));
-    let second = current(root);
+    let first = build_fixtures(root);
+    let second = build_fixtures(root);
 
     let status = indexer(&["status", "--index-root", root.to_str().unwrap()], None);
     let text = String::from_utf8_lossy(&status.stdout);
@@ -365,8 +368,7 @@ fn build_from(catalog: &Path, root: &Path, extra: &[&str]) -> Output {
 fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    assert_succeeded(&build(root, None));
-    let served = current(root);
+    let served = build_fixtures(root);
 
     let all_products = std::fs::read_to_string(fixtures().join("products.jsonl")).unwrap();
     let half: String = all_products
