@@ -191,6 +191,24 @@ where
     level
 }
 
+/// Calls `send` on the items in turn until `duration` has passed since
+/// `started`. Connection `index` of `connections` starts at its own place and
+/// steps over the others', so the connections walk the list apart.
+fn send_in_turn<T>(
+    items: &[T],
+    index: usize,
+    connections: usize,
+    started: Instant,
+    duration: Duration,
+    mut send: impl FnMut(&T),
+) {
+    let mut next = index * 7919;
+    while started.elapsed() < duration {
+        send(&items[next % items.len()]);
+        next += connections;
+    }
+}
+
 fn report(label: &str, connections: usize, mut level: Level) {
     level.latencies_us.sort_unstable();
     let at = |quantile: f64| {
@@ -234,10 +252,7 @@ fn http(urls: PathBuf, load: Load) {
                     .build()
                     .into();
                 let (mut latencies, mut nonempty, mut errors) = (Vec::new(), 0, 0);
-                let mut next = index * 7919;
-                while started.elapsed() < duration {
-                    let url = &urls[next % urls.len()];
-                    next += connections; // connections walk the list apart
+                send_in_turn(&urls, index, connections, started, duration, |url| {
                     let sent = Instant::now();
                     match agent.get(url).call() {
                         Ok(mut response) if response.status() == 200 => {
@@ -250,7 +265,7 @@ fn http(urls: PathBuf, load: Load) {
                         }
                         _ => errors += 1,
                     }
-                }
+                });
                 (latencies, nonempty, errors)
             },
         );
@@ -329,10 +344,7 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
             move |index, started, duration| {
                 let mut channel = Channel::open(&sonic, "search");
                 let (mut latencies, mut nonempty, mut refused) = (Vec::new(), 0, 0);
-                let mut next = index * 7919;
-                while started.elapsed() < duration {
-                    let term = &terms[next % terms.len()];
-                    next += connections; // connections walk the list apart
+                send_in_turn(&terms, index, connections, started, duration, |term| {
                     let sent = Instant::now();
                     let results = channel.search(&format!(
                         "{verb} {} {} \"{}\" LIMIT({limit})",
@@ -346,7 +358,7 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
                         Ok(_) => {}
                         Err(_) => refused += 1,
                     }
-                }
+                });
                 channel.call("QUIT");
                 (latencies, nonempty, refused)
             },
