@@ -7,16 +7,15 @@
 
 #[path = "support/catalog.rs"]
 mod catalog;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::dictionaries::Dictionaries;
 
 fn bench(c: &mut Criterion) {
-    let count: usize = std::env::var("BENCH_TITLES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(20_000);
+    let count: usize = inputs::env_usize("BENCH_TITLES").unwrap_or(20_000);
     let vocabulary = catalog::Vocabulary::load();
     let mut rng = catalog::Rng::new(42);
     let titles: Vec<String> = (0..count).map(|_| vocabulary.title(&mut rng)).collect();

@@ -16,6 +16,8 @@
 
 #[path = "support/catalog.rs"]
 mod catalog;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use std::time::Instant;
 
@@ -33,13 +35,8 @@ fn main() {
         println!("build_throughput: set BENCH_PRODUCTS (default 1000000), BENCH_THREADS (default all cores) and BENCH_CATALOG (generated or real)");
         return;
     }
-    let products: usize = std::env::var("BENCH_PRODUCTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
-    let threads: usize = std::env::var("BENCH_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
+    let products: usize = inputs::env_usize("BENCH_PRODUCTS").unwrap_or(1_000_000);
+    let threads: usize = inputs::env_usize("BENCH_THREADS")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let work = tempfile::tempdir().expect("scratch directory");
     let vocabulary = catalog::Vocabulary::load();

@@ -19,21 +19,11 @@ SCRATCH=${TMPDIR:-/tmp}/livesearch-load
 PORT=18181
 TOOLS=${LIVESEARCH_TOOLS:-$HOME/.cache/livesearch-tools}
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --products) PRODUCTS=$2; shift 2 ;;
-    --duration) DURATION=$2; shift 2 ;;
-    --scratch) SCRATCH=$2; shift 2 ;;
-    --port) PORT=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$0")/common.sh"
+parse_arguments --products PRODUCTS --duration DURATION --scratch SCRATCH --port PORT -- "$@"
 
 cd "$(dirname "$0")/.."
-QUERIES=../shared/data/queries/taobao_queries.txt
-[ -f "$QUERIES" ] || { echo "needs $QUERIES (the shared data)" >&2; exit 1; }
+require_queries
 
 if [ ! -x "$TOOLS/bin/oha" ]; then
   echo "installing oha into $TOOLS (once; a few minutes)" >&2
@@ -44,7 +34,6 @@ OHA="$TOOLS/bin/oha"
 cargo build --release --locked -p indexer -p query-server >&2
 cargo build --release --locked -p livesearch --example gen_catalog --example make_urls >&2
 mkdir -p "$SCRATCH"
-. benches/common.sh
 CATALOG=$(generated_catalog "$SCRATCH/catalog-$PRODUCTS" "$PRODUCTS" with-fixtures)
 ROOT="$SCRATCH/root-$PRODUCTS"
 rm -rf "$ROOT"

@@ -16,10 +16,13 @@
 
 #[path = "support/catalog.rs"]
 mod catalog;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use std::path::PathBuf;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
@@ -56,19 +59,30 @@ fn generation_root(products: usize) -> PathBuf {
 fn request(query: &str) -> SearchRequest {
     SearchRequest {
         query: query.to_string(),
-        doc_type: None,
         limit: 10,
-        offset: 0,
-        explain: false,
         ..SearchRequest::default()
     }
 }
 
+/// Times `search` as `name`, each iteration on the next of `queries` in turn.
+fn bench_each_query<Q: AsRef<str>>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    queries: &[Q],
+    mut search: impl FnMut(&str) -> usize,
+) {
+    let mut next = 0;
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            let query = queries[next % queries.len()].as_ref();
+            next += 1;
+            search(query)
+        })
+    });
+}
+
 fn bench(c: &mut Criterion) {
-    let products: usize = std::env::var("BENCH_PRODUCTS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(1_000_000);
+    let products: usize = inputs::env_usize("BENCH_PRODUCTS").unwrap_or(1_000_000);
     let root = generation_root(products);
     let index_root = IndexRoot::new(&root);
     let current = index_root.current().unwrap().unwrap();
@@ -141,36 +155,26 @@ fn bench(c: &mut Criterion) {
     println!("{} one-word real queries with hits", queries.len());
 
     let mut group = c.benchmark_group(format!("search_{products}"));
-    let mut next = 0;
-    group.bench_function("limit_10", |b| {
-        b.iter(|| {
-            let query = &queries[next % queries.len()];
-            next += 1;
-            let found = generation
-                .search(&analyzer, &ranking, &request(query))
-                .unwrap();
-            assert!(!found.hits.is_empty(), "{query}");
-            found.total
-        })
+    bench_each_query(&mut group, "limit_10", &queries, |query| {
+        let found = generation
+            .search(&analyzer, &ranking, &request(query))
+            .unwrap();
+        assert!(!found.hits.is_empty(), "{query}");
+        found.total
     });
     let every_facet = FacetRequest {
         category: true,
         brand: true,
         price: true,
     };
-    let mut next = 0;
-    group.bench_function("limit_10_facets", |b| {
-        b.iter(|| {
-            let query = &queries[next % queries.len()];
-            next += 1;
-            let page = SearchRequest {
-                facets: every_facet,
-                ..request(query)
-            };
-            let found = generation.search(&analyzer, &ranking, &page).unwrap();
-            assert!(found.facets.is_some(), "{query}");
-            found.total
-        })
+    bench_each_query(&mut group, "limit_10_facets", &queries, |query| {
+        let page = SearchRequest {
+            facets: every_facet,
+            ..request(query)
+        };
+        let found = generation.search(&analyzer, &ranking, &page).unwrap();
+        assert!(found.facets.is_some(), "{query}");
+        found.total
     });
     let two_filters = Filters {
         categories: vec![catalog::CATEGORIES[0].to_string()],
@@ -178,11 +182,11 @@ fn bench(c: &mut Criterion) {
         price_max_cents: Some(100_000),
         ..Filters::default()
     };
-    let mut next = 0;
-    group.bench_function("limit_10_two_filters_facets", |b| {
-        b.iter(|| {
-            let query = &queries[next % queries.len()];
-            next += 1;
+    bench_each_query(
+        &mut group,
+        "limit_10_two_filters_facets",
+        &queries,
+        |query| {
             let page = SearchRequest {
                 facets: every_facet,
                 filters: two_filters.clone(),
@@ -190,8 +194,8 @@ fn bench(c: &mut Criterion) {
             };
             let found = generation.search(&analyzer, &ranking, &page).unwrap();
             found.total
-        })
-    });
+        },
+    );
     // Whole real queries as typed: several words, most of them relaxed.
     let whole_queries: Vec<&String> = vocabulary
         .queries
@@ -204,17 +208,17 @@ fn bench(c: &mut Criterion) {
         "{} multi-word queries",
         whole_queries.len()
     );
-    let mut next = 0;
-    group.bench_function("whole_queries_limit_10", |b| {
-        b.iter(|| {
-            let query = whole_queries[next % whole_queries.len()];
-            next += 1;
+    bench_each_query(
+        &mut group,
+        "whole_queries_limit_10",
+        &whole_queries,
+        |query| {
             let found = generation
                 .search(&analyzer, &ranking, &request(query))
                 .unwrap();
             found.total
-        })
-    });
+        },
+    );
     group.finish();
 }
 

@@ -14,13 +14,17 @@
 //!
 //! `benches/soak.sh` runs both; see it for the full setup.
 
+#[path = "support/inputs.rs"]
+mod inputs;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
+use inputs::non_blank_lines;
 
 #[derive(Parser)]
 #[command(about = "Soak and overload load driver for the query server (loopback only)")]
@@ -104,15 +108,8 @@ struct Sample {
     generation: Option<String>,
 }
 
-fn read_urls(path: &PathBuf) -> Vec<String> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    let urls: Vec<String> = text
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
-    assert!(!urls.is_empty(), "{} holds no URLs", path.display());
+fn read_urls(path: &Path) -> Vec<String> {
+    let urls = non_blank_lines(path);
     for url in &urls {
         let host = url.split('/').nth(2).unwrap_or("");
         assert!(

@@ -24,30 +24,19 @@ RATE=500
 SWITCH_AT=15,45
 SCRATCH=${TMPDIR:-/tmp}/livesearch-soak
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --products) PRODUCTS=$2; shift 2 ;;
-    --duration) DURATION=$2; shift 2 ;;
-    --rate) RATE=$2; shift 2 ;;
-    --switch-at) SWITCH_AT=$2; shift 2 ;;
-    --scratch) SCRATCH=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$0")/common.sh"
+parse_arguments --products PRODUCTS --duration DURATION --rate RATE --switch-at SWITCH_AT \
+  --scratch SCRATCH -- "$@"
 [ "$DURATION" -ge 60 ] || { echo "--duration must be at least 60 seconds" >&2; exit 2; }
 
 cd "$(dirname "$0")/.."
-QUERIES=../shared/data/queries/taobao_queries.txt
-[ -f "$QUERIES" ] || { echo "needs $QUERIES (the shared data)" >&2; exit 1; }
+require_queries
 
 cargo build --release --locked -p indexer -p query-server >&2
 cargo build --release --locked -p livesearch --example gen_catalog --example make_urls --example soak >&2
 OUT=target/soak
 rm -rf "$OUT"
 mkdir -p "$OUT" "$SCRATCH"
-. benches/common.sh
 CATALOG=$(generated_catalog "$SCRATCH/catalog-$PRODUCTS" "$PRODUCTS" with-fixtures)
 ROOT="$SCRATCH/root"
 rm -rf "$ROOT"

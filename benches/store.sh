@@ -21,17 +21,9 @@ SCRATCH=${TMPDIR:-/tmp}/livesearch-store
 POLL_MS=1000
 TOOLS=${LIVESEARCH_TOOLS:-$HOME/.cache/livesearch-tools}
 
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --products) PRODUCTS=$2; shift 2 ;;
-    --scratch) SCRATCH=$2; shift 2 ;;
-    --catalog) CATALOG=$2; shift 2 ;;
-    --poll-interval-ms) POLL_MS=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$0")/common.sh"
+parse_arguments --products PRODUCTS --scratch SCRATCH --catalog CATALOG \
+  --poll-interval-ms POLL_MS -- "$@"
 
 cd "$(dirname "$0")/.."
 MOTO=${LIVESEARCH_MOTO_SERVER:-$TOOLS/moto-venv/bin/moto_server}
@@ -84,13 +76,7 @@ for name in a b; do
     >"$SCRATCH/replica-$name.out" 2>"$SCRATCH/replica-$name.log" &
   PIDS+=($!)
   REPLICA_PIDS+=($!)
-  address=""
-  for _ in $(seq 1 100); do
-    address=$(sed -n 's/^listening on //p' "$SCRATCH/replica-$name.out" | head -1)
-    [ -n "$address" ] && break
-    sleep 0.1
-  done
-  ADDRESSES+=("$address")
+  ADDRESSES+=("$(listening_address "$SCRATCH/replica-$name.out")")
 done
 
 started=$(now)

@@ -11,6 +11,8 @@
 
 #[path = "support/catalog.rs"]
 mod catalog;
+#[path = "support/inputs.rs"]
+mod inputs;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -83,10 +85,7 @@ fn dir_size(path: &std::path::Path) -> u64 {
 }
 
 fn bench(c: &mut Criterion) {
-    let count: usize = std::env::var("BENCH_CANDIDATES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let count: usize = inputs::env_usize("BENCH_CANDIDATES").unwrap_or(1_000_000);
     let vocabulary = catalog::Vocabulary::load();
     let candidates = candidates(count, &vocabulary);
     let made = candidates.len();

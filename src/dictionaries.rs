@@ -373,17 +373,28 @@ mod tests {
         assert!(dictionaries.stopwords().contains("的"));
     }
 
+    /// A folder holding the dictionary `files` (name, text).
+    fn dictionary_dir(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            write(&dir, name, text);
+        }
+        dir
+    }
+
+    fn write(dir: &tempfile::TempDir, name: &str, text: &str) {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+
     #[test]
     fn checksum_changes_with_content_not_with_blocklist() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.dict"), "直播间 100 n\n").unwrap();
-        std::fs::write(dir.path().join("stopwords.txt"), "的\n").unwrap();
+        let dir = dictionary_dir(&[("a.dict", "直播间 100 n\n"), ("stopwords.txt", "的\n")]);
         let first = Dictionaries::from_dir(dir.path()).unwrap().checksum();
-        std::fs::write(dir.path().join("blocklist.txt"), "坏词\n").unwrap();
+        write(&dir, "blocklist.txt", "坏词\n");
         let with_blocklist = Dictionaries::from_dir(dir.path()).unwrap();
         assert_eq!(first, with_blocklist.checksum());
         assert_eq!(with_blocklist.blocklist(), ["坏词"]);
-        std::fs::write(dir.path().join("a.dict"), "直播间 200 n\n").unwrap();
+        write(&dir, "a.dict", "直播间 200 n\n");
         assert_ne!(
             first,
             Dictionaries::from_dir(dir.path()).unwrap().checksum()
@@ -392,23 +403,21 @@ mod tests {
 
     #[test]
     fn synonyms_load_from_the_folder_and_change_no_checksum() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a.dict"), "直播间 100 n\n").unwrap();
-        std::fs::write(dir.path().join("stopwords.txt"), "的\n").unwrap();
+        let dir = dictionary_dir(&[("a.dict", "直播间 100 n\n"), ("stopwords.txt", "的\n")]);
         let without = Dictionaries::from_dir(dir.path()).unwrap();
         assert!(without.synonyms().is_empty());
-        std::fs::write(
-            dir.path().join("synonyms.txt"),
+        write(
+            &dir,
+            "synonyms.txt",
             "# comment\n番茄,西红柿\nKFC => 肯德基\n",
-        )
-        .unwrap();
+        );
         let with = Dictionaries::from_dir(dir.path()).unwrap();
         assert_eq!(without.checksum(), with.checksum());
         assert_eq!(with.synonyms().len(), 2);
         assert_eq!(with.synonyms()[0].from, ["番茄", "西红柿"]);
         assert_eq!(with.synonyms()[1].from, ["kfc"], "normalised like queries");
         assert_eq!(with.synonyms()[1].to, ["肯德基"]);
-        std::fs::write(dir.path().join("synonyms.txt"), "番茄\n").unwrap();
+        write(&dir, "synonyms.txt", "番茄\n");
         let message = Dictionaries::from_dir(dir.path()).unwrap_err().to_string();
         assert!(
             message.contains("synonyms.txt") && message.contains("line 1"),
@@ -418,9 +427,10 @@ mod tests {
 
     #[test]
     fn bad_entry_names_file_and_line() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("x.dict"), "好词 10 n\n坏词 many n\n").unwrap();
-        std::fs::write(dir.path().join("stopwords.txt"), "").unwrap();
+        let dir = dictionary_dir(&[
+            ("x.dict", "好词 10 n\n坏词 many n\n"),
+            ("stopwords.txt", ""),
+        ]);
         let error = Dictionaries::from_dir(dir.path()).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("x.dict"), "{message}");

@@ -134,12 +134,7 @@ impl Manifest {
         expected: &FileEntry,
     ) -> std::result::Result<(), String> {
         check_relative_path(relative)?;
-        let path = generation_dir.join(relative);
-        // Not followed: a link could lead out of the index root.
-        let metadata = std::fs::symlink_metadata(&path).map_err(|error| describe_io(&error))?;
-        if !metadata.is_file() {
-            return Err("is not a regular file".to_string());
-        }
+        let metadata = regular_file_metadata(&generation_dir.join(relative))?;
         if metadata.len() != expected.bytes {
             return Err(format!(
                 "has {} bytes, the manifest says {}",
@@ -163,6 +158,16 @@ pub fn file_crc32(path: &Path) -> std::io::Result<u32> {
         }
         hasher.update(&buffer[..read]);
     }
+}
+
+/// The metadata of the file at `path`, which must be a regular file. A link
+/// is not followed: it could lead out of the index root.
+fn regular_file_metadata(path: &Path) -> std::result::Result<std::fs::Metadata, String> {
+    let metadata = std::fs::symlink_metadata(path).map_err(|error| describe_io(&error))?;
+    if !metadata.is_file() {
+        return Err("is not a regular file".to_string());
+    }
+    Ok(metadata)
 }
 
 /// An I/O error as shown to operators: the system's text, lowercase,
@@ -388,11 +393,7 @@ impl IndexRoot {
             reason,
         })?;
         let path = self.generation_dir(generation).join(MANIFEST_FILE);
-        let metadata =
-            std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
-        if !metadata.is_file() {
-            return Err(unusable("is not a regular file".to_string()));
-        }
+        let metadata = regular_file_metadata(&path).map_err(&unusable)?;
         if metadata.len() > MAX_MANIFEST_BYTES {
             return Err(unusable(format!(
                 "has {} bytes, over the limit of {MAX_MANIFEST_BYTES}",
@@ -413,11 +414,7 @@ impl IndexRoot {
     fn read_manifest_checksum(&self, generation: &str) -> Result<u32> {
         let unusable = Error::generation_file(generation, MANIFEST_CHECKSUM_FILE);
         let path = self.generation_dir(generation).join(MANIFEST_CHECKSUM_FILE);
-        let metadata =
-            std::fs::symlink_metadata(&path).map_err(|error| unusable(describe_io(&error)))?;
-        if !metadata.is_file() {
-            return Err(unusable("is not a regular file".to_string()));
-        }
+        regular_file_metadata(&path).map_err(&unusable)?;
         let mut text = String::new();
         open_without_blocking(&path)
             .and_then(|file| file.take(64).read_to_string(&mut text))

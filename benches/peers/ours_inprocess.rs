@@ -5,10 +5,14 @@
 //!
 //! `cargo run --release --example ours_inprocess -- --index-root ROOT --queries q.txt --prefixes p.txt`
 
+#[path = "../support/inputs.rs"]
+mod inputs;
+
 use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Parser;
+use inputs::non_blank_lines;
 use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
@@ -26,15 +30,6 @@ struct Args {
     /// Typed prefixes, one per line.
     #[arg(long)]
     prefixes: PathBuf,
-}
-
-fn lines(path: &PathBuf) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
-        .lines()
-        .filter(|line| !line.trim().is_empty())
-        .map(String::from)
-        .collect()
 }
 
 fn timed(items: &[String], mut run: impl FnMut(&str) -> bool) -> serde_json::Value {
@@ -80,8 +75,8 @@ fn main() {
         "load",
         serde_json::json!({ "seconds": started.elapsed().as_secs_f64() }),
     );
-    let queries = lines(&args.queries);
-    let prefixes = lines(&args.prefixes);
+    let queries = non_blank_lines(&args.queries);
+    let prefixes = non_blank_lines(&args.prefixes);
     assert!(!queries.is_empty() && !prefixes.is_empty());
     let ranking = RankingConfig::default();
     emit(
@@ -89,10 +84,7 @@ fn main() {
         timed(&queries, |query| {
             let request = SearchRequest {
                 query: query.to_string(),
-                doc_type: None,
                 limit: 10,
-                offset: 0,
-                explain: false,
                 ..SearchRequest::default()
             };
             let results = generation

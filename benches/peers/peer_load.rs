@@ -11,6 +11,9 @@
 //!
 //! `cargo run --release --example peer_load -- http --urls suggest_urls.txt --connections 1,8,32`
 
+#[path = "../support/inputs.rs"]
+mod inputs;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -18,6 +21,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
+use inputs::non_blank_lines;
 
 #[derive(Parser)]
 #[command(about = "Closed-loop load driver for our HTTP API and Sonic Channel (loopback only)")]
@@ -83,18 +87,6 @@ struct Sonic {
     collection: String,
     #[arg(long, default_value = "default")]
     bucket: String,
-}
-
-fn lines_of(path: &PathBuf) -> Vec<String> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
-    let lines: Vec<String> = text
-        .lines()
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect();
-    assert!(!lines.is_empty(), "{} is empty", path.display());
-    lines
 }
 
 fn assert_loopback(address: &str) {
@@ -199,6 +191,24 @@ where
     level
 }
 
+/// Calls `send` on the items in turn until `duration` has passed since
+/// `started`. Connection `index` of `connections` starts at its own place and
+/// steps over the others', so the connections walk the list apart.
+fn send_in_turn<T>(
+    items: &[T],
+    index: usize,
+    connections: usize,
+    started: Instant,
+    duration: Duration,
+    mut send: impl FnMut(&T),
+) {
+    let mut next = index * 7919;
+    while started.elapsed() < duration {
+        send(&items[next % items.len()]);
+        next += connections;
+    }
+}
+
 fn report(label: &str, connections: usize, mut level: Level) {
     level.latencies_us.sort_unstable();
     let at = |quantile: f64| {
@@ -227,7 +237,7 @@ fn report(label: &str, connections: usize, mut level: Level) {
 }
 
 fn http(urls: PathBuf, load: Load) {
-    let urls = Arc::new(lines_of(&urls));
+    let urls = Arc::new(non_blank_lines(&urls));
     for url in urls.iter() {
         assert_loopback(url);
     }
@@ -242,10 +252,7 @@ fn http(urls: PathBuf, load: Load) {
                     .build()
                     .into();
                 let (mut latencies, mut nonempty, mut errors) = (Vec::new(), 0, 0);
-                let mut next = index * 7919;
-                while started.elapsed() < duration {
-                    let url = &urls[next % urls.len()];
-                    next += connections; // connections walk the list apart
+                send_in_turn(&urls, index, connections, started, duration, |url| {
                     let sent = Instant::now();
                     match agent.get(url).call() {
                         Ok(mut response) if response.status() == 200 => {
@@ -258,7 +265,7 @@ fn http(urls: PathBuf, load: Load) {
                         }
                         _ => errors += 1,
                     }
-                }
+                });
                 (latencies, nonempty, errors)
             },
         );
@@ -267,7 +274,7 @@ fn http(urls: PathBuf, load: Load) {
 }
 
 fn sonic_ingest(sonic: Sonic, docs: PathBuf, connections: usize) {
-    let docs = Arc::new(lines_of(&docs));
+    let docs = Arc::new(non_blank_lines(&docs));
     let total = docs.len();
     let started = Instant::now();
     let handles: Vec<_> = (0..connections)
@@ -327,7 +334,7 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
         "suggest" => "SUGGEST",
         other => panic!("--kind must be query or suggest, got {other}"),
     };
-    let terms = Arc::new(lines_of(&terms));
+    let terms = Arc::new(non_blank_lines(&terms));
     for &connections in &load.connections {
         let terms = terms.clone();
         let sonic = sonic.clone();
@@ -337,10 +344,7 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
             move |index, started, duration| {
                 let mut channel = Channel::open(&sonic, "search");
                 let (mut latencies, mut nonempty, mut refused) = (Vec::new(), 0, 0);
-                let mut next = index * 7919;
-                while started.elapsed() < duration {
-                    let term = &terms[next % terms.len()];
-                    next += connections; // connections walk the list apart
+                send_in_turn(&terms, index, connections, started, duration, |term| {
                     let sent = Instant::now();
                     let results = channel.search(&format!(
                         "{verb} {} {} \"{}\" LIMIT({limit})",
@@ -354,7 +358,7 @@ fn sonic_search(sonic: Sonic, kind: String, terms: PathBuf, limit: usize, load: 
                         Ok(_) => {}
                         Err(_) => refused += 1,
                     }
-                }
+                });
                 channel.call("QUIT");
                 (latencies, nonempty, refused)
             },

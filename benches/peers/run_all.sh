@@ -33,24 +33,12 @@ STEPS=1,2,3,4
 SCRATCH=${TMPDIR:-/tmp}/livesearch-peers-run
 PEERS=$HOME/.cache/livesearch-peers
 SONIC_VERSION=1.10.2
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --products) PRODUCTS=$2; shift 2 ;;
-    --sizes) SIZES=$2; shift 2 ;;
-    --duration) DURATION=$2; shift 2 ;;
-    --steps) STEPS=$2; shift 2 ;;
-    --skip-sonic) SKIP_SONIC=1; shift ;;
-    --skip-python) SKIP_PYTHON=1; shift ;;
-    --scratch) SCRATCH=$2; shift 2 ;;
-    -h|--help) usage; exit 0 ;;
-    *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$0")/../common.sh"
+parse_arguments --products PRODUCTS --sizes SIZES --duration DURATION --steps STEPS \
+  --skip-sonic! SKIP_SONIC --skip-python! SKIP_PYTHON --scratch SCRATCH -- "$@"
 
 cd "$(dirname "$0")/../.."
-QUERIES=../shared/data/queries/taobao_queries.txt
-[ -f "$QUERIES" ] || { echo "needs $QUERIES (the shared data)" >&2; exit 1; }
+require_queries
 RESULTS=benches/results
 mkdir -p "$RESULTS" "$SCRATCH"
 say() { echo "== $*" >&2; }
@@ -75,7 +63,6 @@ cargo build --release --locked -p livesearch --example gen_catalog --example tok
 BIN=./target/release
 EX=./target/release/examples
 
-. benches/common.sh
 catalog_of() { generated_catalog "$SCRATCH/catalog-$1" "$1"; }
 
 {

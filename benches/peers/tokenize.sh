@@ -9,14 +9,8 @@ set -euo pipefail
 PRODUCTS=100000
 SCRATCH=${TMPDIR:-/tmp}/livesearch-peers
 VENV=${LIVESEARCH_PEERS_VENV:-$HOME/.cache/livesearch-peers/venv}
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --products) PRODUCTS=$2; shift 2 ;;
-    --scratch) SCRATCH=$2; shift 2 ;;
-    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) echo "unknown argument $1" >&2; exit 2 ;;
-  esac
-done
+. "$(dirname "$0")/../common.sh"
+parse_arguments --products PRODUCTS --scratch SCRATCH -- "$@"
 cd "$(dirname "$0")/../.."
 JIEBA_VERSION=0.42.1
 RJIEBA_VERSION=0.2.2

@@ -249,39 +249,27 @@ mod regressions {
         assert!(replayed > 0, "{target}: no saved inputs to replay");
     }
 
-    #[test]
-    fn catalog_line() {
-        replay("catalog_line", super::catalog_line);
+    /// One test per fuzz target, named after it, replaying its saved inputs
+    /// through `run` (a function cannot declare tests).
+    macro_rules! replay_tests {
+        ($($target:ident => $run:path,)*) => {
+            $(
+                #[test]
+                fn $target() {
+                    replay(stringify!($target), $run);
+                }
+            )*
+        };
     }
 
-    #[test]
-    fn queries_tsv() {
-        replay("queries_tsv", super::queries_tsv);
-    }
-
-    #[test]
-    fn analyzer() {
-        replay("analyzer", super::analyze);
-    }
-
-    #[test]
-    fn suggest_keys() {
-        replay("suggest_keys", super::suggest_keys);
-    }
-
-    #[test]
-    fn query_string() {
-        replay("query_string", super::query_string);
-    }
-
-    #[test]
-    fn suggest_table() {
-        replay("suggest_table", super::suggest_table);
-    }
-
-    #[test]
-    fn manifest() {
-        replay("manifest", super::manifest);
+    replay_tests! {
+        catalog_line => super::catalog_line,
+        queries_tsv => super::queries_tsv,
+        analyzer => super::analyze,
+        suggest_keys => super::suggest_keys,
+        query_string => super::query_string,
+        suggest_table => super::suggest_table,
+        manifest => super::manifest,
     }
 
     /// Writes seeds for `suggest_table` from the index the lookups use; run

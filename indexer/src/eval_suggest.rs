@@ -19,7 +19,7 @@ use livesearch::analysis::Analyzer;
 use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::suggest::index::DROP_DOWN_LEN;
-use livesearch::suggest::mine::hygiene::{QueryEvidence, ShapeLimits};
+use livesearch::suggest::mine::hygiene::{HygieneRule, QueryEvidence, ShapeLimits};
 use livesearch::suggest::{FuzzyRules, HygieneReport, SuggestConfig, SuggestIndex};
 
 /// Prefixes the junk audit reads the drop-down of.
@@ -67,6 +67,15 @@ fn fraction_above_0_below_1(text: &str) -> Result<f64, String> {
 }
 
 /// xorshift64*: deterministic shuffling.
+/// "rule count" for each rule, comma-separated.
+fn rule_counts(by_rule: &[(HygieneRule, impl std::fmt::Display)]) -> String {
+    let counts: Vec<String> = by_rule
+        .iter()
+        .map(|(rule, count)| format!("{} {count}", rule.name()))
+        .collect();
+    counts.join(", ")
+}
+
 fn shuffle<T>(items: &mut [T], seed: u64) {
     let mut state = seed.max(1);
     for index in (1..items.len()).rev() {
@@ -279,16 +288,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     println!();
-    let rules: Vec<String> = hygiene
-        .by_rule
-        .iter()
-        .map(|(rule, count)| format!("{} {count}", rule.name()))
-        .collect();
     println!(
         "hygiene of our build: {} mined phrases, {} kept; {} (query shape: at most {} characters, {} words)",
         hygiene.mined_phrases,
         hygiene.kept_phrases,
-        rules.join(", "),
+        rule_counts(&hygiene.by_rule),
         hygiene.shape.max_chars,
         hygiene.shape.max_words
     );
@@ -303,18 +307,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ("without hygiene", &before, &junk_before),
         ("ours", &ours, &junk_ours),
     ] {
-        let by_rule: Vec<String> = junk
-            .by_rule
-            .iter()
-            .map(|(rule, count)| format!("{} {count}", rule.name()))
-            .collect();
         println!(
             "| {name} | {} | {} | {} | {:.3} | {} |",
             index.len(),
             junk.shown,
             junk.junk,
             junk.share(),
-            by_rule.join(", ")
+            rule_counts(&junk.by_rule)
         );
     }
     Ok(())

@@ -1,9 +1,12 @@
 //! The `indexer` binary end to end: exit codes, messages, kill -9 at
 //! several points of a build, and a build on a full disk.
 
+#[path = "../../tests/common/build_args.rs"]
+mod build_args;
 #[path = "../../tests/common/cli_help.rs"]
 mod cli_help;
 
+use build_args::build_args;
 use cli_help::{assert_every_option_names_its_default, option_blocks};
 
 use std::io::{BufRead, BufReader};
@@ -30,19 +33,23 @@ fn indexer(args: &[&str], fail_point: Option<&str>) -> Output {
 }
 
 fn build(root: &Path, fail_point: Option<&str>) -> Output {
-    let input = fixtures();
-    indexer(
-        &[
-            "build",
-            "--input",
-            input.to_str().unwrap(),
-            "--index-root",
-            root.to_str().unwrap(),
-            "--threads",
-            "2",
-        ],
-        fail_point,
-    )
+    indexer(&build_args(&fixtures(), root, &[]), fail_point)
+}
+
+/// Asserts that a run of the binary succeeded, showing its stderr when not.
+fn assert_succeeded(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Builds the fixtures into `root`, which must succeed; returns the
+/// generation `CURRENT` then names.
+fn build_fixtures(root: &Path) -> String {
+    assert_succeeded(&build(root, None));
+    current(root)
 }
 
 fn current(root: &Path) -> String {
@@ -69,8 +76,7 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn kill_build_at(root: &Path, point: &str) {
     let input = fixtures();
     let mut child = Command::new(env!("CARGO_BIN_EXE_indexer"))
-        .args(["build", "--input", input.to_str().unwrap()])
-        .args(["--index-root", root.to_str().unwrap(), "--threads", "2"])
+        .args(build_args(&input, root, &[]))
         .env("RUST_LOG", "warn")
         .env("LIVESEARCH_FAIL_POINT", point)
         .stdout(Stdio::null())
@@ -103,13 +109,7 @@ fn assert_server_can_open(root: &Path, generation: &str) {
 fn kill_9_at_any_point_leaves_current_on_a_complete_generation() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    let first = build(root, None);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    let served = current(root);
+    let served = build_fixtures(root);
 
     for point in ["during_analysis", "during_commit", "before_current_switch"] {
         kill_build_at(root, point);
@@ -121,11 +121,7 @@ fn kill_9_at_any_point_leaves_current_on_a_complete_generation() {
     // The killed builds left staged or unserved folders; the next build
     // succeeds and cleans up staging.
     let next = build(root, None);
-    assert!(
-        next.status.success(),
-        "{}",
-        String::from_utf8_lossy(&next.stderr)
-    );
+    assert_succeeded(&next);
     let published = current(root);
     assert_ne!(published, served);
     assert_server_can_open(root, &published);
@@ -223,10 +219,8 @@ fn a_build_on_a_full_disk_fails_cleanly_and_publishes_nothing() {
 fn status_and_rollback_commands() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    assert!(build(root, None).status.success());
-    let first = current(root);
-    assert!(build(root, None).status.success());
-    let second = current(root);
+    let first = build_fixtures(root);
+    let second = build_fixtures(root);
 
     let status = indexer(&["status", "--index-root", root.to_str().unwrap()], None);
     let text = String::from_utf8_lossy(&status.stdout);
@@ -237,7 +231,7 @@ fn status_and_rollback_commands() {
     assert!(text.contains("\"product\": 360"), "{text}");
 
     let rollback = indexer(&["rollback", "--index-root", root.to_str().unwrap()], None);
-    assert!(rollback.status.success());
+    assert_succeeded(&rollback);
     assert_eq!(current(root), first);
 
     let past_the_oldest = indexer(&["rollback", "--index-root", root.to_str().unwrap()], None);
@@ -341,11 +335,7 @@ fn suggestion_config_is_strict() {
     let negative = build_with("sales_weight = -1.0\n");
     assert!(!negative.status.success());
     let good = build_with("search_log_weight = 1.0\nsales_weight = 0.0\nfollowers_weight = 0.0\n");
-    assert!(
-        good.status.success(),
-        "{}",
-        String::from_utf8_lossy(&good.stderr)
-    );
+    assert_succeeded(&good);
     assert!(String::from_utf8_lossy(&good.stdout).contains("suggestions"));
 }
 
@@ -371,25 +361,14 @@ fn catalog_with_products(products: &[u8]) -> tempfile::TempDir {
 }
 
 fn build_from(catalog: &Path, root: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "build",
-        "--input",
-        catalog.to_str().unwrap(),
-        "--index-root",
-        root.to_str().unwrap(),
-        "--threads",
-        "2",
-    ];
-    args.extend_from_slice(extra);
-    indexer(&args, None)
+    indexer(&build_args(catalog, root, extra), None)
 }
 
 #[test]
 fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
     let root_dir = tempfile::tempdir().unwrap();
     let root = root_dir.path();
-    assert!(build(root, None).status.success());
-    let served = current(root);
+    let served = build_fixtures(root);
 
     let all_products = std::fs::read_to_string(fixtures().join("products.jsonl")).unwrap();
     let half: String = all_products
@@ -431,11 +410,7 @@ fn an_empty_or_shrunken_feed_is_refused_unless_allowed() {
 
     let catalog = catalog_with_products(b"");
     let allowed = build_from(catalog.path(), root, &["--allow-shrink"]);
-    assert!(
-        allowed.status.success(),
-        "{}",
-        String::from_utf8_lossy(&allowed.stderr)
-    );
+    assert_succeeded(&allowed);
     assert_ne!(current(root), served);
     let stdout = String::from_utf8_lossy(&allowed.stdout);
     assert!(
@@ -449,11 +424,7 @@ fn the_first_build_of_an_empty_root_may_be_empty() {
     let root_dir = tempfile::tempdir().unwrap();
     let catalog = catalog_with_products(b"");
     let first = build_from(catalog.path(), root_dir.path(), &[]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    assert_succeeded(&first);
 }
 
 #[test]
@@ -572,11 +543,7 @@ fn a_dated_log_is_read_as_of_a_day_and_the_summary_counts_hygiene() {
     let root = tempfile::tempdir().unwrap();
     let newest = build_from(catalog.path(), root.path(), &[]);
     let stdout = String::from_utf8_lossy(&newest.stdout);
-    assert!(
-        newest.status.success(),
-        "{}",
-        String::from_utf8_lossy(&newest.stderr)
-    );
+    assert_succeeded(&newest);
     assert!(
         stdout.contains("as of 2026-05-03"),
         "the newest date: {stdout}"
@@ -587,10 +554,6 @@ fn a_dated_log_is_read_as_of_a_day_and_the_summary_counts_hygiene() {
     );
     let earlier = build_from(catalog.path(), root.path(), &["--as-of", "2026-05-02"]);
     let stdout = String::from_utf8_lossy(&earlier.stdout);
-    assert!(
-        earlier.status.success(),
-        "{}",
-        String::from_utf8_lossy(&earlier.stderr)
-    );
+    assert_succeeded(&earlier);
     assert!(stdout.contains("as of 2026-05-02"), "{stdout}");
 }

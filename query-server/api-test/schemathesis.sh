@@ -6,6 +6,7 @@
 # Installs schemathesis from PyPI into a scratch virtualenv outside the repo.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. benches/common.sh # listening_address
 
 examples=200
 seed=1
@@ -56,12 +57,7 @@ trap cleanup EXIT
 "$bin/indexer" build --input fixtures --index-root "$root" >/dev/null
 "$bin/query-server" serve --index-root "$root" --addr 127.0.0.1:0 > "$out/server.out" 2> "$out/server.log" &
 server_pid=$!
-address=""
-for _ in $(seq 1 100); do
-  address=$(sed -n 's/^listening on //p' "$out/server.out" | head -1)
-  [ -n "$address" ] && break
-  sleep 0.1
-done
+address=$(listening_address "$out/server.out")
 [ -n "$address" ] || { echo "the server did not start; see $out/server.log" >&2; exit 1; }
 echo "server on $address"
 

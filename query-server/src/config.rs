@@ -327,23 +327,26 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_are_named() {
-        let message = ServerConfig::from_toml("[ranking]\nsales_wieght = 2.0\n")
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("sales_wieght"), "{message}");
-        let message = ServerConfig::from_toml("[sever]\naddr = \"127.0.0.1:1\"\n")
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("sever"), "{message}");
+    fn unknown_keys_and_bad_values_are_refused_by_name() {
+        for (toml, named) in [
+            ("[ranking]\nsales_wieght = 2.0\n", &["sales_wieght"][..]),
+            ("[sever]\naddr = \"127.0.0.1:1\"\n", &["sever"]),
+            ("[ranking]\nsales_pivot = 0.0\n", &["sales_pivot"]),
+            (
+                "[server]\nmax_connections = 100000000\n",
+                &["server.max_connections", "file-descriptor limit"],
+            ),
+            ("[server]\nidle_timeout_ms = 1000\n", &["idle_timeout_ms"]),
+        ] {
+            let message = ServerConfig::from_toml(toml).unwrap_err().to_string();
+            for name in named {
+                assert!(message.contains(name), "{toml}: {message}");
+            }
+        }
     }
 
     #[test]
-    fn values_are_validated() {
-        let message = ServerConfig::from_toml("[ranking]\nsales_pivot = 0.0\n")
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("sales_pivot"), "{message}");
+    fn valid_values_are_read() {
         let config = ServerConfig::from_toml(
             "[ranking]\nsales_weight = 2.5\n[server]\nmax_concurrency = 8\n",
         )
@@ -353,16 +356,7 @@ mod tests {
     }
 
     #[test]
-    fn connection_limits_are_validated() {
-        let message = ServerConfig::from_toml("[server]\nmax_connections = 100000000\n")
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("server.max_connections"), "{message}");
-        assert!(message.contains("file-descriptor limit"), "{message}");
-        let message = ServerConfig::from_toml("[server]\nidle_timeout_ms = 1000\n")
-            .unwrap_err()
-            .to_string();
-        assert!(message.contains("idle_timeout_ms"), "{message}");
+    fn valid_connection_limits_are_read() {
         let config = ServerConfig::from_toml(
             "[server]\nmax_connections = 64\nheader_read_timeout_ms = 500\n",
         )

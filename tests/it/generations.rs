@@ -141,13 +141,13 @@ fn current_must_be_a_small_regular_file_naming_a_generation_inside_the_root() {
         let error = root.current().unwrap_err().to_string();
         assert!(error.contains(expected), "{error}");
     }
+    let not_a_regular_file = || {
+        let error = root.current().unwrap_err().to_string();
+        assert!(error.contains("not a regular file"), "{error}");
+    };
     std::fs::remove_file(&current).unwrap();
     std::fs::create_dir(&current).unwrap();
-    assert!(root
-        .current()
-        .unwrap_err()
-        .to_string()
-        .contains("not a regular file"));
+    not_a_regular_file();
     std::fs::remove_dir(&current).unwrap();
     // A FIFO is refused without being opened, so nothing blocks on it.
     let status = std::process::Command::new("mkfifo")
@@ -155,18 +155,10 @@ fn current_must_be_a_small_regular_file_naming_a_generation_inside_the_root() {
         .status()
         .unwrap();
     assert!(status.success());
-    assert!(root
-        .current()
-        .unwrap_err()
-        .to_string()
-        .contains("not a regular file"));
+    not_a_regular_file();
     std::fs::remove_file(&current).unwrap();
     std::os::unix::fs::symlink("/dev/zero", &current).unwrap();
-    assert!(root
-        .current()
-        .unwrap_err()
-        .to_string()
-        .contains("not a regular file"));
+    not_a_regular_file();
 }
 
 #[test]

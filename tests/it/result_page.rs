@@ -319,25 +319,17 @@ fn sorted(order: SortOrder, doc_type: Option<DocType>) -> SearchResults {
 #[test]
 fn each_sort_order_obeys_its_field_and_breaks_ties_by_id() {
     let product = Some(DocType::Product);
-    // p6 sells most but does not match 卫衣.
-    assert_eq!(
-        ids(&sorted(SortOrder::Sales, product)),
-        ["p3", "p1", "p5", "p2", "p7", "p4"]
-    );
-    // Without a price (p7) last in both directions.
-    assert_eq!(
-        ids(&sorted(SortOrder::PriceAsc, product)),
-        ["p3", "p1", "p2", "p4", "p5", "p7"]
-    );
-    assert_eq!(
-        ids(&sorted(SortOrder::PriceDesc, product)),
-        ["p5", "p4", "p2", "p1", "p3", "p7"]
-    );
-    // p2 and p5 tie at 5000 followers, p1 and p3 at 100, p4 and p7 at 0.
-    assert_eq!(
-        ids(&sorted(SortOrder::Followers, product)),
-        ["p2", "p5", "p1", "p3", "p4", "p7"]
-    );
+    for (order, expected) in [
+        // p6 sells most but does not match 卫衣.
+        (SortOrder::Sales, ["p3", "p1", "p5", "p2", "p7", "p4"]),
+        // Without a price (p7) last in both directions.
+        (SortOrder::PriceAsc, ["p3", "p1", "p2", "p4", "p5", "p7"]),
+        (SortOrder::PriceDesc, ["p5", "p4", "p2", "p1", "p3", "p7"]),
+        // p2 and p5 tie at 5000 followers, p1 and p3 at 100, p4 and p7 at 0.
+        (SortOrder::Followers, ["p2", "p5", "p1", "p3", "p4", "p7"]),
+    ] {
+        assert_eq!(ids(&sorted(order, product)), expected, "{order:?}");
+    }
     // Dated videos first, then everything else by id.
     let newest = sorted(SortOrder::Newest, None);
     assert_eq!(ids(&newest)[..2], ["v1", "v2"]);

@@ -141,11 +141,7 @@ fn every_kind_of_bad_record_is_rejected_with_its_line() {
     let expected_rejects = expected.len() + 1 + 2 + 4 + 2;
     assert_eq!(rejects.len(), expected_rejects);
     assert_eq!(manifest.rejects, expected_rejects);
-    let products_report = manifest
-        .inputs
-        .iter()
-        .find(|input| input.file == "products.jsonl")
-        .unwrap();
+    let products_report = file_report(&summary, "products.jsonl");
     assert_eq!(products_report.accepted, 101);
     assert_eq!(products_report.rejected, expected.len() + 1);
     assert_eq!(products_report.blank_lines, 1);
@@ -154,14 +150,17 @@ fn every_kind_of_bad_record_is_rejected_with_its_line() {
     assert_eq!(manifest.documents["live"], 1);
 }
 
-fn products_report(summary: &livesearch::build::BuildSummary) -> livesearch::catalog::FileReport {
+/// What the build read from `file`.
+fn file_report<'a>(
+    summary: &'a livesearch::build::BuildSummary,
+    file: &str,
+) -> &'a livesearch::catalog::FileReport {
     summary
         .manifest
         .inputs
         .iter()
-        .find(|input| input.file == "products.jsonl")
+        .find(|input| input.file == file)
         .unwrap()
-        .clone()
 }
 
 #[test]
@@ -179,26 +178,16 @@ fn a_byte_order_mark_is_skipped_and_counted_and_an_empty_file_has_no_lines() {
     let root = tempfile::tempdir().unwrap();
     let summary = crate::support::build_into(catalog.path(), root.path()).unwrap();
 
-    let products = products_report(&summary);
+    let products = file_report(&summary, "products.jsonl");
     assert!(products.byte_order_mark);
     assert_eq!(
         (products.records, products.accepted, products.rejected),
         (1, 1, 0)
     );
-    let anchors = summary
-        .manifest
-        .inputs
-        .iter()
-        .find(|input| input.file == "anchors.jsonl")
-        .unwrap();
+    let anchors = file_report(&summary, "anchors.jsonl");
     assert!(anchors.byte_order_mark);
     assert_eq!(anchors.accepted, 1);
-    let videos = summary
-        .manifest
-        .inputs
-        .iter()
-        .find(|input| input.file == "videos.jsonl")
-        .unwrap();
+    let videos = file_report(&summary, "videos.jsonl");
     assert!(!videos.byte_order_mark);
     assert_eq!((videos.records, videos.blank_lines), (0, 0));
     assert_eq!(summary.manifest.rejects, 0);
@@ -249,7 +238,7 @@ fn duplicate_keys_overlong_names_and_repeated_ids_are_handled() {
     );
     assert_eq!(rejects.len(), 6);
     // 50,000 copies of one id are one anchor: p6 is indexed with a1.
-    assert_eq!(products_report(&summary).accepted, 2);
+    assert_eq!(file_report(&summary, "products.jsonl").accepted, 2);
 }
 
 /// Builds `catalog` whatever its share of rejects; the summary and the rejects.

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Serialize;
 
 use super::serving_generation;
-use crate::config::DEFAULT_SUGGEST_LIMIT;
+use crate::config::{Limits, DEFAULT_SUGGEST_LIMIT};
 use crate::error::{ApiError, ReadErrors};
 use crate::params::Params;
 use crate::state::AppState;
@@ -18,19 +18,26 @@ pub(crate) struct SuggestResponse {
     suggestions: Vec<livesearch::suggest::Suggestion>,
 }
 
-/// Reads a suggestion prefix or term: may be empty, bounded in length.
-pub(super) fn suggest_text(
-    params: &Params,
-    name: &str,
-    max_chars: usize,
-) -> Result<String, ApiError> {
+/// Reads a suggestion prefix or term: may be empty, at most
+/// `max_suggest_query_chars` characters.
+fn suggest_text(params: &Params, name: &str, limits: &Limits) -> Result<String, ApiError> {
     let text = params.get(name).unwrap_or("").to_string();
     let chars = text.chars().count();
+    let max_chars = limits.max_suggest_query_chars;
     if chars > max_chars {
         return Err(ApiError::invalid(
             name,
             format!("has {chars} characters, over the limit of {max_chars}"),
         ));
+    }
+    Ok(text)
+}
+
+/// Reads a term that must be given and not blank, bounded as any other.
+fn required_suggest_text(params: &Params, name: &str, limits: &Limits) -> Result<String, ApiError> {
+    let text = suggest_text(params, name, limits)?;
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid(name, "is required and must not be blank"));
     }
     Ok(text)
 }
@@ -52,7 +59,7 @@ pub(crate) async fn suggest_handler(
 ) -> Result<Json<SuggestResponse>, ApiError> {
     let limits = &state.config().limits;
     let params = Params::parse(raw.as_deref(), SUGGEST_PARAMS)?;
-    let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
+    let query = suggest_text(&params, "q", limits)?;
     let limit = params.integer(
         "limit",
         DEFAULT_SUGGEST_LIMIT.min(limits.max_suggest_limit),
@@ -85,15 +92,8 @@ pub(crate) async fn probe_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ProbeResponse>, ApiError> {
-    let limits = &state.config().limits;
     let params = Params::parse(raw.as_deref(), PROBE_PARAMS)?;
-    let term = suggest_text(&params, "term", limits.max_suggest_query_chars)?;
-    if term.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "term",
-            "is required and must not be blank",
-        ));
-    }
+    let term = required_suggest_text(&params, "term", &state.config().limits)?;
     let generation = serving_generation(&state)?;
     let probed = generation.clone();
     let probe = tokio::task::spawn_blocking(move || probed.suggest.probe(&term))
@@ -127,12 +127,8 @@ pub(crate) async fn related_handler(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<RelatedResponse>, ApiError> {
-    let limits = &state.config().limits;
     let params = Params::parse(raw.as_deref(), RELATED_PARAMS)?;
-    let query = suggest_text(&params, "q", limits.max_suggest_query_chars)?;
-    if query.trim().is_empty() {
-        return Err(ApiError::invalid("q", "is required and must not be blank"));
-    }
+    let query = required_suggest_text(&params, "q", &state.config().limits)?;
     let max_related = livesearch::suggest::related::MAX_RELATED;
     let limit = params.integer("limit", max_related, 1..=max_related)?;
     let generation = serving_generation(&state)?;

@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::support::{build_catalog, build_fixtures, encode, fixtures_with_lines, raw_answer};
+use crate::support::{
+    agent, build_catalog, build_fixtures, encode, fixtures_with_lines, generation_dir,
+    listening_base, raw_answer,
+};
 
 pub(crate) struct Server {
     child: Child,
@@ -63,17 +66,8 @@ pub(crate) fn start_server_with(
             }
         });
     }
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    Server {
-        child,
-        base: format!("http://{address}"),
-    }
+    let base = listening_base(&mut child);
+    Server { child, base }
 }
 
 pub(crate) fn get_json(agent: &ureq::Agent, url: &str) -> (u16, serde_json::Value) {
@@ -91,10 +85,7 @@ fn serves_queries_and_switches_generation_without_failing_a_request() {
     let root = tempfile::tempdir().unwrap();
     let first = build_fixtures(root.path());
     let server = start_server(root.path());
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = agent();
 
     let (status, ready) = get_json(&agent, &format!("{}/readyz", server.base));
     assert_eq!(status, 200);
@@ -202,10 +193,7 @@ fn the_admin_token_is_never_logged() {
         "debug",
         Some(log.clone()),
     );
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = agent();
     let reload = format!("{}/admin/reload", server.base);
     for presented in [token, "s3cret-token-0123456780", ""] {
         let status = agent
@@ -259,10 +247,7 @@ fn starts_not_ready_on_a_missing_generation_then_serves_and_refuses_a_corrupt_on
     std::fs::write(root.path().join("CURRENT"), "20200101T000000.000Z-dead\n").unwrap();
     let log = Arc::new(std::sync::Mutex::new(String::new()));
     let server = start_server_with(root.path(), &[], "info", Some(log.clone()));
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
+    let agent = agent();
 
     let (status, not_ready) = get_json(&agent, &format!("{}/readyz", server.base));
     assert_eq!(status, 503);
@@ -287,13 +272,7 @@ fn starts_not_ready_on_a_missing_generation_then_serves_and_refuses_a_corrupt_on
 
     // A corrupt one (its manifest deleted) is refused; the good one stays served.
     let corrupt = build_fixtures(root.path());
-    std::fs::remove_file(
-        root.path()
-            .join("generations")
-            .join(&corrupt)
-            .join("manifest.json"),
-    )
-    .unwrap();
+    std::fs::remove_file(generation_dir(root.path(), &corrupt).join("manifest.json")).unwrap();
     let (_, ready) = wait_for_readyz(&agent, &server.base, "refusal reported", |status, ready| {
         status == 200 && ready["last_refused"]["generation"] == corrupt.as_str()
     });

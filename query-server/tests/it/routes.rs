@@ -4,42 +4,23 @@ use std::net::SocketAddr;
 
 use axum::http::{Method, StatusCode};
 use query_server::config::ServerConfig;
+use query_server::AppState;
 
-use crate::support::{build_fixtures, call, encode, fixture_state, get, state_for};
+use crate::support::{
+    assert_error, build_fixtures, call, encode, fixture_state, fixture_state_with, generation_dir,
+    get, search_uri, state_for, Answer,
+};
 
-fn assert_error(
-    answer: &crate::support::Answer,
-    status: StatusCode,
-    code: &str,
-    parameter: Option<&str>,
-) {
-    assert_eq!(answer.status, status, "{}", answer.text);
-    assert_eq!(answer.json["error"]["code"], code, "{}", answer.text);
-    let content_type = answer
-        .headers
-        .get("content-type")
-        .and_then(|value| value.to_str().ok());
-    assert_eq!(content_type, Some("application/json"));
-    assert!(answer.json["error"]["message"]
-        .as_str()
-        .is_some_and(|m| !m.is_empty()));
-    if let Some(parameter) = parameter {
-        assert_eq!(
-            answer.json["error"]["parameter"], parameter,
-            "{}",
-            answer.text
-        );
-    }
+/// `POST /admin/reload` from `peer` (unknown when `None`), with a bearer
+/// `token` when given.
+async fn admin_reload(state: &AppState, peer: Option<SocketAddr>, token: Option<&str>) -> Answer {
+    call(state, Method::POST, "/admin/reload", peer, token).await
 }
 
 #[tokio::test]
 async fn search_answers_with_tokens_hits_and_generation() {
     let (_root, state) = fixture_state().await;
-    let answer = get(
-        &state,
-        &format!("/v1/search?q={}&limit=5", encode("美特斯邦威卫衣")),
-    )
-    .await;
+    let answer = get(&state, &search_uri("美特斯邦威卫衣", "&limit=5")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let json = &answer.json;
     assert_eq!(json["query"], "美特斯邦威卫衣");
@@ -57,16 +38,12 @@ async fn search_answers_with_tokens_hits_and_generation() {
 #[tokio::test]
 async fn a_query_with_a_word_no_document_holds_is_relaxed_and_says_so() {
     let (_root, state) = fixture_state().await;
-    let strict = get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
+    let strict = get(&state, &search_uri("卫衣", "")).await;
     assert_eq!(strict.json["relaxed"], false, "{}", strict.text);
     assert_eq!(strict.json["dropped_words"], serde_json::json!([]));
     assert_eq!(strict.json["product_word"], "卫衣");
 
-    let answer = get(
-        &state,
-        &format!("/v1/search?q={}&explain=true", encode("卫衣 zzqx")),
-    )
-    .await;
+    let answer = get(&state, &search_uri("卫衣 zzqx", "&explain=true")).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
     let json = &answer.json;
     assert_eq!(json["relaxed"], true, "{json}");
@@ -106,11 +83,7 @@ async fn pinyin_typed_into_the_search_box_is_read_as_hanzi() {
 #[tokio::test]
 async fn explain_gives_components_that_multiply_to_the_score() {
     let (_root, state) = fixture_state().await;
-    let answer = get(
-        &state,
-        &format!("/v1/search?q={}&explain=true", encode("连衣裙")),
-    )
-    .await;
+    let answer = get(&state, &search_uri("连衣裙", "&explain=true")).await;
     let hit = &answer.json["hits"][0];
     let text = hit["explain"]["text"].as_f64().unwrap();
     let multiplier = hit["explain"]["popularity_multiplier"].as_f64().unwrap();
@@ -136,16 +109,12 @@ async fn explain_gives_components_that_multiply_to_the_score() {
 #[tokio::test]
 async fn type_filter_offset_and_determinism() {
     let (_root, state) = fixture_state().await;
-    let lives = get(
-        &state,
-        &format!("/v1/search?q={}&type=live&limit=50", encode("直播间")),
-    )
-    .await;
+    let lives = get(&state, &search_uri("直播间", "&type=live&limit=50")).await;
     let live_hits = lives.json["hits"].as_array().unwrap();
     assert!(!live_hits.is_empty());
     assert!(live_hits.iter().all(|hit| hit["type"] == "live"));
 
-    let uri = format!("/v1/search?q={}&limit=10", encode("卫衣"));
+    let uri = search_uri("卫衣", "&limit=10");
     let first = get(&state, &uri).await.json;
     let again = get(&state, &uri).await.json;
     assert_eq!(first["hits"], again["hits"], "same request, same order");
@@ -237,7 +206,7 @@ async fn readyz_and_metrics_report_the_generation() {
         assert!(looks_like_rfc3339(value), "{field}: {}", ready.json);
     }
     get(&state, "/v1/search?q=a&limit=0").await;
-    get(&state, &format!("/v1/search?q={}", encode("卫衣"))).await;
+    get(&state, &search_uri("卫衣", "")).await;
     let metrics = get(&state, "/metrics").await.text;
     assert!(
         metrics.contains("http_requests_total{route=\"/v1/search\",status=\"200\"} 1"),
@@ -261,12 +230,12 @@ async fn admin_is_loopback_only_without_a_token() {
     let (_root, state) = fixture_state().await;
     let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
     let remote: SocketAddr = "203.0.113.7:40000".parse().unwrap();
-    let allowed = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let allowed = admin_reload(&state, Some(loopback), None).await;
     assert_eq!(allowed.status, StatusCode::OK, "{}", allowed.text);
     assert_eq!(allowed.json["outcome"], "unchanged");
-    let refused = call(&state, Method::POST, "/admin/reload", Some(remote), None).await;
+    let refused = admin_reload(&state, Some(remote), None).await;
     assert_error(&refused, StatusCode::FORBIDDEN, "forbidden", None);
-    let unknown_peer = call(&state, Method::POST, "/admin/reload", None, None).await;
+    let unknown_peer = admin_reload(&state, None, None).await;
     assert_error(&unknown_peer, StatusCode::FORBIDDEN, "forbidden", None);
 }
 
@@ -279,25 +248,11 @@ async fn admin_needs_the_bearer_token_when_one_is_set() {
     let state = state_for(root.path(), config);
     let remote: SocketAddr = "203.0.113.7:40000".parse().unwrap();
     let loopback: SocketAddr = "127.0.0.1:40000".parse().unwrap();
-    let no_token = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let no_token = admin_reload(&state, Some(loopback), None).await;
     assert_error(&no_token, StatusCode::UNAUTHORIZED, "unauthorized", None);
-    let wrong = call(
-        &state,
-        Method::POST,
-        "/admin/reload",
-        Some(remote),
-        Some("a-long-admin-token-0124"),
-    )
-    .await;
+    let wrong = admin_reload(&state, Some(remote), Some("a-long-admin-token-0124")).await;
     assert_error(&wrong, StatusCode::UNAUTHORIZED, "unauthorized", None);
-    let right = call(
-        &state,
-        Method::POST,
-        "/admin/reload",
-        Some(remote),
-        Some("a-long-admin-token-0123"),
-    )
-    .await;
+    let right = admin_reload(&state, Some(remote), Some("a-long-admin-token-0123")).await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.text);
     assert_eq!(right.json["outcome"], "loaded");
 }
@@ -310,7 +265,7 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
     let held = state.generation().unwrap();
 
     let second = build_fixtures(root.path());
-    let reloaded = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let reloaded = admin_reload(&state, Some(loopback), None).await;
     assert_eq!(reloaded.json["outcome"], "loaded");
     assert_eq!(reloaded.json["previous"], first.as_str());
     assert_eq!(
@@ -334,7 +289,7 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
 
     // A third generation with a truncated segment file is refused.
     let third = build_fixtures(root.path());
-    let index_dir = root.path().join("generations").join(&third).join("index");
+    let index_dir = generation_dir(root.path(), &third).join("index");
     let segment_file = std::fs::read_dir(&index_dir)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -345,7 +300,7 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
         .open(&segment_file)
         .unwrap();
     file.set_len(3).unwrap();
-    let refused = call(&state, Method::POST, "/admin/reload", Some(loopback), None).await;
+    let refused = admin_reload(&state, Some(loopback), None).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
     assert_eq!(refused.json["outcome"], "refused");
     let ready = get(&state, "/readyz").await.json;
@@ -370,17 +325,11 @@ async fn reload_swaps_in_a_new_generation_and_refuses_a_corrupt_one() {
 async fn past_the_concurrency_limit_requests_are_shed_with_retry_after() {
     use tower::ServiceExt;
 
-    let root = tempfile::tempdir().unwrap();
-    build_fixtures(root.path());
     let mut config = ServerConfig::default();
     config.server.max_concurrency = 1;
-    let state = state_for(root.path(), config);
-    state.reload(true).await;
+    let (_root, state) = fixture_state_with(config).await;
     let router = query_server::app(state.clone());
-    let uri = format!(
-        "/v1/search?q={}&limit=100&explain=true",
-        encode("卫衣 直播间")
-    );
+    let uri = search_uri("卫衣 直播间", "&limit=100&explain=true");
     let requests = (0..64).map(|_| {
         let router = router.clone();
         let request = axum::http::Request::builder()
@@ -426,13 +375,9 @@ async fn the_console_is_served_static_and_never_reflects_input() {
     let (_root, state) = fixture_state().await;
     let page = get(&state, "/?q=%3Cscript%3Ealert(1)%3C/script%3E").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/html"));
-    assert!(page.headers["content-security-policy"]
-        .to_str()
-        .unwrap()
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert!(page
+        .header("content-security-policy")
         .contains("script-src 'self'"));
     assert!(page.text.contains("<label for=\"q\""));
     assert!(
@@ -441,10 +386,7 @@ async fn the_console_is_served_static_and_never_reflects_input() {
     );
     let script = get(&state, "/console/console.js").await;
     assert_eq!(script.status, StatusCode::OK);
-    assert!(script.headers["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/javascript"));
+    assert!(script.header("content-type").starts_with("text/javascript"));
     assert!(
         !script.text.contains("innerHTML"),
         "the console writes server data as text only"
@@ -467,13 +409,10 @@ fn a_request_over_the_time_limit_gets_504_in_the_error_shape() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        let root = tempfile::tempdir().unwrap();
-        build_fixtures(root.path());
         let mut config = ServerConfig::default();
         config.server.request_timeout_ms = 50;
-        let state = state_for(root.path(), config);
-        state.reload(true).await;
-        let uri = format!("/v1/search?q={}", encode("卫衣"));
+        let (_root, state) = fixture_state_with(config).await;
+        let uri = search_uri("卫衣", "");
         assert_eq!(get(&state, &uri).await.status, StatusCode::OK);
 
         let slow = tokio::task::spawn_blocking(|| {
@@ -506,9 +445,8 @@ async fn input_quoted_in_errors_is_json_that_browsers_will_not_sniff_as_html() {
         let answer = get(&state, &uri).await;
         assert!(answer.status.is_client_error(), "{uri}: {}", answer.status);
         assert!(
-            answer.headers["content-type"]
-                .to_str()
-                .unwrap()
+            answer
+                .header("content-type")
                 .starts_with("application/json"),
             "{uri}"
         );
@@ -558,13 +496,7 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
 
     // A generation without its manifest is refused.
     let no_manifest = build_fixtures(root.path());
-    std::fs::remove_file(
-        root.path()
-            .join("generations")
-            .join(&no_manifest)
-            .join("manifest.json"),
-    )
-    .unwrap();
+    std::fs::remove_file(generation_dir(root.path(), &no_manifest).join("manifest.json")).unwrap();
     state.reload(false).await;
     let ready = get(&state, "/readyz").await.json;
     assert_eq!(ready["generation"], good.as_str());
@@ -572,11 +504,7 @@ async fn a_missing_manifest_or_other_dictionaries_are_refused_and_a_missing_curr
 
     // A generation built with other dictionaries is refused with both checksums named.
     let other = build_fixtures(root.path());
-    let manifest_path = root
-        .path()
-        .join("generations")
-        .join(&other)
-        .join("manifest.json");
+    let manifest_path = generation_dir(root.path(), &other).join("manifest.json");
     let mut manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
     manifest["dictionary_checksum"] = "0".repeat(64).into();

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 use axum::http::StatusCode;
 use serde_json::Value;
 
-use crate::support::{build_fixtures, encode, fixture_state, get, state_for, Answer};
+use crate::support::{
+    assert_error, build_fixtures, encode, fixture_state, get, search_uri, state_for, Answer,
+};
 
 async fn ok(state: &query_server::state::AppState, uri: &str) -> Value {
     let answer = get(state, uri).await;
@@ -34,10 +36,7 @@ async fn every_hit_obeys_every_filter() {
     let brand_li_ning = encode("李宁");
     let json = ok(
         &state,
-        &format!(
-            "/v1/search?q={}&brand={brand_li_ning}&limit=50",
-            encode("李宁")
-        ),
+        &search_uri("李宁", &format!("&brand={brand_li_ning}&limit=50")),
     )
     .await;
     for hit in some_hits(&json) {
@@ -62,21 +61,14 @@ async fn every_hit_obeys_every_filter() {
     for hit in some_hits(&json) {
         assert!(hit["signals"]["sales"].as_u64().unwrap() >= 5, "{hit}");
     }
-    let live = ok(
-        &state,
-        &format!("/v1/search?q={}&live_now=true&limit=50", encode("直播间")),
-    )
-    .await;
+    let live = ok(&state, &search_uri("直播间", "&live_now=true&limit=50")).await;
     for hit in some_hits(&live) {
         assert_eq!(hit["type"], "live", "{hit}");
     }
     let after = "2026-11-15T00:00:00%2B08:00";
     let json = ok(
         &state,
-        &format!(
-            "/v1/search?q={}&published_after={after}&limit=50",
-            encode("直播间")
-        ),
+        &search_uri("直播间", &format!("&published_after={after}&limit=50")),
     )
     .await;
     let cutoff = "2026-11-14T16:00:00Z";
@@ -90,10 +82,7 @@ async fn every_hit_obeys_every_filter() {
         .to_string();
     let json = ok(
         &state,
-        &format!(
-            "/v1/search?q={}&anchor_id={anchor}&type=live&limit=50",
-            encode("直播间")
-        ),
+        &search_uri("直播间", &format!("&anchor_id={anchor}&type=live&limit=50")),
     )
     .await;
     for hit in some_hits(&json) {
@@ -164,7 +153,7 @@ async fn sort_orders_sort_and_facets_sum_to_the_total() {
 #[tokio::test]
 async fn highlights_mark_the_query_words_in_each_title() {
     let (_root, state) = fixture_state().await;
-    let json = ok(&state, &format!("/v1/search?q={}&limit=20", encode("卫衣"))).await;
+    let json = ok(&state, &search_uri("卫衣", "&limit=20")).await;
     for hit in some_hits(&json) {
         let title: Vec<char> = hit["title"].as_str().unwrap().chars().collect();
         let marked: Vec<String> = hit["highlights"]
@@ -249,16 +238,11 @@ async fn cursors_page_through_every_hit_once_and_only_on_their_generation() {
 }
 
 fn assert_bad(answer: &Answer, parameter: &str) {
-    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{}", answer.text);
-    assert_eq!(
-        answer.json["error"]["code"], "invalid_parameter",
-        "{}",
-        answer.text
-    );
-    assert_eq!(
-        answer.json["error"]["parameter"], parameter,
-        "{}",
-        answer.text
+    assert_error(
+        answer,
+        StatusCode::BAD_REQUEST,
+        "invalid_parameter",
+        Some(parameter),
     );
 }
 

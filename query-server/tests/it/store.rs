@@ -8,6 +8,10 @@
 //! stop and restart it. Under `CI=true` a missing server fails the test;
 //! elsewhere the test says it is skipped.
 
+#[path = "../../../tests/common/build_args.rs"]
+mod build_args;
+
+use build_args::build_args;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -20,7 +24,7 @@ use object_store::path::Path as ObjectPath;
 use object_store::{Attribute, Attributes, ObjectStore, ObjectStoreExt, PutOptions};
 
 use crate::end_to_end::get_json;
-use crate::support::fixtures_dir;
+use crate::support::{agent, fixtures_dir, generation_dir, listening_base};
 
 const BUCKET: &str = "livesearch";
 const URL: &str = "s3://livesearch/nightly";
@@ -110,13 +114,6 @@ impl Drop for Moto {
     }
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
 /// The moto server to test against, or `None` (with a message) outside CI.
 fn moto_program() -> Option<PathBuf> {
     match std::env::var_os("LIVESEARCH_MOTO_SERVER") {
@@ -172,18 +169,7 @@ fn build(moto: &Moto, root: &Path) -> String {
 }
 
 fn build_with(moto: &Moto, root: &Path, extra: &[&str]) -> String {
-    let fixtures = fixtures_dir();
-    let mut args = vec![
-        "build",
-        "--input",
-        fixtures.to_str().unwrap(),
-        "--index-root",
-        root.to_str().unwrap(),
-        "--threads",
-        "2",
-    ];
-    args.extend_from_slice(extra);
-    let output = run_indexer(moto, &args);
+    let output = run_indexer(moto, &build_args(&fixtures_dir(), root, extra));
     assert!(output.status.success(), "{output:?}");
     std::fs::read_to_string(root.join("CURRENT"))
         .unwrap()
@@ -260,17 +246,10 @@ fn start_replica(moto: &Moto, cache: &Path) -> Replica {
         .stderr(Stdio::null());
     with_store_env(&mut command, moto);
     let mut child = command.spawn().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let base = listening_base(&mut child);
     Replica {
         child,
-        base: format!("http://{address}"),
+        base,
         cache: cache.to_path_buf(),
     }
 }
@@ -342,7 +321,7 @@ fn replicas_follow_the_store_through_a_killed_publish_a_corrupt_object_an_outage
     // right for the original: the rerun skips it, completes the rest, and the
     // replicas refuse the generation naming that file.
     let file = "suggest/keys.fst";
-    let original = local.path().join("generations").join(&second).join(file);
+    let original = generation_dir(local.path(), &second).join(file);
     let crc32 = livesearch::generation::file_crc32(&original).unwrap();
     let mut bytes = std::fs::read(&original).unwrap();
     let middle = bytes.len() / 2;

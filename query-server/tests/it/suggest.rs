@@ -31,6 +31,16 @@ async fn suggest(
         .collect()
 }
 
+/// The `key` string of each item of the JSON array `items`.
+fn strings_at<'a>(items: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[key].as_str().unwrap())
+        .collect()
+}
+
 fn position(list: &[(String, String, f64)], text: &str) -> Option<(usize, String)> {
     list.iter()
         .position(|(t, _, _)| t == text)
@@ -182,12 +192,7 @@ async fn probe_ranks_agree_with_suggest() {
             let prefix = entry["prefix"].as_str().unwrap();
             let shown = suggest(&state, prefix, 10).await;
             let shown_texts: Vec<&str> = shown.iter().map(|(t, _, _)| t.as_str()).collect();
-            let probe_texts: Vec<&str> = entry["shown"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["text"].as_str().unwrap())
-                .collect();
+            let probe_texts = strings_at(&entry["shown"], "text");
             assert_eq!(probe_texts, shown_texts, "{term} at {prefix}");
             let expected_rank = shown_texts
                 .iter()
@@ -209,12 +214,7 @@ async fn probe_ranks_agree_with_suggest() {
     )
     .await
     .json;
-    let typed_as: Vec<&str> = probe["prefixes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["typed_as"].as_str().unwrap())
-        .collect();
+    let typed_as = strings_at(&probe["prefixes"], "typed_as");
     assert!(
         typed_as.contains(&"hanzi")
             && typed_as.contains(&"pinyin")
@@ -262,12 +262,7 @@ async fn related_searches_are_bounded_unique_and_in_the_probe() {
     let (_root, state) = fixture_state().await;
     let answer = get(&state, &format!("/v1/related?q={}", encode("连衣裙"))).await;
     assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
-    let related: Vec<&str> = answer.json["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["text"].as_str().unwrap())
-        .collect();
+    let related = strings_at(&answer.json["related"], "text");
     assert!(!related.is_empty() && related.len() <= 10, "{related:?}");
     let mut unique = related.clone();
     unique.sort_unstable();
@@ -279,12 +274,7 @@ async fn related_searches_are_bounded_unique_and_in_the_probe() {
         &format!("/v1/suggest/probe?term={}", encode("连衣裙")),
     )
     .await;
-    let probed: Vec<&str> = probe.json["related"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["text"].as_str().unwrap())
-        .collect();
+    let probed = strings_at(&probe.json["related"], "text");
     assert_eq!(probed, related, "the probe lists what /v1/related does");
     let limited = get(
         &state,

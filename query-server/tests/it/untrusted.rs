@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,18 +15,7 @@ use livesearch::generation::{
 };
 
 use crate::end_to_end::{get_json, start_server_with, wait_for_readyz, Server};
-use crate::support::{build_fixtures, encode, fixtures_dir, raw_answer};
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into()
-}
-
-fn generation_dir(root: &Path, generation: &str) -> PathBuf {
-    root.join("generations").join(generation)
-}
+use crate::support::{agent, build_fixtures, encode, fixtures_dir, generation_dir, raw_answer};
 
 /// A client looping on a search and a suggestion until stopped; returns
 /// every status it got.
@@ -75,6 +64,15 @@ fn start(root: &Path, extra: &[&str]) -> Server {
     start_server_with(root, extra, "warn", None)
 }
 
+/// A fresh root with the fixtures built (the generation is returned) and the
+/// binary serving it, started with `extra` arguments.
+fn serve_fixtures(extra: &[&str]) -> (tempfile::TempDir, String, Server) {
+    let root_dir = tempfile::tempdir().unwrap();
+    let good = build_fixtures(root_dir.path());
+    let server = start(root_dir.path(), extra);
+    (root_dir, good, server)
+}
+
 fn admin_reload(agent: &ureq::Agent, base: &str) -> (u16, serde_json::Value) {
     let mut response = agent
         .post(format!("{base}/admin/reload"))
@@ -87,10 +85,8 @@ fn admin_reload(agent: &ureq::Agent, base: &str) -> (u16, serde_json::Value) {
 
 #[test]
 fn one_byte_changes_in_every_file_kind_are_refused_while_requests_keep_answering() {
-    let root_dir = tempfile::tempdir().unwrap();
+    let (root_dir, good, server) = serve_fixtures(&[]);
     let root = root_dir.path();
-    let good = build_fixtures(root);
-    let server = start(root, &[]);
     let agent = agent();
     let clients = ClientLoop::start(&server.base);
 
@@ -166,10 +162,8 @@ fn one_byte_changes_in_every_file_kind_are_refused_while_requests_keep_answering
 
 #[test]
 fn a_fifo_current_leaves_the_server_answering_and_a_fixed_one_clears_the_refusal() {
-    let root_dir = tempfile::tempdir().unwrap();
+    let (root_dir, good, server) = serve_fixtures(&[]);
     let root = root_dir.path();
-    let good = build_fixtures(root);
-    let server = start(root, &[]);
     let agent = agent();
 
     let fifo = root.join("CURRENT.fifo");
@@ -260,10 +254,8 @@ fn a_restart_on_a_corrupt_current_serves_the_last_good_generation() {
 
 #[test]
 fn a_shrunken_feed_is_refused_and_the_running_server_keeps_its_products() {
-    let root_dir = tempfile::tempdir().unwrap();
+    let (root_dir, good, server) = serve_fixtures(&[]);
     let root = root_dir.path();
-    let good = build_fixtures(root);
-    let server = start(root, &[]);
     let agent = agent();
 
     let catalog = tempfile::tempdir().unwrap();
@@ -339,18 +331,12 @@ fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
 
 #[test]
 fn unfinished_headers_and_idle_connections_are_closed_while_healthz_answers() {
-    let root_dir = tempfile::tempdir().unwrap();
-    let root = root_dir.path();
-    build_fixtures(root);
-    let server = start(
-        root,
-        &[
-            "--header-read-timeout-ms",
-            "1000",
-            "--idle-timeout-ms",
-            "4000",
-        ],
-    );
+    let (_root_dir, _, server) = serve_fixtures(&[
+        "--header-read-timeout-ms",
+        "1000",
+        "--idle-timeout-ms",
+        "4000",
+    ]);
     let address = server.base.strip_prefix("http://").unwrap().to_string();
     let agent = agent();
 
