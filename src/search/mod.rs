@@ -516,6 +516,69 @@ mod tests {
     }
 
     #[test]
+    fn a_brand_short_form_no_title_holds_is_searched_as_the_brand() {
+        // brands.dict lists 科大讯飞; buyers type 讯飞, which no title holds.
+        let products = [
+            ("translator", "科大讯飞翻译机 离线翻译", 0, 0),
+            ("pen", "儿童点读笔", 0, 0),
+        ];
+        let results = search_products(&products, "讯飞", false);
+        assert_eq!(ids(&results), ["translator"], "{results:?}");
+        // Jieba leaves the short form as single characters before a word.
+        let results = search_products(&products, "讯飞翻译机", false);
+        assert_eq!(results.tokens[0], "讯飞", "{results:?}");
+        assert_eq!(ids(&results), ["translator"], "{results:?}");
+    }
+
+    #[test]
+    fn a_short_form_titles_hold_as_a_word_is_not_taken_for_a_brand() {
+        // 之家 is the tail of 海澜之家, and a word of its own in titles.
+        let products = [
+            ("shirt", "海澜之家衬衫", 0, 0),
+            ("book", "美食之家 菜谱", 0, 0),
+        ];
+        let index = index_products(&products);
+        let searcher = index.reader().unwrap().searcher();
+        let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+        let title_holds = |word: &str| {
+            searcher
+                .doc_freq(&tantivy::Term::from_field_text(fields.title, word))
+                .unwrap()
+        };
+        assert!(
+            !analyzer().brands_short_for("之家").is_empty(),
+            "the rule applies to 之家 only through the title count"
+        );
+        assert!(title_holds("之家") > 0);
+        let results = run(&index, "之家", false);
+        assert_eq!(ids(&results), ["book"], "{results:?}");
+    }
+
+    #[test]
+    fn a_guessed_product_word_that_relaxation_dropped_sets_no_tier() {
+        // 有声 is no dictionary product word: only guessed as the last
+        // noun. Neither word finds enough alone, so any word retrieves, and
+        // the brand's hits are not buried under every 有声 title.
+        let products = [
+            ("translator", "科大讯飞翻译机", 0, 0),
+            ("chart", "有声挂图 儿童 有声 启蒙", 0, 0),
+            ("book", "有声故事书", 0, 0),
+        ];
+        let results = search_products(&products, "讯飞有声", true);
+        assert_eq!(results.product_word.as_deref(), Some("有声"), "{results:?}");
+        assert_eq!(results.dropped_words.len(), 2, "{results:?}");
+        assert_eq!(results.total, 3, "{results:?}");
+        assert!(
+            product_matches(&results)
+                .iter()
+                .all(|tier| *tier == ProductMatch::Product),
+            "{results:?}"
+        );
+        // A dictionary product word keeps its tier when dropped the same way
+        // (see `when_even_the_product_word_finds_too_few_any_word_matches`).
+    }
+
+    #[test]
     fn the_product_itself_ranks_above_a_title_that_gives_it_away() {
         let products = [
             ("cream", "保湿面霜送口红一支", 5_000_000, 5_000_000),

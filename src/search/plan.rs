@@ -251,6 +251,17 @@ impl QueryPlan {
         Ok(())
     }
 
+    /// The word that sets the product-word tier: the product word, unless
+    /// it is only guessed (no dictionary names a product with it) and
+    /// relaxation dropped it. Then nothing says it names what is bought
+    /// (讯飞有声: 有声 is no product), and hits of the other words would
+    /// rank below every hit of it.
+    pub fn tier_word(&self) -> Option<usize> {
+        self.product_word.filter(|&word| {
+            self.words[word].role == WordRole::Product || !self.dropped.contains(&word)
+        })
+    }
+
     /// Indexes of the words that can match (some document holds them).
     pub fn present_words(&self) -> Vec<usize> {
         (0..self.words.len())
@@ -295,12 +306,14 @@ fn query_word(
     let tiling = (span == 1)
         .then(|| analyzer.subword_tiling(&word))
         .flatten();
+    let brands = brand_variants(context, &word)?;
     let variants: Vec<Vec<String>> = std::iter::once(split_word(context, &word, span))
         .chain(tiling)
         .chain(
             analyzer
                 .synonyms_of(&word)
                 .iter()
+                .chain(brands)
                 .map(|variant| analyzer.token_texts(variant, AnalyzerMode::Query))
                 .filter(|tokens| !tokens.is_empty()),
         )
@@ -326,6 +339,22 @@ fn query_word(
         query_word.idf = idf(matched, total_documents);
     }
     Ok(query_word)
+}
+
+/// The brands `word` is a short form of (讯飞 → 科大讯飞), when no title
+/// holds `word` itself as a word: a short form that titles hold is a word
+/// of its own (之家, 良品), and searching it as a brand would be a guess.
+fn brand_variants<'a>(context: &SearchContext<'a>, word: &str) -> Result<&'a [String]> {
+    let brands = context.analyzer.brands_short_for(word);
+    if brands.is_empty() {
+        return Ok(brands);
+    }
+    let term = Term::from_field_text(context.fields.title, word);
+    Ok(if context.searcher.doc_freq(&term)? == 0 {
+        brands
+    } else {
+        &[]
+    })
 }
 
 /// Longest words a word splits into, left to right, that titles hold (南瓜饼
@@ -374,7 +403,8 @@ fn held_parts(context: &SearchContext<'_>, word: &str) -> Result<Option<Vec<Stri
 }
 
 /// Joins runs of single Chinese characters that jieba left apart in a short
-/// query (讯|飞|有声) into the word the catalog holds (讯飞), when it does.
+/// query (讯|飞|有声) into the word the catalog holds, or into the short
+/// form of a brand (讯飞 of 科大讯飞).
 fn join_single_characters(context: &SearchContext<'_>, tokens: Vec<String>) -> Result<Vec<String>> {
     let is_single_han = |token: &String| {
         let mut chars = token.chars();
@@ -392,7 +422,11 @@ fn join_single_characters(context: &SearchContext<'_>, tokens: Vec<String>) -> R
         for length in (2..=run).rev() {
             let word = tokens[index..index + length].concat();
             let term = Term::from_field_text(context.fields.title, &word);
-            if context.searcher.doc_freq(&term)? > 0 {
+            // A brand's short form is searched as the brand (see
+            // `query_word`).
+            if context.searcher.doc_freq(&term)? > 0
+                || !context.analyzer.brands_short_for(&word).is_empty()
+            {
                 taken = length;
                 break;
             }
