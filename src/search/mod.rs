@@ -15,7 +15,11 @@
 //! - `cursor`: `search_after` cursors for paging past the offset cap.
 //!
 //! When nothing matches a query typed in pinyin (lianyiqun, lyq), the best
-//! hanzi suggestion for it is searched instead and the response says so.
+//! hanzi suggestion for it is searched instead and the response says so. A
+//! word of three or four characters no dictionary knows and no title holds
+//! is read as its closest homophone the catalog holds beside the query's
+//! other words (地扳革 → 地板革, `plan::homophone_correction`), and the
+//! response says so too.
 
 mod collector;
 mod config;
@@ -114,8 +118,9 @@ impl SearchRequest {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueryConversion {
-    /// `pinyin` (typed in pinyin, nothing matched as typed) or `traditional`
-    /// (traditional characters read as simplified).
+    /// `pinyin` (typed in pinyin, nothing matched as typed), `traditional`
+    /// (traditional characters read as simplified) or `homophone` (a word
+    /// no title holds read as the homophone titles hold: 地扳革 → 地板革).
     pub kind: String,
     /// The query as typed.
     pub from: String,
@@ -166,7 +171,18 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         from: request.query.clone(),
         to: simplified.clone(),
     });
-    let mut plan = QueryPlan::new(context, &simplified, request.doc_type)?;
+    let searched = match plan::homophone_correction(context, &simplified)? {
+        Some(corrected) => {
+            converted = Some(QueryConversion {
+                kind: "homophone".to_string(),
+                from: request.query.clone(),
+                to: corrected.clone(),
+            });
+            corrected
+        }
+        None => simplified.clone(),
+    };
+    let mut plan = QueryPlan::new(context, &searched, request.doc_type)?;
     if !plan.matches_anything() {
         if let Some(hanzi) = pinyin_reading(context, &simplified) {
             let pinyin_plan = QueryPlan::new(context, &hanzi, request.doc_type)?;
@@ -576,6 +592,62 @@ mod tests {
         );
         // A dictionary product word keeps its tier when dropped the same way
         // (see `when_even_the_product_word_finds_too_few_any_word_matches`).
+    }
+
+    #[test]
+    fn homophones_are_the_characters_of_the_same_syllable() {
+        let found = crate::suggest::keys::homophones('扳');
+        assert!(found.contains(&'板') && found.contains(&'扳'), "{found:?}");
+        assert!(!found.contains(&'革'));
+    }
+
+    #[test]
+    fn a_word_no_title_holds_is_read_as_the_homophone_titles_hold() {
+        let products = [
+            ("floor", "加厚地板革 家用 防水", 0, 0),
+            ("glue", "地毯胶 强力", 0, 0),
+        ];
+        // 扳革 is no word, and 地扳革 sounds like the dictionary word 地板革.
+        let results = search_products(&products, "地扳革", false);
+        let converted = results.converted.as_ref().expect("read as a homophone");
+        assert_eq!(converted.kind, "homophone");
+        assert_eq!(converted.to, "地板革");
+        assert_eq!(ids(&results), ["floor"], "{results:?}");
+    }
+
+    #[test]
+    fn a_homophone_reading_must_stand_beside_the_other_words_in_some_title() {
+        let products = [
+            ("floor", "加厚地板革 家用 防水", 0, 0),
+            ("mat", "汽车脚垫 防水", 0, 0),
+        ];
+        // No title holds 地板革 with 汽车: the reading is not taken.
+        let results = search_products(&products, "汽车 地扳革", false);
+        assert!(results.converted.is_none(), "{results:?}");
+        let results = search_products(&products, "防水 地扳革", false);
+        assert_eq!(
+            results
+                .converted
+                .as_ref()
+                .map(|converted| converted.to.as_str()),
+            Some("防水 地板革"),
+            "{results:?}"
+        );
+    }
+
+    #[test]
+    fn short_or_known_words_are_not_read_as_homophones() {
+        let products = [
+            ("king", "国王 充电桩 玩偶", 0, 0),
+            ("pile", "充电桩 家用", 0, 0),
+        ];
+        // 国网 is two characters: too short to tell a slip from a name,
+        // though 国王 stands beside 充电桩 in a title.
+        let results = search_products(&products, "国网充电桩", false);
+        assert!(results.converted.is_none(), "{results:?}");
+        // A dictionary word no title holds is a word, not a slip (喂鸡).
+        let results = search_products(&[("feed", "鸡饲料 喂养", 0, 0)], "喂鸡饲料", false);
+        assert!(results.converted.is_none(), "{results:?}");
     }
 
     #[test]
