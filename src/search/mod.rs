@@ -651,6 +651,20 @@ mod tests {
     }
 
     #[test]
+    fn a_case_for_the_product_ranks_below_the_product_however_popular() {
+        let products = [
+            ("case", "华为蓝牙耳机Pro保护套 硅胶", 9_000_000, 9_000_000),
+            ("buds", "华为蓝牙耳机Pro 降噪", 0, 0),
+        ];
+        let results = search_products(&products, "蓝牙耳机", true);
+        assert_eq!(ids(&results), ["buds", "case"]);
+        assert_eq!(
+            product_matches(&results),
+            [ProductMatch::Product, ProductMatch::Mention]
+        );
+    }
+
+    #[test]
     fn the_product_itself_ranks_above_a_title_that_gives_it_away() {
         let products = [
             ("cream", "保湿面霜送口红一支", 5_000_000, 5_000_000),
