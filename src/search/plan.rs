@@ -401,7 +401,12 @@ pub(crate) fn homophone_correction(
     let mut limit = text.len();
     for index in (0..tokens.len()).rev() {
         let word = tokens[index].text.as_str();
-        if !is_han_word(word) || word.chars().count() < 2 || tokens[index].offset_to > limit {
+        let chars = word.chars().count();
+        // A longer word cannot sit in a stretch short enough to be read.
+        if !is_han_word(word)
+            || !(2..=MAX_HOMOPHONE_SPAN_CHARS).contains(&chars)
+            || tokens[index].offset_to > limit
+        {
             continue;
         }
         if analyzer.is_dictionary_word(word)
