@@ -44,6 +44,7 @@ pub struct Dictionaries {
     entries: Vec<DictEntry>,
     product_words: HashSet<String>,
     attribute_words: HashSet<String>,
+    brand_words: HashSet<String>,
     stopwords: HashSet<String>,
     blocklist: Vec<String>,
     synonyms: Vec<SynonymRule>,
@@ -66,7 +67,9 @@ const SYNONYMS_FILE: &str = "synonyms.txt";
 const PRODUCT_DICT_FILE: &str = "products.dict";
 /// User dictionaries whose words describe or sell a product but never name
 /// one (brands; selling, audience, season and material words).
-const ATTRIBUTE_DICT_FILES: &[&str] = &["brands.dict", "commerce.dict"];
+const ATTRIBUTE_DICT_FILES: &[&str] = &[BRAND_DICT_FILE, "commerce.dict"];
+/// The user dictionary of brand names.
+const BRAND_DICT_FILE: &str = "brands.dict";
 const USER_DICT_EXTENSION: &str = "dict";
 
 const EMBEDDED_USER_DICTS: &[(&str, &str)] = &[
@@ -180,6 +183,7 @@ impl Dictionaries {
         let mut entries = Vec::new();
         let mut product_words = HashSet::new();
         let mut attribute_words = HashSet::new();
+        let mut brand_words = HashSet::new();
         for file in &user_dicts {
             for (line_index, line) in file.text.lines().enumerate() {
                 if let Some(entry) = parse_dict_line(&file.name, line_index + 1, line)? {
@@ -188,6 +192,9 @@ impl Dictionaries {
                     }
                     if ATTRIBUTE_DICT_FILES.contains(&file.name.as_str()) {
                         attribute_words.insert(entry.word.clone());
+                    }
+                    if file.name == BRAND_DICT_FILE {
+                        brand_words.insert(entry.word.clone());
                     }
                     entries.push(entry);
                 }
@@ -209,6 +216,7 @@ impl Dictionaries {
             entries,
             product_words,
             attribute_words,
+            brand_words,
             stopwords,
             blocklist,
             synonyms,
@@ -226,6 +234,11 @@ impl Dictionaries {
     /// never a query's product word.
     pub fn attribute_words(&self) -> &HashSet<String> {
         &self.attribute_words
+    }
+
+    /// Normalised words of `brands.dict`.
+    pub fn brand_words(&self) -> &HashSet<String> {
+        &self.brand_words
     }
 
     /// The rules of `synonyms.txt`, applied at query time only: they are not

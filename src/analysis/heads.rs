@@ -345,6 +345,15 @@ mod tests {
     }
 
     #[test]
+    fn a_case_for_earphones_sells_the_case() {
+        // A 蓝牙耳机 query finds this title in the mention tier only.
+        let found = heads("华为蓝牙耳机Pro保护套 硅胶");
+        assert!(found.contains(&"保护套".to_string()), "{found:?}");
+        assert!(!found.contains(&"蓝牙耳机".to_string()), "{found:?}");
+        assert!(!found.contains(&"耳机".to_string()), "{found:?}");
+    }
+
+    #[test]
     fn packaging_does_not_demote_the_product() {
         let found = heads("洗发水套装");
         assert!(found.contains(&"洗发水".to_string()), "{found:?}");

@@ -63,6 +63,8 @@ struct SharedAnalyzer {
     attribute_words: HashSet<String>,
     /// Query-time variants of a normalised term (`synonyms.txt`).
     synonyms: HashMap<String, Vec<String>>,
+    /// Brands of `brands.dict` by their short forms (讯飞 → 科大讯飞).
+    brand_short_forms: HashMap<String, Vec<String>>,
     dictionary_checksum: String,
 }
 
@@ -112,6 +114,7 @@ impl Analyzer {
                 product_words: dictionaries.product_words().clone(),
                 attribute_words: dictionaries.attribute_words().clone(),
                 synonyms,
+                brand_short_forms: brand_short_forms(dictionaries.brand_words()),
                 dictionary_checksum: dictionaries.checksum(),
             }),
         }
@@ -122,6 +125,16 @@ impl Analyzer {
         self.shared
             .synonyms
             .get(term)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// The brands of `brands.dict` that normalised `word` is a short form
+    /// of (讯飞 → 科大讯飞): see [`brand_short_forms`].
+    pub fn brands_short_for(&self, word: &str) -> &[String] {
+        self.shared
+            .brand_short_forms
+            .get(word)
             .map(Vec::as_slice)
             .unwrap_or(&[])
     }
@@ -294,6 +307,39 @@ impl Analyzer {
     }
 }
 
+/// Buyers shorten a Chinese brand to its first or last characters (科大讯飞
+/// → 讯飞, 美特斯邦威 → 邦威): every proper prefix and suffix of two
+/// characters or more of a brand of three or more Chinese characters, to
+/// the brands it shortens (in dictionary order), except short forms that
+/// are brands themselves. The search only uses a short form that no title
+/// holds as a word, so the many short forms that are common words (之家
+/// of 海澜之家) change nothing.
+fn brand_short_forms(brands: &HashSet<String>) -> HashMap<String, Vec<String>> {
+    let mut sorted: Vec<&String> = brands.iter().collect();
+    sorted.sort();
+    let mut short_forms: HashMap<String, Vec<String>> = HashMap::new();
+    for brand in sorted {
+        let chars: Vec<char> = brand.chars().collect();
+        if chars.len() < 3 || !chars.iter().all(|&c| is_han(c)) {
+            continue;
+        }
+        for length in 2..chars.len() {
+            let prefix: String = chars[..length].iter().collect();
+            let suffix: String = chars[chars.len() - length..].iter().collect();
+            for short in [prefix, suffix] {
+                if brands.contains(&short) {
+                    continue;
+                }
+                let shortened = short_forms.entry(short).or_default();
+                if !shortened.contains(brand) {
+                    shortened.push(brand.clone());
+                }
+            }
+        }
+    }
+    short_forms
+}
+
 /// Characters that end product nouns (机, 器, 包, 裤, ...): joined to the
 /// word before them when jieba leaves them alone.
 fn is_product_head_char(c: char) -> bool {
@@ -426,6 +472,25 @@ mod tests {
     fn analyzer() -> &'static Analyzer {
         static ANALYZER: OnceLock<Analyzer> = OnceLock::new();
         ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
+    }
+
+    #[test]
+    fn brand_short_forms_are_the_first_and_last_characters_of_a_brand() {
+        let brands: HashSet<String> = ["科大讯飞", "海澜之家", "太平鸟", "小米"]
+            .map(String::from)
+            .into();
+        let short_forms = brand_short_forms(&brands);
+        assert_eq!(short_forms["讯飞"], ["科大讯飞"]);
+        assert_eq!(short_forms["科大"], ["科大讯飞"]);
+        assert_eq!(short_forms["科大讯"], ["科大讯飞"]);
+        assert_eq!(short_forms["太平"], ["太平鸟"]);
+        // Not a middle, not a brand itself, not from a two-character brand.
+        assert!(!short_forms.contains_key("大讯"));
+        assert!(!short_forms.contains_key("科大讯飞"));
+        assert!(!short_forms.contains_key("小"));
+        // The embedded dictionaries give the analyzer the same map.
+        assert_eq!(analyzer().brands_short_for("讯飞"), ["科大讯飞"]);
+        assert!(analyzer().brands_short_for("连衣裙").is_empty());
     }
 
     #[test]

@@ -133,7 +133,7 @@ impl PlanWeights {
             .map(|&word| Ok((word, word_query(context, &plan.words[word]).weight(scored)?)))
             .collect::<tantivy::Result<Vec<_>>>()?;
         let product = plan
-            .product_word
+            .tier_word()
             .map(|word| {
                 head_query(context, &plan.words[word])
                     .weight(unscored)

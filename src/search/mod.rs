@@ -15,7 +15,11 @@
 //! - `cursor`: `search_after` cursors for paging past the offset cap.
 //!
 //! When nothing matches a query typed in pinyin (lianyiqun, lyq), the best
-//! hanzi suggestion for it is searched instead and the response says so.
+//! hanzi suggestion for it is searched instead and the response says so. A
+//! word of three or four characters no dictionary knows and no title holds
+//! is read as its closest homophone the catalog holds beside the query's
+//! other words (地扳革 → 地板革, `plan::homophone_correction`), and the
+//! response says so too.
 
 mod collector;
 mod config;
@@ -114,8 +118,9 @@ impl SearchRequest {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueryConversion {
-    /// `pinyin` (typed in pinyin, nothing matched as typed) or `traditional`
-    /// (traditional characters read as simplified).
+    /// `pinyin` (typed in pinyin, nothing matched as typed), `traditional`
+    /// (traditional characters read as simplified) or `homophone` (a word
+    /// no title holds read as the homophone titles hold: 地扳革 → 地板革).
     pub kind: String,
     /// The query as typed.
     pub from: String,
@@ -166,7 +171,18 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         from: request.query.clone(),
         to: simplified.clone(),
     });
-    let mut plan = QueryPlan::new(context, &simplified, request.doc_type)?;
+    let searched = match plan::homophone_correction(context, &simplified)? {
+        Some(corrected) => {
+            converted = Some(QueryConversion {
+                kind: "homophone".to_string(),
+                from: request.query.clone(),
+                to: corrected.clone(),
+            });
+            corrected
+        }
+        None => simplified.clone(),
+    };
+    let mut plan = QueryPlan::new(context, &searched, request.doc_type)?;
     if !plan.matches_anything() {
         if let Some(hanzi) = pinyin_reading(context, &simplified) {
             let pinyin_plan = QueryPlan::new(context, &hanzi, request.doc_type)?;
@@ -513,6 +529,139 @@ mod tests {
         // Of the partial hits, the one holding the product word first.
         assert_eq!(ids(&results)[1..], ["p3", "p2"]);
         assert_eq!(product_matches(&results)[2], ProductMatch::Absent);
+    }
+
+    #[test]
+    fn a_brand_short_form_no_title_holds_is_searched_as_the_brand() {
+        // brands.dict lists 科大讯飞; buyers type 讯飞, which no title holds.
+        let products = [
+            ("translator", "科大讯飞翻译机 离线翻译", 0, 0),
+            ("pen", "儿童点读笔", 0, 0),
+        ];
+        let results = search_products(&products, "讯飞", false);
+        assert_eq!(ids(&results), ["translator"], "{results:?}");
+        // Jieba leaves the short form as single characters before a word.
+        let results = search_products(&products, "讯飞翻译机", false);
+        assert_eq!(results.tokens[0], "讯飞", "{results:?}");
+        assert_eq!(ids(&results), ["translator"], "{results:?}");
+    }
+
+    #[test]
+    fn a_short_form_titles_hold_as_a_word_is_not_taken_for_a_brand() {
+        // 之家 is the tail of 海澜之家, and a word of its own in titles.
+        let products = [
+            ("shirt", "海澜之家衬衫", 0, 0),
+            ("book", "美食之家 菜谱", 0, 0),
+        ];
+        let index = index_products(&products);
+        let searcher = index.reader().unwrap().searcher();
+        let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+        let title_holds = |word: &str| {
+            searcher
+                .doc_freq(&tantivy::Term::from_field_text(fields.title, word))
+                .unwrap()
+        };
+        assert!(
+            !analyzer().brands_short_for("之家").is_empty(),
+            "the rule applies to 之家 only through the title count"
+        );
+        assert!(title_holds("之家") > 0);
+        let results = run(&index, "之家", false);
+        assert_eq!(ids(&results), ["book"], "{results:?}");
+    }
+
+    #[test]
+    fn a_guessed_product_word_that_relaxation_dropped_sets_no_tier() {
+        // 有声 is no dictionary product word: only guessed as the last
+        // noun. Neither word finds enough alone, so any word retrieves, and
+        // the brand's hits are not buried under every 有声 title.
+        let products = [
+            ("translator", "科大讯飞翻译机", 0, 0),
+            ("chart", "有声挂图 儿童 有声 启蒙", 0, 0),
+            ("book", "有声故事书", 0, 0),
+        ];
+        let results = search_products(&products, "讯飞有声", true);
+        assert_eq!(results.product_word.as_deref(), Some("有声"), "{results:?}");
+        assert_eq!(results.dropped_words.len(), 2, "{results:?}");
+        assert_eq!(results.total, 3, "{results:?}");
+        assert!(
+            product_matches(&results)
+                .iter()
+                .all(|tier| *tier == ProductMatch::Product),
+            "{results:?}"
+        );
+        // A dictionary product word keeps its tier when dropped the same way
+        // (see `when_even_the_product_word_finds_too_few_any_word_matches`).
+    }
+
+    #[test]
+    fn homophones_are_the_characters_of_the_same_syllable() {
+        let found = crate::suggest::keys::homophones('扳');
+        assert!(found.contains(&'板') && found.contains(&'扳'), "{found:?}");
+        assert!(!found.contains(&'革'));
+    }
+
+    #[test]
+    fn a_word_no_title_holds_is_read_as_the_homophone_titles_hold() {
+        let products = [
+            ("floor", "加厚地板革 家用 防水", 0, 0),
+            ("glue", "地毯胶 强力", 0, 0),
+        ];
+        // 扳革 is no word, and 地扳革 sounds like the dictionary word 地板革.
+        let results = search_products(&products, "地扳革", false);
+        let converted = results.converted.as_ref().expect("read as a homophone");
+        assert_eq!(converted.kind, "homophone");
+        assert_eq!(converted.to, "地板革");
+        assert_eq!(ids(&results), ["floor"], "{results:?}");
+    }
+
+    #[test]
+    fn a_homophone_reading_must_stand_beside_the_other_words_in_some_title() {
+        let products = [
+            ("floor", "加厚地板革 家用 防水", 0, 0),
+            ("mat", "汽车脚垫 防水", 0, 0),
+        ];
+        // No title holds 地板革 with 汽车: the reading is not taken.
+        let results = search_products(&products, "汽车 地扳革", false);
+        assert!(results.converted.is_none(), "{results:?}");
+        let results = search_products(&products, "防水 地扳革", false);
+        assert_eq!(
+            results
+                .converted
+                .as_ref()
+                .map(|converted| converted.to.as_str()),
+            Some("防水 地板革"),
+            "{results:?}"
+        );
+    }
+
+    #[test]
+    fn short_or_known_words_are_not_read_as_homophones() {
+        let products = [
+            ("king", "国王 充电桩 玩偶", 0, 0),
+            ("pile", "充电桩 家用", 0, 0),
+        ];
+        // 国网 is two characters: too short to tell a slip from a name,
+        // though 国王 stands beside 充电桩 in a title.
+        let results = search_products(&products, "国网充电桩", false);
+        assert!(results.converted.is_none(), "{results:?}");
+        // A dictionary word no title holds is a word, not a slip (喂鸡).
+        let results = search_products(&[("feed", "鸡饲料 喂养", 0, 0)], "喂鸡饲料", false);
+        assert!(results.converted.is_none(), "{results:?}");
+    }
+
+    #[test]
+    fn a_case_for_the_product_ranks_below_the_product_however_popular() {
+        let products = [
+            ("case", "华为蓝牙耳机Pro保护套 硅胶", 9_000_000, 9_000_000),
+            ("buds", "华为蓝牙耳机Pro 降噪", 0, 0),
+        ];
+        let results = search_products(&products, "蓝牙耳机", true);
+        assert_eq!(ids(&results), ["buds", "case"]);
+        assert_eq!(
+            product_matches(&results),
+            [ProductMatch::Product, ProductMatch::Mention]
+        );
     }
 
     #[test]

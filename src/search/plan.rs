@@ -3,7 +3,8 @@
 //! and which words a relaxed search may drop.
 
 use serde::Serialize;
-use tantivy::query::{EnableScoring, Query};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, Searcher, Term, TERMINATED};
 
 use super::query::{required_query, word_query};
@@ -251,6 +252,17 @@ impl QueryPlan {
         Ok(())
     }
 
+    /// The word that sets the product-word tier: the product word, unless
+    /// it is only guessed (no dictionary names a product with it) and
+    /// relaxation dropped it. Then nothing says it names what is bought
+    /// (讯飞有声: 有声 is no product), and hits of the other words would
+    /// rank below every hit of it.
+    pub fn tier_word(&self) -> Option<usize> {
+        self.product_word.filter(|&word| {
+            self.words[word].role == WordRole::Product || !self.dropped.contains(&word)
+        })
+    }
+
     /// Indexes of the words that can match (some document holds them).
     pub fn present_words(&self) -> Vec<usize> {
         (0..self.words.len())
@@ -295,12 +307,14 @@ fn query_word(
     let tiling = (span == 1)
         .then(|| analyzer.subword_tiling(&word))
         .flatten();
+    let brands = brand_variants(context, &word)?;
     let variants: Vec<Vec<String>> = std::iter::once(split_word(context, &word, span))
         .chain(tiling)
         .chain(
             analyzer
                 .synonyms_of(&word)
                 .iter()
+                .chain(brands)
                 .map(|variant| analyzer.token_texts(variant, AnalyzerMode::Query))
                 .filter(|tokens| !tokens.is_empty()),
         )
@@ -326,6 +340,215 @@ fn query_word(
         query_word.idf = idf(matched, total_documents);
     }
     Ok(query_word)
+}
+
+/// The brands `word` is a short form of (讯飞 → 科大讯飞), when no title
+/// holds `word` itself as a word: a short form that titles hold is a word
+/// of its own (之家, 良品), and searching it as a brand would be a guess.
+fn brand_variants<'a>(context: &SearchContext<'a>, word: &str) -> Result<&'a [String]> {
+    let brands = context.analyzer.brands_short_for(word);
+    if brands.is_empty() {
+        return Ok(brands);
+    }
+    let term = Term::from_field_text(context.fields.title, word);
+    Ok(if context.searcher.doc_freq(&term)? == 0 {
+        brands
+    } else {
+        &[]
+    })
+}
+
+/// The share of the query's other words (those titles hold) that some title
+/// must hold beside a homophone reading for it to be taken.
+const HOMOPHONE_BESIDE_SHARE: f64 = 1.0;
+
+/// Fewest characters of a stretch of the query read for a typing mistake:
+/// two-character words are so many that most names the catalog lacks are
+/// one sound away from one (国网 → 国王, 小脸 → 笑脸).
+const MIN_HOMOPHONE_SPAN_CHARS: usize = 3;
+
+/// Longest characters of a stretch of the query read for a typing mistake.
+const MAX_HOMOPHONE_SPAN_CHARS: usize = 4;
+
+/// The query with each word that would otherwise be dropped whole read as
+/// its closest homophone the catalog holds (地扳革 → 地板革): a Chinese
+/// word of two characters or more that no dictionary knows and no title
+/// holds, that is no synonym or brand short form, and that neither the
+/// dictionaries nor the titles' words split, together with the single
+/// characters jieba left beside it (地|扳革; the widest stretch of
+/// [`MIN_HOMOPHONE_SPAN_CHARS`] to [`MAX_HOMOPHONE_SPAN_CHARS`] characters
+/// that gives a reading), with one character replaced by another of the
+/// same pinyin (tones aside), when the result is a dictionary word whose
+/// words titles hold side by side, beside the query's other words (see
+/// [`closest_homophone`]); of several, the one the most such titles hold.
+/// `None` when nothing changed.
+pub(crate) fn homophone_correction(
+    context: &SearchContext<'_>,
+    text: &str,
+) -> Result<Option<String>> {
+    let analyzer = context.analyzer;
+    let mut tokens = Vec::new();
+    analyzer.analyze_into(text, AnalyzerMode::Query, &mut tokens);
+    let is_han_word = |word: &str| !word.is_empty() && word.chars().all(is_han);
+    let is_single_han = |word: &str| is_han_word(word) && word.chars().count() == 1;
+    let held = tokens
+        .iter()
+        .map(|token| Ok(title_frequency(context, &token.text)? > 0))
+        .collect::<Result<Vec<bool>>>()?;
+    let mut corrected = text.to_string();
+    let mut changed = false;
+    // Right to left, so a replaced stretch leaves the offsets before it valid.
+    let mut limit = text.len();
+    for index in (0..tokens.len()).rev() {
+        let word = tokens[index].text.as_str();
+        let chars = word.chars().count();
+        // A longer word cannot sit in a stretch short enough to be read.
+        if !is_han_word(word)
+            || !(2..=MAX_HOMOPHONE_SPAN_CHARS).contains(&chars)
+            || tokens[index].offset_to > limit
+        {
+            continue;
+        }
+        if analyzer.is_dictionary_word(word)
+            || held[index]
+            || !analyzer.synonyms_of(word).is_empty()
+            || !analyzer.brands_short_for(word).is_empty()
+            || analyzer.subword_tiling(word).is_some()
+            || held_parts(context, word)?.is_some()
+        {
+            continue;
+        }
+        let (mut first, mut last) = (index, index);
+        while first > 0
+            && is_single_han(&tokens[first - 1].text)
+            && tokens[first - 1].offset_to == tokens[first].offset_from
+        {
+            first -= 1;
+        }
+        while last + 1 < tokens.len()
+            && is_single_han(&tokens[last + 1].text)
+            && tokens[last + 1].offset_from == tokens[last].offset_to
+            && tokens[last + 1].offset_to <= limit
+        {
+            last += 1;
+        }
+        // The widest stretch first: 地扳革 is the word, not 扳革.
+        let mut stretches: Vec<(usize, usize)> = (first..=index)
+            .flat_map(|from| (index..=last).map(move |to| (from, to)))
+            .map(|(from, to)| (tokens[from].offset_from, tokens[to].offset_to))
+            .collect();
+        stretches.sort_by_key(|&(start, end)| (std::cmp::Reverse(end - start), start));
+        for (start, end) in stretches {
+            let Some(span) = text.get(start..end) else {
+                continue;
+            };
+            let span_chars = span.chars().count();
+            if !(MIN_HOMOPHONE_SPAN_CHARS..=MAX_HOMOPHONE_SPAN_CHARS).contains(&span_chars) {
+                continue;
+            }
+            let beside: Vec<String> = tokens
+                .iter()
+                .zip(&held)
+                .filter(|(token, &held)| {
+                    held && (token.offset_to <= start || token.offset_from >= end)
+                })
+                .map(|(token, _)| token.text.clone())
+                .collect();
+            if let Some(best) = closest_homophone(context, span, &beside)? {
+                corrected.replace_range(start..end, &best);
+                changed = true;
+                limit = start;
+                break;
+            }
+        }
+    }
+    Ok(changed.then_some(corrected))
+}
+
+/// Documents whose title holds `word`.
+fn title_frequency(context: &SearchContext<'_>, word: &str) -> Result<u64> {
+    let term = Term::from_field_text(context.fields.title, word);
+    Ok(context.searcher.doc_freq(&term)?)
+}
+
+/// `span` with one character replaced by a homophone, such that the most
+/// titles hold its words side by side, beside [`HOMOPHONE_BESIDE_SHARE`]
+/// of `beside` (the query's other words titles hold): the reading must
+/// make sense with the rest of the query as the catalog's titles write it
+/// (国网充电桩 is not 国王 充电桩). At least one title must.
+fn closest_homophone(
+    context: &SearchContext<'_>,
+    span: &str,
+    beside: &[String],
+) -> Result<Option<String>> {
+    let title_term = |word: &String| Term::from_field_text(context.fields.title, word);
+    let beside_query: Option<Box<dyn Query>> = (!beside.is_empty()).then(|| {
+        let clauses: Vec<(Occur, Box<dyn Query>)> = beside
+            .iter()
+            .map(|word| {
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(title_term(word), IndexRecordOption::Basic));
+                (Occur::Should, query)
+            })
+            .collect();
+        let wanted = ((beside.len() as f64 * HOMOPHONE_BESIDE_SHARE).ceil() as usize).max(1);
+        Box::new(BooleanQuery::with_minimum_required_clauses(clauses, wanted)) as Box<dyn Query>
+    });
+    let chars: Vec<char> = span.chars().collect();
+    let mut best: Option<(usize, String)> = None;
+    for position in 0..chars.len() {
+        for other in crate::suggest::keys::homophones(chars[position]) {
+            if other == chars[position] {
+                continue;
+            }
+            let mut candidate = chars.clone();
+            candidate[position] = other;
+            let candidate: String = candidate.into_iter().collect();
+            if !context.analyzer.is_dictionary_word(&candidate) {
+                continue;
+            }
+            let words = context
+                .analyzer
+                .token_texts(&candidate, AnalyzerMode::Query);
+            // No character may be lost as a stopword.
+            let mut all_held = words.concat() == candidate;
+            let mut rarest = u64::MAX;
+            for word in &words {
+                let count = title_frequency(context, word)?;
+                rarest = rarest.min(count);
+                if count == 0 {
+                    all_held = false;
+                    break;
+                }
+            }
+            // The rarest word's count bounds every count below.
+            if !all_held
+                || best
+                    .as_ref()
+                    .is_some_and(|(count, _)| rarest as usize <= *count)
+            {
+                continue;
+            }
+            let reading: Box<dyn Query> = match &words[..] {
+                [word] => Box::new(TermQuery::new(title_term(word), IndexRecordOption::Basic)),
+                _ => Box::new(PhraseQuery::new(words.iter().map(title_term).collect())),
+            };
+            let query: Box<dyn Query> = match &beside_query {
+                None => reading,
+                Some(beside) => Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, reading),
+                    (Occur::Must, beside.box_clone()),
+                ])),
+            };
+            let count = context
+                .searcher
+                .search(query.as_ref(), &tantivy::collector::Count)?;
+            if count > 0 && best.as_ref().is_none_or(|(most, _)| count > *most) {
+                best = Some((count, candidate));
+            }
+        }
+    }
+    Ok(best.map(|(_, candidate)| candidate))
 }
 
 /// Longest words a word splits into, left to right, that titles hold (南瓜饼
@@ -374,7 +597,8 @@ fn held_parts(context: &SearchContext<'_>, word: &str) -> Result<Option<Vec<Stri
 }
 
 /// Joins runs of single Chinese characters that jieba left apart in a short
-/// query (讯|飞|有声) into the word the catalog holds (讯飞), when it does.
+/// query (讯|飞|有声) into the word the catalog holds, or into the short
+/// form of a brand (讯飞 of 科大讯飞).
 fn join_single_characters(context: &SearchContext<'_>, tokens: Vec<String>) -> Result<Vec<String>> {
     let is_single_han = |token: &String| {
         let mut chars = token.chars();
@@ -392,7 +616,11 @@ fn join_single_characters(context: &SearchContext<'_>, tokens: Vec<String>) -> R
         for length in (2..=run).rev() {
             let word = tokens[index..index + length].concat();
             let term = Term::from_field_text(context.fields.title, &word);
-            if context.searcher.doc_freq(&term)? > 0 {
+            // A brand's short form is searched as the brand (see
+            // `query_word`).
+            if context.searcher.doc_freq(&term)? > 0
+                || !context.analyzer.brands_short_for(&word).is_empty()
+            {
                 taken = length;
                 break;
             }

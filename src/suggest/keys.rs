@@ -57,6 +57,34 @@ fn compute_readings(c: char) -> Box<[Box<str>]> {
     readings.into_boxed_slice()
 }
 
+/// The Chinese characters (CJK Unified Ideographs) read like `c`, without
+/// tones, in code point order (`c` among them): the characters a buyer's
+/// pinyin input method offers for the same syllable, where most typing
+/// mistakes in Chinese queries come from (地扳革 for 地板革).
+pub fn homophones(c: char) -> Vec<char> {
+    static BY_READING: std::sync::OnceLock<std::collections::HashMap<String, Vec<char>>> =
+        std::sync::OnceLock::new();
+    let by_reading = BY_READING.get_or_init(|| {
+        let mut by_reading: std::collections::HashMap<String, Vec<char>> =
+            std::collections::HashMap::new();
+        for other in '\u{4e00}'..='\u{9fff}' {
+            for reading in char_readings(other) {
+                by_reading.entry(reading).or_default().push(other);
+            }
+        }
+        by_reading
+    });
+    let mut found: Vec<char> = char_readings(c)
+        .iter()
+        .filter_map(|reading| by_reading.get(reading))
+        .flatten()
+        .copied()
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
 /// One unit of a text for key building: a Han character with its readings,
 /// or a run of other characters typed as they are.
 #[derive(Debug, Clone, PartialEq)]
