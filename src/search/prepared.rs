@@ -148,3 +148,224 @@ fn value_ids(readers: &[SegmentReader], name: &str) -> tantivy::Result<Vec<Optio
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Analyzer;
+    use crate::build::index_in_ram_segments;
+    use crate::catalog::{Catalog, Product};
+    use crate::dictionaries::Dictionaries;
+    use crate::schema::{CatalogSchema, DocType};
+    use crate::search::{
+        search, search_prepared, FacetRequest, Filters, RankingConfig, SearchContext,
+        SearchRequest, SortOrder,
+    };
+
+    /// 600 products in three segments: 33 brands (more than the 20 shown,
+    /// with tied counts), 7 categories, prices in every bucket, and some
+    /// without a brand, category or price.
+    fn catalog() -> Catalog {
+        let titles = [
+            "连帽卫衣",
+            "碎花连衣裙",
+            "纯棉卫衣宽松",
+            "运动裤",
+            "卫衣外套",
+        ];
+        let products = (0..600u64)
+            .map(|number| Product {
+                product_id: format!("p{number:03}"),
+                title: titles[(number % 5) as usize].to_string(),
+                // Skewed and tied: brand k holds about 1/(k+1) of its share.
+                brand: (number % 11 != 0).then(|| format!("品牌{:02}", (number * 7 % 97) % 33)),
+                category: (number % 13 != 0).then(|| format!("类目{}", number % 7)),
+                price_cents: (number % 17 != 0).then_some(number * 311 % 150_000),
+                sales: number % 50,
+                anchor_ids: Vec::new(),
+            })
+            .collect();
+        Catalog {
+            products,
+            ..Catalog::default()
+        }
+    }
+
+    fn analyzer() -> &'static Analyzer {
+        static ANALYZER: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+        ANALYZER.get_or_init(|| Analyzer::new(&Dictionaries::embedded()))
+    }
+
+    fn index() -> &'static tantivy::Index {
+        static INDEX: std::sync::OnceLock<tantivy::Index> = std::sync::OnceLock::new();
+        INDEX.get_or_init(|| index_in_ram_segments(&catalog(), analyzer(), 3).unwrap())
+    }
+
+    /// Result pages over the catalog: words, filters, types and orders.
+    fn requests() -> Vec<SearchRequest> {
+        let every_facet = FacetRequest {
+            category: true,
+            brand: true,
+            price: true,
+        };
+        let filters = [
+            Filters::default(),
+            Filters {
+                categories: vec!["类目1".into(), "类目3".into()],
+                ..Filters::default()
+            },
+            Filters {
+                price_min_cents: Some(5_000),
+                price_max_cents: Some(100_000),
+                ..Filters::default()
+            },
+            Filters {
+                brands: vec!["品牌01".into()],
+                price_min_cents: Some(1_000),
+                ..Filters::default()
+            },
+        ];
+        let mut requests = Vec::new();
+        for query in ["卫衣", "连衣裙", "纯棉卫衣", "运动裤"] {
+            for filters in &filters {
+                for (sort, doc_type) in [
+                    (SortOrder::Relevance, None),
+                    (SortOrder::PriceAsc, None),
+                    (SortOrder::Relevance, Some(DocType::Product)),
+                ] {
+                    requests.push(SearchRequest {
+                        query: query.into(),
+                        doc_type,
+                        limit: 10,
+                        filters: filters.clone(),
+                        sort,
+                        facets: every_facet,
+                        ..SearchRequest::default()
+                    });
+                }
+            }
+        }
+        requests.push(SearchRequest {
+            facets: FacetRequest {
+                brand: true,
+                ..FacetRequest::default()
+            },
+            ..requests[0].clone()
+        });
+        requests
+    }
+
+    fn no_cache() -> FacetCacheLimits {
+        FacetCacheLimits {
+            max_entries: 0,
+            ..FacetCacheLimits::default()
+        }
+    }
+
+    fn with_context<T>(run: impl FnOnce(&SearchContext<'_>) -> T) -> T {
+        let index = index();
+        let searcher = index.reader().unwrap().searcher();
+        let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
+        let context = SearchContext {
+            searcher: &searcher,
+            fields: &fields,
+            analyzer: analyzer(),
+            config: &RankingConfig::default(),
+            suggest: None,
+        };
+        run(&context)
+    }
+
+    #[test]
+    fn prepared_segments_give_the_same_results_and_facets_as_opening_each_search() {
+        with_context(|context| {
+            assert_eq!(context.searcher.segment_readers().len(), 3);
+            let prepared = PreparedSearch::new(context.searcher, no_cache()).unwrap();
+            let mut brands_cut = false;
+            for request in requests() {
+                let plain = search(context, &request).unwrap();
+                let fast = search_prepared(context, &request, Some(&prepared)).unwrap();
+                assert_eq!(plain, fast, "{request:?}");
+                let brands = plain
+                    .facets
+                    .as_ref()
+                    .and_then(|facets| facets.brand.as_ref());
+                brands_cut |= brands.is_some_and(|brands| brands.len() == 20);
+            }
+            // The top 20 of more brands than that (ties decided by value).
+            assert!(brands_cut);
+            assert_eq!(prepared.facet_cache_stats().entries, 0);
+        });
+    }
+
+    #[test]
+    fn cached_facets_are_the_facets_counted_without_the_cache() {
+        with_context(|context| {
+            let prepared =
+                PreparedSearch::new(context.searcher, FacetCacheLimits::default()).unwrap();
+            let requests = requests();
+            // Twice over: the second round is answered from the cache, and
+            // requests differing only by a filter must not share counts.
+            for round in 0..2 {
+                for request in &requests {
+                    let plain = search(context, request).unwrap();
+                    let cached = search_prepared(context, request, Some(&prepared)).unwrap();
+                    assert_eq!(plain, cached, "round {round}: {request:?}");
+                }
+            }
+            // The order does not change the counts: one entry per query,
+            // type, filters and facets asked for.
+            let mut distinct: Vec<String> = requests
+                .iter()
+                .map(|request| {
+                    let SearchRequest {
+                        query,
+                        doc_type,
+                        filters,
+                        facets,
+                        ..
+                    } = request;
+                    format!("{query:?}{doc_type:?}{filters:?}{facets:?}")
+                })
+                .collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            assert!(distinct.len() < requests.len());
+            let stats = prepared.facet_cache_stats();
+            assert_eq!(stats.entries, distinct.len(), "{stats:?}");
+            assert_eq!(stats.misses, distinct.len() as u64, "{stats:?}");
+            assert_eq!(stats.hits + stats.misses, 2 * requests.len() as u64);
+        });
+    }
+
+    #[test]
+    fn two_prepared_searches_do_not_share_their_caches() {
+        with_context(|context| {
+            let request = &requests()[0];
+            let first = PreparedSearch::new(context.searcher, FacetCacheLimits::default()).unwrap();
+            let second =
+                PreparedSearch::new(context.searcher, FacetCacheLimits::default()).unwrap();
+            search_prepared(context, request, Some(&first)).unwrap();
+            search_prepared(context, request, Some(&first)).unwrap();
+            assert_eq!(first.facet_cache_stats().hits, 1);
+            search_prepared(context, request, Some(&second)).unwrap();
+            let stats = second.facet_cache_stats();
+            assert_eq!((stats.hits, stats.misses), (0, 1), "{stats:?}");
+        });
+    }
+
+    #[test]
+    fn a_prepared_search_of_other_segments_is_ignored() {
+        let other = index_in_ram_segments(&catalog(), analyzer(), 2).unwrap();
+        let other_searcher = other.reader().unwrap().searcher();
+        let prepared = PreparedSearch::new(&other_searcher, FacetCacheLimits::default()).unwrap();
+        with_context(|context| {
+            assert!(!prepared.prepared_for(context.searcher));
+            let request = &requests()[0];
+            let plain = search(context, request).unwrap();
+            let ignored = search_prepared(context, request, Some(&prepared)).unwrap();
+            assert_eq!(plain, ignored);
+            assert_eq!(prepared.facet_cache_stats(), Default::default());
+        });
+    }
+}
