@@ -12,7 +12,10 @@
 //! beside a plain search. Those two run on a generation whose facet cache is
 //! off (the 1,000 queries cycle, so a cache would answer all but the first
 //! round); `limit_10_two_filters_facets_cached` is the same page with the
-//! cache on, as the server runs it.
+//! cache on, as the server runs it. The `_unprepared` rows run the same
+//! searches through `search::search`, which opens every column and names
+//! facet values from the term dictionaries on each search (what every
+//! search did before `PreparedSearch`): the baseline of the same run.
 //!
 //! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run;
 //! `-- generation_` for the load and verification figures only)
@@ -28,7 +31,8 @@ use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
 use livesearch::search::{
-    FacetCacheLimits, FacetRequest, Filters, PreparedSearch, RankingConfig, SearchRequest,
+    search, FacetCacheLimits, FacetRequest, Filters, PreparedSearch, RankingConfig, SearchContext,
+    SearchRequest,
 };
 use livesearch::serving::LoadedGeneration;
 
@@ -213,6 +217,46 @@ fn bench(c: &mut Criterion) {
     }
     let stats = generation.prepared.facet_cache_stats();
     println!("facet cache of the cached runs: {stats:?}");
+    let searcher = generation.searcher();
+    let context = SearchContext {
+        searcher: &searcher,
+        fields: &generation.fields,
+        analyzer: &analyzer,
+        config: &ranking,
+        suggest: Some(&generation.suggest),
+    };
+    let pages = [
+        (
+            "limit_10_unprepared",
+            FacetRequest::default(),
+            Filters::default(),
+        ),
+        (
+            "limit_10_facets_unprepared",
+            every_facet,
+            Filters::default(),
+        ),
+        (
+            "limit_10_two_filters_facets_unprepared",
+            every_facet,
+            two_filters.clone(),
+        ),
+    ];
+    for (name, facets, filters) in pages {
+        let mut next = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let query = &queries[next % queries.len()];
+                next += 1;
+                let page = SearchRequest {
+                    facets,
+                    filters: filters.clone(),
+                    ..request(query)
+                };
+                search(&context, &page).unwrap().total
+            })
+        });
+    }
     // Whole real queries as typed: several words, most of them relaxed.
     let whole_queries: Vec<&String> = vocabulary
         .queries
