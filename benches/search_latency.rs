@@ -18,7 +18,7 @@
 //! search did before `PreparedSearch`): the baseline of the same run.
 //!
 //! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run;
-//! `-- generation_` for the load and verification figures only)
+//! `-- generation_` for the load, verification and preparation figures only)
 
 #[path = "support/catalog.rs"]
 mod catalog;
@@ -119,6 +119,12 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
             assert!(failed.is_empty(), "{failed:?}");
         })
+    });
+    // What `load` spends on `PreparedSearch` (columns opened, category and
+    // brand values of every segment read into one table).
+    let searcher = opened.searcher();
+    group.bench_function("prepare_search", |b| {
+        b.iter(|| PreparedSearch::new(&searcher, FacetCacheLimits::default()).unwrap())
     });
     drop(opened);
     group.finish();
