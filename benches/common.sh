@@ -55,13 +55,16 @@ listening_address() {
   echo "$address"
 }
 
+# Where cargo put the release binaries (CARGO_TARGET_DIR when set).
+RELEASE=${CARGO_TARGET_DIR:-target}/release
+
 # generated_catalog DIR PRODUCTS [with-fixtures]: generates the catalog once
 # (reused while DIR/.complete exists) and prints DIR.
 generated_catalog() {
   local dir=$1 products=$2 fixtures=${3:-}
   if [ ! -f "$dir/.complete" ]; then
     rm -rf "$dir"
-    ./target/release/examples/gen_catalog --products "$products" --out "$dir" >&2
+    "$RELEASE"/examples/gen_catalog --products "$products" --out "$dir" >&2
     if [ "$fixtures" = with-fixtures ]; then
       for file in anchors.jsonl products.jsonl videos.jsonl queries.tsv; do cat "fixtures/$file" >> "$dir/$file"; done
     fi
@@ -76,7 +79,7 @@ generated_catalog() {
 start_query_server() {
   local root=$1 out=$2
   shift 2
-  ./target/release/query-server serve --index-root "$root" --addr 127.0.0.1:0 "$@" \
+  "$RELEASE"/query-server serve --index-root "$root" --addr 127.0.0.1:0 "$@" \
     > "$out/server.out" 2>> "$out/server.log" &
   SERVER=$!
   ADDRESS=""

@@ -38,15 +38,15 @@ CATALOG=$(generated_catalog "$SCRATCH/catalog-$PRODUCTS" "$PRODUCTS" with-fixtur
 ROOT="$SCRATCH/root-$PRODUCTS"
 rm -rf "$ROOT"
 build_started=$(date +%s.%N)
-./target/release/indexer build --input "$CATALOG" --index-root "$ROOT" >&2
+"$RELEASE"/indexer build --input "$CATALOG" --index-root "$ROOT" >&2
 build_seconds=$(python3 -c "import sys; print(f\"{float(sys.argv[2]) - float(sys.argv[1]):.1f}\")" "$build_started" "$(date +%s.%N)")
 generation_bytes=$(du -sb "$ROOT/generations" | cut -f1)
 suggest_bytes=$(du -sb "$ROOT"/generations/*/suggest | cut -f1)
 
 BASE="http://127.0.0.1:$PORT"
-./target/release/examples/make_urls --queries "$QUERIES" --base "$BASE" --out "$SCRATCH/urls" >&2
+"$RELEASE"/examples/make_urls --queries "$QUERIES" --base "$BASE" --out "$SCRATCH/urls" >&2
 
-./target/release/query-server serve --index-root "$ROOT" --addr "127.0.0.1:$PORT" --max-concurrency 1024 >"$SCRATCH/server.out" 2>"$SCRATCH/server.err" &
+"$RELEASE"/query-server serve --index-root "$ROOT" --addr "127.0.0.1:$PORT" --max-concurrency 1024 >"$SCRATCH/server.out" 2>"$SCRATCH/server.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "$BASE/readyz" >/dev/null && break; sleep 0.2; done

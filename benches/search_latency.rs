@@ -9,10 +9,16 @@
 //! The same one-word queries are also timed with every facet (category,
 //! brand, price buckets over all matches) and with two filters (the commonest
 //! category and a price range) plus every facet: what a result page costs
-//! beside a plain search.
+//! beside a plain search. Those two run on a generation whose facet cache is
+//! off (the 1,000 queries cycle, so a cache would answer all but the first
+//! round); `limit_10_two_filters_facets_cached` is the same page with the
+//! cache on, as the server runs it. The `_unprepared` rows run the same
+//! searches through `search::search`, which opens every column and names
+//! facet values from the term dictionaries on each search (what every
+//! search did before `PreparedSearch`): the baseline of the same run.
 //!
 //! `cargo bench --bench search_latency` (BENCH_PRODUCTS=100000 for a quick run;
-//! `-- generation_` for the load and verification figures only)
+//! `-- generation_` for the load, verification and preparation figures only)
 
 #[path = "support/catalog.rs"]
 mod catalog;
@@ -27,7 +33,10 @@ use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
 use livesearch::generation::IndexRoot;
-use livesearch::search::{FacetRequest, Filters, RankingConfig, SearchRequest};
+use livesearch::search::{
+    search, FacetCacheLimits, FacetRequest, Filters, PreparedSearch, RankingConfig, SearchContext,
+    SearchRequest,
+};
 use livesearch::serving::LoadedGeneration;
 
 fn generation_root(products: usize) -> PathBuf {
@@ -125,6 +134,12 @@ fn bench(c: &mut Criterion) {
             assert!(failed.is_empty(), "{failed:?}");
         })
     });
+    // What `load` spends on `PreparedSearch` (columns opened, category and
+    // brand values of every segment read into one table).
+    let searcher = opened.searcher();
+    group.bench_function("prepare_search", |b| {
+        b.iter(|| PreparedSearch::new(&searcher, FacetCacheLimits::default()).unwrap())
+    });
     drop(opened);
     group.finish();
 
@@ -153,6 +168,15 @@ fn bench(c: &mut Criterion) {
         queries.len()
     );
     println!("{} one-word real queries with hits", queries.len());
+    let mut uncached = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
+    uncached.prepared = PreparedSearch::new(
+        &uncached.searcher(),
+        FacetCacheLimits {
+            max_entries: 0,
+            ..FacetCacheLimits::default()
+        },
+    )
+    .unwrap();
 
     let mut group = c.benchmark_group(format!("search_{products}"));
     bench_each_query(&mut group, "limit_10", &queries, |query| {
@@ -172,7 +196,7 @@ fn bench(c: &mut Criterion) {
             facets: every_facet,
             ..request(query)
         };
-        let found = generation.search(&analyzer, &ranking, &page).unwrap();
+        let found = uncached.search(&analyzer, &ranking, &page).unwrap();
         assert!(found.facets.is_some(), "{query}");
         found.total
     });
@@ -182,20 +206,56 @@ fn bench(c: &mut Criterion) {
         price_max_cents: Some(100_000),
         ..Filters::default()
     };
-    bench_each_query(
-        &mut group,
-        "limit_10_two_filters_facets",
-        &queries,
-        |query| {
+    for (name, searched) in [
+        ("limit_10_two_filters_facets", &uncached),
+        ("limit_10_two_filters_facets_cached", &generation),
+    ] {
+        bench_each_query(&mut group, name, &queries, |query| {
             let page = SearchRequest {
                 facets: every_facet,
                 filters: two_filters.clone(),
                 ..request(query)
             };
-            let found = generation.search(&analyzer, &ranking, &page).unwrap();
-            found.total
-        },
-    );
+            searched.search(&analyzer, &ranking, &page).unwrap().total
+        });
+    }
+    let stats = generation.prepared.facet_cache_stats();
+    println!("facet cache of the cached runs: {stats:?}");
+    let searcher = generation.searcher();
+    let context = SearchContext {
+        searcher: &searcher,
+        fields: &generation.fields,
+        analyzer: &analyzer,
+        config: &ranking,
+        suggest: Some(&generation.suggest),
+    };
+    let pages = [
+        (
+            "limit_10_unprepared",
+            FacetRequest::default(),
+            Filters::default(),
+        ),
+        (
+            "limit_10_facets_unprepared",
+            every_facet,
+            Filters::default(),
+        ),
+        (
+            "limit_10_two_filters_facets_unprepared",
+            every_facet,
+            two_filters.clone(),
+        ),
+    ];
+    for (name, facets, filters) in pages {
+        bench_each_query(&mut group, name, &queries, |query| {
+            let page = SearchRequest {
+                facets,
+                filters: filters.clone(),
+                ..request(query)
+            };
+            search(&context, &page).unwrap().total
+        });
+    }
     // Whole real queries as typed: several words, most of them relaxed.
     let whole_queries: Vec<&String> = vocabulary
         .queries

@@ -40,7 +40,7 @@ mkdir -p "$OUT" "$SCRATCH"
 CATALOG=$(generated_catalog "$SCRATCH/catalog-$PRODUCTS" "$PRODUCTS" with-fixtures)
 ROOT="$SCRATCH/root"
 rm -rf "$ROOT"
-./target/release/indexer build --input "$CATALOG" --index-root "$ROOT" >&2
+"$RELEASE"/indexer build --input "$CATALOG" --index-root "$ROOT" >&2
 
 SERVER=""
 start_server() { start_query_server "$ROOT" "$OUT" "$@"; }
@@ -48,19 +48,19 @@ stop_server() { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null |
 trap stop_server EXIT
 
 start_server --watch-interval-ms 500
-./target/release/examples/make_urls --queries "$QUERIES" --base "http://$ADDRESS" --out "$SCRATCH/urls" >&2
-REINDEX="./target/release/indexer build --input '$CATALOG' --index-root '$ROOT' --keep 3 >>'$OUT/reindex.log' 2>&1"
+"$RELEASE"/examples/make_urls --queries "$QUERIES" --base "http://$ADDRESS" --out "$SCRATCH/urls" >&2
+REINDEX="'$RELEASE/indexer' build --input '$CATALOG' --index-root '$ROOT' --keep 3 >>'$OUT/reindex.log' 2>&1"
 echo "soak: $DURATION s at $RATE requests/s against $ADDRESS, reindex at $SWITCH_AT s" >&2
-./target/release/examples/soak soak --suggest-urls "$SCRATCH/urls/suggest_urls.txt" \
+"$RELEASE"/examples/soak soak --suggest-urls "$SCRATCH/urls/suggest_urls.txt" \
   --search-urls "$SCRATCH/urls/search_urls.txt" --server-pid "$SERVER" \
   --duration "$DURATION" --rate "$RATE" --switch-at "$SWITCH_AT" --reindex "$REINDEX" \
   --report "$OUT/soak.json" >/dev/null
 stop_server
 
 start_server --max-concurrency 4
-./target/release/examples/make_urls --queries "$QUERIES" --base "http://$ADDRESS" --out "$SCRATCH/urls" >&2
+"$RELEASE"/examples/make_urls --queries "$QUERIES" --base "http://$ADDRESS" --out "$SCRATCH/urls" >&2
 echo "overload: 64 clients against --max-concurrency 4, then 100 requests/s" >&2
-./target/release/examples/soak overload --suggest-urls "$SCRATCH/urls/suggest_urls.txt" \
+"$RELEASE"/examples/soak overload --suggest-urls "$SCRATCH/urls/suggest_urls.txt" \
   --search-urls "$SCRATCH/urls/search_urls.txt" --search-share 1.0 \
   --report "$OUT/overload.json" >/dev/null
 stop_server

@@ -769,6 +769,35 @@ pub fn index_in_ram(catalog: &Catalog, analyzer: &Analyzer) -> Result<Index> {
     Ok(index)
 }
 
+/// [`index_in_ram`] in `segments` segments that are never merged, for the
+/// tests of what differs per segment (ordinals, columns).
+#[cfg(test)]
+pub(crate) fn index_in_ram_segments(
+    catalog: &Catalog,
+    analyzer: &Analyzer,
+    segments: usize,
+) -> Result<Index> {
+    let fields = CatalogSchema::new();
+    let index = Index::create_in_ram(fields.schema.clone());
+    register_analyzers(&index, analyzer);
+    let mut writer: IndexWriter<CatalogDocument> =
+        index.writer_with_num_threads(1, MIN_WRITER_MEMORY_PER_THREAD)?;
+    writer.set_merge_policy(Box::new(tantivy::indexer::NoMergePolicy));
+    let records = Record::all(catalog);
+    let id_ranks = rank_ids(&records);
+    let anchors = catalog.anchor_by_id();
+    let builder = DocumentBuilder::new(&fields, analyzer, &anchors);
+    let per_segment = records.len().div_ceil(segments.max(1)).max(1);
+    for (number, (record, id_rank)) in records.iter().zip(id_ranks).enumerate() {
+        writer.add_document(builder.document(record, id_rank).0)?;
+        if (number + 1) % per_segment == 0 {
+            writer.commit()?;
+        }
+    }
+    writer.commit()?;
+    Ok(index)
+}
+
 /// Rank of each record's (id, type) among all records, so ties in ranking
 /// can be broken by id the same way in every segment.
 fn rank_ids(records: &[Record<'_>]) -> Vec<u64> {

@@ -10,7 +10,9 @@ use crate::analysis::{Analyzer, ANALYZER_VERSION};
 use crate::error::{Error, Result};
 use crate::generation::{check_generation_name, IndexRoot, Manifest, INDEX_DIR};
 use crate::schema::{CatalogSchema, SCHEMA_VERSION};
-use crate::search::{RankingConfig, SearchContext, SearchRequest, SearchResults};
+use crate::search::{
+    FacetCacheLimits, PreparedSearch, RankingConfig, SearchContext, SearchRequest, SearchResults,
+};
 use crate::suggest::SuggestIndex;
 
 /// A generation opened and checked, ready to search.
@@ -29,6 +31,9 @@ pub struct LoadedGeneration {
     pub load_duration: std::time::Duration,
     /// Of which checking every file's size and checksum.
     pub verify_duration: std::time::Duration,
+    /// Columns and facet values opened once for every search, and the
+    /// facet cache: both live and die with this generation.
+    pub prepared: PreparedSearch,
 }
 
 impl std::fmt::Debug for LoadedGeneration {
@@ -116,6 +121,11 @@ impl LoadedGeneration {
                 tracing::warn!(%generation, %error, "tantivy refused the index");
                 unusable(generation, "the tantivy index does not open".to_string())
             })?;
+        let prepared = PreparedSearch::new(&reader.searcher(), FacetCacheLimits::default())
+            .map_err(|error| {
+                tracing::warn!(%generation, %error, "tantivy refused the fast fields");
+                unusable(generation, "the fast fields do not open".to_string())
+            })?;
         let suggest = SuggestIndex::open(&dir).map_err(|error| Error::GenerationFile {
             generation: generation.to_string(),
             file: error.file,
@@ -129,6 +139,7 @@ impl LoadedGeneration {
             loaded_at: SystemTime::now(),
             load_duration: started.elapsed(),
             verify_duration,
+            prepared,
         })
     }
 
@@ -158,7 +169,7 @@ impl LoadedGeneration {
             config,
             suggest: Some(&self.suggest),
         };
-        let mut results = crate::search::search(&context, request)?;
+        let mut results = crate::search::search_prepared(&context, request, Some(&self.prepared))?;
         results.next_cursor = results
             .last_key
             .map(|key| crate::search::encode_cursor(self.id(), request.fingerprint(), key));

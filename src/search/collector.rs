@@ -30,6 +30,7 @@ use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader}
 
 use super::config::{RankingConfig, Signals};
 use super::plan::{QueryPlan, QueryWord};
+use super::prepared::PreparedSearch;
 use super::query::{head_query, neighbour_queries, word_query};
 use super::top::{Ranked, SegmentTop};
 use super::SearchContext;
@@ -153,8 +154,9 @@ impl PlanWeights {
     }
 }
 
-/// Fast-field columns of one segment.
-struct Columns {
+/// Fast-field columns of one segment (cheap to clone: shared handles).
+#[derive(Clone)]
+pub(crate) struct Columns {
     sales: Option<Arc<dyn ColumnValues<u64>>>,
     followers: Option<Arc<dyn ColumnValues<u64>>>,
     likes: Option<Arc<dyn ColumnValues<u64>>>,
@@ -163,7 +165,7 @@ struct Columns {
 }
 
 impl Columns {
-    fn new(segment: &SegmentReader) -> Self {
+    pub(crate) fn new(segment: &SegmentReader) -> Self {
         let fast = segment.fast_fields();
         let column = |name: &str| {
             fast.u64(name)
@@ -222,6 +224,7 @@ impl SegmentScorers {
         plan: &QueryPlan,
         config: &RankingConfig,
         segment: &SegmentReader,
+        columns: Columns,
     ) -> Result<Self> {
         let dropped = weights
             .dropped
@@ -243,7 +246,7 @@ impl SegmentScorers {
             dropped,
             product,
             neighbours,
-            columns: Columns::new(segment),
+            columns,
             max_proximity,
             max_popularity: config.max_popularity_multiplier(),
         })
@@ -344,6 +347,8 @@ pub(crate) struct RelevanceCollector<'a> {
     pub keep: usize,
     /// Keeps only documents ranked after this key (a cursor's); all are counted.
     pub after: Option<SortKey>,
+    /// The generation's columns opened once, when searching a loaded generation.
+    pub prepared: Option<&'a PreparedSearch>,
 }
 
 /// The best documents of a search, best first, and how many matched.
@@ -364,7 +369,15 @@ impl Collector for RelevanceCollector<'_> {
         segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let scorers = SegmentScorers::new(self.weights, self.plan, self.config, reader)
+        // Opening a column decodes its block headers: reuse the generation's.
+        let columns = match self
+            .prepared
+            .and_then(|prepared| prepared.segment(segment, reader))
+        {
+            Some(prepared) => prepared.columns.clone(),
+            None => Columns::new(reader),
+        };
+        let scorers = SegmentScorers::new(self.weights, self.plan, self.config, reader, columns)
             .map_err(|error| tantivy::TantivyError::InternalError(error.to_string()))?;
         Ok(RelevanceSegmentCollector {
             scorers,
@@ -435,7 +448,8 @@ pub(crate) fn explain_tiers(
             missing_words.push(word.text.clone());
         }
     }
-    let mut scorers = SegmentScorers::new(weights, plan, context.config, segment)?;
+    let columns = Columns::new(segment);
+    let mut scorers = SegmentScorers::new(weights, plan, context.config, segment, columns)?;
     let key = scorers
         .key(context.config, doc, required_score, None)
         .expect("a key is always computed without a worst key to beat");

@@ -7,12 +7,15 @@
 //! has the field.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::prepared::{PreparedSearch, PreparedSegment, ValueIds};
 use crate::schema::field;
 
 /// Values of the category and brand facets returned, most frequent first.
@@ -85,15 +88,75 @@ impl Facets {
 }
 
 /// Counts the requested facets of every collected document.
-pub(crate) struct FacetCollector {
+pub(crate) struct FacetCollector<'a> {
     pub request: FacetRequest,
+    /// The generation's columns and value ids, when searching a loaded one.
+    pub prepared: Option<&'a PreparedSearch>,
+}
+
+/// Counts of one facet by value, merged across segments: by name when a
+/// segment's ordinals were named from its dictionary, by the generation's
+/// value id when prepared (named only for the values returned).
+#[derive(Default)]
+struct ValueCounts {
+    by_name: HashMap<String, u64>,
+    by_id: FxHashMap<u32, u64>,
+    /// The generation's sorted values, which the ids index.
+    names: Option<Arc<[String]>>,
+}
+
+impl ValueCounts {
+    fn merge(&mut self, other: ValueCounts) {
+        for (value, count) in other.by_name {
+            *self.by_name.entry(value).or_default() += count;
+        }
+        for (id, count) in other.by_id {
+            *self.by_id.entry(id).or_default() += count;
+        }
+        if self.names.is_none() {
+            self.names = other.names;
+        }
+    }
+
+    /// The most frequent values, ties by value.
+    fn top(mut self) -> Vec<FacetValue> {
+        let names = self.names.take().unwrap_or_else(|| Arc::from(Vec::new()));
+        if self.by_name.is_empty() {
+            // Ids order as their values do: rank by id, name the kept few.
+            let mut counted: Vec<(u32, u64)> = self.by_id.into_iter().collect();
+            let by_rank = |left: &(u32, u64), right: &(u32, u64)| {
+                right.1.cmp(&left.1).then(left.0.cmp(&right.0))
+            };
+            if counted.len() > FACET_TOP_VALUES {
+                counted.select_nth_unstable_by(FACET_TOP_VALUES - 1, by_rank);
+                counted.truncate(FACET_TOP_VALUES);
+            }
+            counted.sort_unstable_by(by_rank);
+            return counted
+                .into_iter()
+                .filter_map(|(id, count)| {
+                    names.get(id as usize).map(|value| FacetValue {
+                        value: value.clone(),
+                        count,
+                    })
+                })
+                .collect();
+        }
+        // Some segments were counted by name: name every id as well.
+        for (id, count) in self.by_id {
+            if let Some(value) = names.get(id as usize) {
+                *self.by_name.entry(value.clone()).or_default() += count;
+            }
+        }
+        top_values(self.by_name)
+    }
 }
 
 /// Counts by value, merged across segments.
 #[derive(Default)]
 pub(crate) struct FacetCounts {
-    category: HashMap<String, u64>,
-    brand: HashMap<String, u64>,
+    category: ValueCounts,
+    brand: ValueCounts,
     price: [u64; PRICE_BUCKET_STARTS.len()],
 }
 
@@ -109,8 +172,8 @@ impl FacetCounts {
             })
             .collect();
         Facets {
-            category: request.category.then(|| top_values(self.category)),
-            brand: request.brand.then(|| top_values(self.brand)),
+            category: request.category.then(|| self.category.top()),
+            brand: request.brand.then(|| self.brand.top()),
             price: request.price.then_some(buckets),
         }
     }
@@ -131,60 +194,99 @@ fn top_values(counts: HashMap<String, u64>) -> Vec<FacetValue> {
     values
 }
 
+/// How a segment's counted ordinals are named at harvest.
+enum Naming {
+    /// From the segment's term dictionary.
+    Dictionary(StrColumn),
+    /// Through the generation's value ids.
+    Ids(ValueIds),
+}
+
 /// Counts of one segment by term ordinal, named at harvest.
 struct TermCounter {
-    column: Option<StrColumn>,
+    ords: Option<(Column<u64>, Naming)>,
     counts: Vec<u64>,
 }
 
 impl TermCounter {
-    fn new(wanted: bool, segment: &SegmentReader, name: &str) -> tantivy::Result<Self> {
-        let column = if wanted {
-            segment.fast_fields().str(name)?
-        } else {
+    fn new(
+        wanted: bool,
+        segment: &SegmentReader,
+        name: &str,
+        prepared: Option<&PreparedSegment>,
+        pick: fn(&PreparedSegment) -> &Option<ValueIds>,
+    ) -> tantivy::Result<Self> {
+        let ords = if !wanted {
             None
+        } else if let Some(prepared) = prepared {
+            pick(prepared)
+                .clone()
+                .map(|ids| (ids.ords.clone(), Naming::Ids(ids)))
+        } else {
+            segment
+                .fast_fields()
+                .str(name)?
+                .map(|column| (column.ords().clone(), Naming::Dictionary(column)))
         };
-        let terms = column.as_ref().map_or(0, |column| column.num_terms());
+        let terms = ords.as_ref().map_or(0, |(_, naming)| match naming {
+            Naming::Dictionary(column) => column.num_terms(),
+            Naming::Ids(ids) => ids.ids.len(),
+        });
         Ok(TermCounter {
-            column,
+            ords,
             counts: vec![0; terms],
         })
     }
 
+    #[inline]
     fn count(&mut self, doc: DocId) {
-        let Some(column) = &self.column else {
+        let Some((ords, _)) = &self.ords else {
             return;
         };
-        if let Some(ordinal) = column.ords().first(doc) {
+        if let Some(ordinal) = ords.first(doc) {
             if let Some(count) = self.counts.get_mut(ordinal as usize) {
                 *count += 1;
             }
         }
     }
 
-    fn harvest(self, into: &mut HashMap<String, u64>) {
-        let Some(column) = self.column else {
+    fn harvest(self, into: &mut ValueCounts) {
+        let Some((_, naming)) = self.ords else {
             return;
         };
-        let counted: Vec<(u64, u64)> = self
+        let counted = self
             .counts
             .iter()
             .enumerate()
             .filter(|(_, &count)| count > 0)
-            .map(|(ordinal, &count)| (ordinal as u64, count))
-            .collect();
-        let ordinals: Vec<u64> = counted.iter().map(|&(ordinal, _)| ordinal).collect();
-        // One pass over the dictionary for every counted ordinal, in order: a
-        // lookup per ordinal would decode its block from the start each time.
-        let mut counts = counted.iter().map(|&(_, count)| count);
-        let _ = column
-            .dictionary()
-            .sorted_ords_to_term_cb(&ordinals, |bytes| {
-                if let Some(count) = counts.next() {
-                    let value = String::from_utf8_lossy(bytes).into_owned();
-                    *into.entry(value).or_default() += count;
+            .map(|(ordinal, &count)| (ordinal, count));
+        match naming {
+            Naming::Ids(ids) => {
+                for (ordinal, count) in counted {
+                    if let Some(&id) = ids.ids.get(ordinal) {
+                        *into.by_id.entry(id).or_default() += count;
+                    }
                 }
-            });
+                into.names = Some(ids.names);
+            }
+            Naming::Dictionary(column) => {
+                let counted: Vec<(u64, u64)> = counted
+                    .map(|(ordinal, count)| (ordinal as u64, count))
+                    .collect();
+                let ordinals: Vec<u64> = counted.iter().map(|&(ordinal, _)| ordinal).collect();
+                // One pass over the dictionary for every counted ordinal, in order: a
+                // lookup per ordinal would decode its block from the start each time.
+                let mut counts = counted.iter().map(|&(_, count)| count);
+                let _ = column
+                    .dictionary()
+                    .sorted_ords_to_term_cb(&ordinals, |bytes| {
+                        if let Some(count) = counts.next() {
+                            let value = String::from_utf8_lossy(bytes).into_owned();
+                            *into.by_name.entry(value).or_default() += count;
+                        }
+                    });
+            }
+        }
     }
 }
 
@@ -195,23 +297,38 @@ pub(crate) struct FacetSegmentCollector {
     counts: FacetCounts,
 }
 
-impl Collector for FacetCollector {
+impl Collector for FacetCollector<'_> {
     type Fruit = FacetCounts;
     type Child = FacetSegmentCollector;
 
     fn for_segment(
         &self,
-        _segment: SegmentOrdinal,
+        segment: SegmentOrdinal,
         reader: &SegmentReader,
     ) -> tantivy::Result<Self::Child> {
-        let price = if self.request.price {
-            reader.fast_fields().column_opt::<u64>(field::PRICE_CENTS)?
-        } else {
-            None
+        let prepared = self
+            .prepared
+            .and_then(|prepared| prepared.segment(segment, reader));
+        let price = match (self.request.price, prepared) {
+            (false, _) => None,
+            (true, Some(prepared)) => prepared.price.clone(),
+            (true, None) => reader.fast_fields().column_opt::<u64>(field::PRICE_CENTS)?,
         };
         Ok(FacetSegmentCollector {
-            category: TermCounter::new(self.request.category, reader, field::CATEGORY_TEXT)?,
-            brand: TermCounter::new(self.request.brand, reader, field::BRAND_TEXT)?,
+            category: TermCounter::new(
+                self.request.category,
+                reader,
+                field::CATEGORY_TEXT,
+                prepared,
+                |prepared| &prepared.category,
+            )?,
+            brand: TermCounter::new(
+                self.request.brand,
+                reader,
+                field::BRAND_TEXT,
+                prepared,
+                |prepared| &prepared.brand,
+            )?,
             price,
             counts: FacetCounts::default(),
         })
@@ -224,12 +341,8 @@ impl Collector for FacetCollector {
     fn merge_fruits(&self, fruits: Vec<FacetCounts>) -> tantivy::Result<FacetCounts> {
         let mut merged = FacetCounts::default();
         for fruit in fruits {
-            for (value, count) in fruit.category {
-                *merged.category.entry(value).or_default() += count;
-            }
-            for (value, count) in fruit.brand {
-                *merged.brand.entry(value).or_default() += count;
-            }
+            merged.category.merge(fruit.category);
+            merged.brand.merge(fruit.brand);
             for (total, count) in merged.price.iter_mut().zip(fruit.price) {
                 *total += count;
             }

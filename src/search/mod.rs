@@ -13,6 +13,8 @@
 //! - `facets`: counts of categories, brands and price buckets over every match.
 //! - `highlight`: where a hit's title holds the query's words.
 //! - `cursor`: `search_after` cursors for paging past the offset cap.
+//! - `prepared`: what a loaded generation opens once for all its searches
+//!   (columns, facet value ids); `facet_cache`: its bounded facet counts.
 //!
 //! When nothing matches a query typed in pinyin (lianyiqun, lyq), the best
 //! hanzi suggestion for it is searched instead and the response says so. A
@@ -24,11 +26,13 @@
 mod collector;
 mod config;
 mod cursor;
+mod facet_cache;
 mod facets;
 mod filter;
 mod highlight;
 mod hits;
 mod plan;
+mod prepared;
 mod query;
 mod sort;
 mod top;
@@ -39,6 +43,7 @@ use tantivy::Searcher;
 pub use collector::{ProductMatch, Tiers};
 pub use config::{RankingConfig, Signals};
 pub use cursor::{decode_cursor, encode_cursor, CursorError, CursorKey};
+pub use facet_cache::{FacetCacheLimits, FacetCacheStats};
 pub use facets::{
     FacetRequest, FacetValue, Facets, PriceBucket, FACET_TOP_VALUES, PRICE_BUCKET_STARTS,
 };
@@ -46,6 +51,7 @@ pub use filter::Filters;
 pub use highlight::{highlight, Span};
 pub use hits::{AnchorRef, Hit, ScoreExplanation};
 pub use plan::{QueryPlan, QueryWord, WordRole};
+pub use prepared::PreparedSearch;
 pub use sort::SortOrder;
 
 use crate::analysis::Analyzer;
@@ -165,6 +171,18 @@ pub struct SearchResults {
 
 /// Runs `request`: see the module documentation.
 pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<SearchResults> {
+    search_prepared(context, request, None)
+}
+
+/// Runs `request` with what `prepared` opened once for the searcher's
+/// generation (columns, facet value ids, the facet cache): the same results
+/// as [`search`]. Ignored when `prepared` was made for other segments.
+pub fn search_prepared(
+    context: &SearchContext<'_>,
+    request: &SearchRequest,
+    prepared: Option<&PreparedSearch>,
+) -> Result<SearchResults> {
+    let prepared = prepared.filter(|prepared| prepared.prepared_for(context.searcher));
     let simplified = fast2s::convert(&request.query);
     let mut converted = (simplified != request.query).then(|| QueryConversion {
         kind: "traditional".to_string(),
@@ -224,8 +242,19 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
     let keep = request.offset.saturating_add(request.limit);
     // One more than the page, to know whether another page follows.
     let collect = keep.saturating_add(1);
-    let facet_collector = wants_facets.then_some(FacetCollector {
+    // The counts depend only on the documents matched: the retrieval query
+    // as built, with the type and the filters, names them exactly.
+    let cache_key = match prepared {
+        Some(_) if wants_facets => Some(format!("{:?}|{:?}", request.facets, retrieval)),
+        _ => None,
+    };
+    let cached = match (prepared, &cache_key) {
+        (Some(prepared), Some(key)) => prepared.facet_cache.get(key),
+        _ => None,
+    };
+    let facet_collector = (wants_facets && cached.is_none()).then_some(FacetCollector {
         request: request.facets,
+        prepared,
     });
     let (page, facet_counts) = match request.sort {
         SortOrder::Relevance => {
@@ -239,6 +268,7 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
                 config: context.config,
                 keep: collect,
                 after,
+                prepared,
             };
             let (collected, facet_counts) = context
                 .searcher
@@ -267,7 +297,13 @@ pub fn search(context: &SearchContext<'_>, request: &SearchRequest) -> Result<Se
         }
     };
     if let Some(counts) = facet_counts {
-        results.facets = Some(counts.into_facets(request.facets));
+        let facets = counts.into_facets(request.facets);
+        if let (Some(prepared), Some(key)) = (prepared, &cache_key) {
+            prepared.facet_cache.insert(key, facets.clone());
+        }
+        results.facets = Some(facets);
+    } else if cached.is_some() {
+        results.facets = cached;
     }
     let more_follow = request.limit > 0 && page.len() > keep;
     for (key, address, score) in page.into_iter().skip(request.offset).take(request.limit) {

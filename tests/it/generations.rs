@@ -193,3 +193,60 @@ fn refusals_on_disk_are_typed() {
         other => panic!("expected a checksum mismatch, got {other:?}"),
     }
 }
+
+#[test]
+fn facet_counts_are_cached_per_generation_and_never_outlive_it() {
+    use livesearch::search::{FacetRequest, RankingConfig, SearchRequest};
+
+    use crate::support::{build_into, ScratchCatalog};
+
+    let root_dir = tempfile::tempdir().unwrap();
+    let root = root_dir.path();
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let config = RankingConfig::default();
+    let request = SearchRequest {
+        query: "卫衣".into(),
+        limit: 10,
+        facets: FacetRequest {
+            category: true,
+            brand: true,
+            price: true,
+        },
+        ..SearchRequest::default()
+    };
+    let first = build_fixtures(root);
+    let old = LoadedGeneration::open(&IndexRoot::new(root), &first, &analyzer).unwrap();
+    let counted = old.search(&analyzer, &config, &request).unwrap();
+    let cached = old.search(&analyzer, &config, &request).unwrap();
+    assert_eq!(counted, cached);
+    assert_eq!(old.prepared.facet_cache_stats().hits, 1);
+
+    // The next generation sells three more hoodies of a new brand: its
+    // counts are its own, not the old generation's cached ones.
+    let catalog = ScratchCatalog::from_fixtures();
+    for number in 0..3 {
+        catalog.append(
+            "products.jsonl",
+            format!(
+                "{{\"product_id\": \"new{number}\", \"title\": \"新款连帽卫衣\", \"brand\": \"新品牌\", \"category\": \"女装\", \"price_cents\": 9900, \"sales\": 1, \"anchor_ids\": []}}\n"
+            ),
+        );
+    }
+    let second = build_into(catalog.path(), root)
+        .unwrap()
+        .manifest
+        .generation;
+    assert_ne!(first, second);
+    let new = LoadedGeneration::open(&IndexRoot::new(root), &second, &analyzer).unwrap();
+    let recounted = new.search(&analyzer, &config, &request).unwrap();
+    let stats = new.prepared.facet_cache_stats();
+    assert_eq!((stats.hits, stats.misses), (0, 1), "{stats:?}");
+    assert_eq!(recounted.total, counted.total + 3);
+    let brands = recounted.facets.unwrap().brand.unwrap();
+    assert!(
+        brands
+            .iter()
+            .any(|brand| brand.value == "新品牌" && brand.count == 3),
+        "{brands:?}"
+    );
+}

@@ -111,6 +111,38 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
         for (doc_type, count) in &generation.manifest.documents {
             let _ = writeln!(extra, "index_documents{{type=\"{doc_type}\"}} {count}");
         }
+        // The served generation's facet cache (a new generation starts empty).
+        let cache = generation.prepared.facet_cache_stats();
+        for (name, kind, help, value) in [
+            (
+                "search_facet_cache_entries",
+                "gauge",
+                "Facet counts held by the served generation's cache.",
+                cache.entries as u64,
+            ),
+            (
+                "search_facet_cache_bytes",
+                "gauge",
+                "Bytes the served generation's facet cache holds, as counted against its limit.",
+                cache.bytes as u64,
+            ),
+            (
+                "search_facet_cache_hits_total",
+                "counter",
+                "Result pages whose facets the served generation's cache answered.",
+                cache.hits,
+            ),
+            (
+                "search_facet_cache_misses_total",
+                "counter",
+                "Result pages whose facets were counted (not in the cache).",
+                cache.misses,
+            ),
+        ] {
+            let _ = writeln!(extra, "# HELP {name} {help}");
+            let _ = writeln!(extra, "# TYPE {name} {kind}");
+            let _ = writeln!(extra, "{name} {value}");
+        }
     }
     if let Some(replica) = state.replica() {
         let serving = state.generation();

@@ -207,9 +207,21 @@ async fn readyz_and_metrics_report_the_generation() {
     }
     get(&state, "/v1/search?q=a&limit=0").await;
     get(&state, &search_uri("卫衣", "")).await;
+    // The same result page twice: counted once, then from the cache.
+    let page = search_uri("卫衣", "&facets=brand,price");
+    let counted = get(&state, &page).await;
+    let cached = get(&state, &page).await;
+    assert_eq!(counted.json["facets"], cached.json["facets"]);
     let metrics = get(&state, "/metrics").await.text;
+    for line in [
+        "search_facet_cache_entries 1",
+        "search_facet_cache_hits_total 1",
+        "search_facet_cache_misses_total 1",
+    ] {
+        assert!(metrics.contains(line), "{line}: {metrics}");
+    }
     assert!(
-        metrics.contains("http_requests_total{route=\"/v1/search\",status=\"200\"} 1"),
+        metrics.contains("http_requests_total{route=\"/v1/search\",status=\"200\"} 3"),
         "{metrics}"
     );
     assert!(
