@@ -21,9 +21,11 @@ mod inputs;
 
 use std::time::Instant;
 
-/// The indexer binary's allocator, so the build is timed as it runs there.
+/// The indexer binary's allocator and its option (freed memory purged at
+/// once, `mi_option_purge_delay` = 15), so the build is timed as it runs there.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+const _: () = assert!(libmimalloc_sys::mi_option_use_numa_nodes == 16);
 
 use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
@@ -35,6 +37,8 @@ fn main() {
         println!("build_throughput: set BENCH_PRODUCTS (default 1000000), BENCH_THREADS (default all cores) and BENCH_CATALOG (generated or real)");
         return;
     }
+    // SAFETY: sets one integer option of the allocator.
+    unsafe { libmimalloc_sys::mi_option_set(15, 0) };
     let products: usize = inputs::env_usize("BENCH_PRODUCTS").unwrap_or(1_000_000);
     let threads: usize = inputs::env_usize("BENCH_THREADS")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

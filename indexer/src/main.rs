@@ -27,6 +27,24 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// mimalloc's `mi_option_purge_delay` (mimalloc.h; the bindings name the
+/// option after it, `mi_option_use_numa_nodes`, but not this one).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const _: () = assert!(libmimalloc_sys::mi_option_use_numa_nodes == MI_OPTION_PURGE_DELAY + 1);
+
+/// Freed memory goes back to the system at once rather than after 10 ms:
+/// a build frees large tallies and arenas phase after phase, and holding
+/// them raised its peak resident memory by about 40 % (300,000 products:
+/// 683 MB against 482 MB) for about 5 % more time. `MIMALLOC_PURGE_DELAY`
+/// in the environment still decides when set.
+fn purge_freed_memory_at_once() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one integer option of the allocator, which mimalloc
+        // reads atomically; no memory is touched.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
+    }
+}
+
 /// Log levels when `RUST_LOG` is not set.
 /// (object_store logs each retry of a publish at info.)
 const LOG_FILTER: &str = "info,object_store=warn";
@@ -81,6 +99,7 @@ struct IndexRootArgs {
 }
 
 fn main() -> ExitCode {
+    purge_freed_memory_at_once();
     let cli = Cli::parse();
     livesearch::cli::run_command(LOG_FILTER, || match cli.command {
         Command::Build(args) => build::run(args),
