@@ -30,6 +30,7 @@ const _: () = assert!(libmimalloc_sys::mi_option_use_numa_nodes == 16);
 use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
 use livesearch::dictionaries::Dictionaries;
+use livesearch::process;
 use rayon::prelude::*;
 
 fn main() {
@@ -66,7 +67,7 @@ fn main() {
         .unwrap();
 
     let jieba = jieba_rs::Jieba::new();
-    let floor_cpu_before = cpu_seconds();
+    let floor_cpu_before = process::cpu_seconds();
     let started = Instant::now();
     let floor_tokens: usize = pool.install(|| {
         titles
@@ -75,7 +76,7 @@ fn main() {
             .sum()
     });
     let floor = started.elapsed();
-    let floor_cpu = cpu_seconds()
+    let floor_cpu = process::cpu_seconds()
         .zip(floor_cpu_before)
         .map(|(after, before)| after - before);
     assert!(floor_tokens > titles.len(), "jieba produced too few tokens");
@@ -100,15 +101,16 @@ fn main() {
 
     let options =
         BuildOptions::new(work.path().join("catalog"), work.path().join("root")).threads(threads);
-    let rss_before = reset_peak_rss();
-    let cpu_before = cpu_seconds();
+    process::reset_peak_resident();
+    let rss_before = process::resident_bytes();
+    let cpu_before = process::cpu_seconds();
     let started = Instant::now();
     let summary = build(&options, &NoProgress).expect("build succeeds");
     let whole = started.elapsed();
-    let build_cpu = cpu_seconds()
+    let build_cpu = process::cpu_seconds()
         .zip(cpu_before)
         .map(|(after, before)| after - before);
-    let peak_rss = peak_rss_bytes();
+    let peak_rss = process::peak_resident_bytes();
     assert_eq!(summary.manifest.documents["product"], products as u64);
 
     let documents = summary.manifest.total_documents();
@@ -170,38 +172,4 @@ fn directory_bytes(dir: &std::path::Path) -> u64 {
         .filter_map(|entry| entry.ok()?.metadata().ok())
         .map(|metadata| metadata.len())
         .sum()
-}
-
-/// Resets the kernel's peak-RSS mark of this process (Linux: clear_refs 5)
-/// so that the next reading is the build's own; returns the current RSS.
-fn reset_peak_rss() -> Option<u64> {
-    std::fs::write("/proc/self/clear_refs", "5").ok()?;
-    status_bytes("VmRSS:")
-}
-
-/// User + system CPU time of this process so far (Linux: /proc/self/stat),
-/// which other work on the machine does not inflate the way it does wall time.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // Fields after the command name (which may hold spaces) in parentheses.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    // USER_HZ is 100 on every Linux this runs on.
-    Some(ticks / 100.0)
-}
-
-fn peak_rss_bytes() -> Option<u64> {
-    status_bytes("VmHWM:")
-}
-
-fn status_bytes(key: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with(key))?;
-    let kib: u64 = line[key.len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }

@@ -56,6 +56,7 @@ pub mod cli;
 pub mod dictionaries;
 pub mod error;
 pub mod finite;
+pub mod process;
 pub mod text;
 
 pub use error::{Error, Result};

@@ -148,7 +148,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         summary.elapsed.as_secs_f64(),
         summary.documents_per_second()
     );
-    if let Some(peak) = peak_resident_bytes() {
+    // The indexer does nothing else: the process's peak is the build's.
+    if let Some(peak) = livesearch::process::peak_resident_bytes() {
         println!("  memory      {:.0} MB peak resident", peak as f64 / 1e6);
     }
     for removed in &summary.removed_generations {
@@ -162,18 +163,4 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         crate::publish::publish_current(&root, url, args.store_keep, &args.store)?;
     }
     Ok(())
-}
-
-/// The process's peak resident memory (Linux: VmHWM), the build's own since
-/// the indexer does nothing else; None elsewhere.
-fn peak_resident_bytes() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    let kib: u64 = line["VmHWM:".len()..]
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
 }
