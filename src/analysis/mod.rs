@@ -130,7 +130,7 @@ impl Analyzer {
     }
 
     /// The brands of `brands.dict` that normalised `word` is a short form
-    /// of (讯飞 → 科大讯飞): see [`brand_short_forms`].
+    /// of (讯飞 → 科大讯飞), as `brand_short_forms` reads them from the dictionary.
     pub fn brands_short_for(&self, word: &str) -> &[String] {
         self.shared
             .brand_short_forms
