@@ -515,16 +515,23 @@ pub fn mine_candidates_with_words(
     let texts: Vec<&TextWords> = words.products.iter().chain(&words.videos).collect();
     let frequent = frequent_phrases(&texts, config);
 
-    // One tally per chunk of documents, a chunk per thread, not per rayon
-    // split: merging many large maps cost more than building them, and
-    // every chunk's map holds much of the vocabulary again (the build's
-    // peak memory is here). The majority-neighbour counters merge in chunk
-    // order, so a phrase near the partial-word threshold can be judged
-    // differently with another number of chunks (one phrase of 372,826 on
-    // 300,000 products between two and four chunks).
-    let chunk_count = rayon::current_num_threads();
-    let product_chunk = catalog.products.len().div_ceil(chunk_count).max(1);
-    let video_chunk = catalog.videos.len().div_ceil(chunk_count).max(1);
+    // One tally per chunk of documents, not per rayon split: merging many
+    // large maps cost more than building them, and every chunk's map holds
+    // much of the vocabulary again (the build's peak memory is here).
+    // Chunks are cut by document count, never by thread count: the
+    // majority-neighbour counters merge in chunk order, so the same catalog
+    // gives the same candidates on any machine.
+    let chunks_of = |documents: usize| documents.div_ceil(DOCUMENTS_PER_TALLY).max(2);
+    let product_chunk = catalog
+        .products
+        .len()
+        .div_ceil(chunks_of(catalog.products.len()))
+        .max(1);
+    let video_chunk = catalog
+        .videos
+        .len()
+        .div_ceil(chunks_of(catalog.videos.len()))
+        .max(1);
     let from_products = catalog
         .products
         .par_chunks(product_chunk)
@@ -731,6 +738,10 @@ pub fn mine_candidates_with_words(
         related,
     }
 }
+
+/// Titles or captions per phrase tally (at least two tallies per kind, so
+/// two threads share the work even on a small catalog).
+const DOCUMENTS_PER_TALLY: usize = 1 << 19;
 
 /// Share of a phrase's evidence its most popular extension must hold for
 /// the phrase to be a mere fragment of it.
