@@ -121,6 +121,9 @@ impl LoadedGeneration {
                 tracing::warn!(%generation, %error, "tantivy refused the index");
                 unusable(generation, "the tantivy index does not open".to_string())
             })?;
+        // The homophone table (a few milliseconds, built once per process)
+        // is built here rather than by the first query that needs it.
+        crate::suggest::keys::homophones('一');
         let prepared = PreparedSearch::new(&reader.searcher(), FacetCacheLimits::default())
             .map_err(|error| {
                 tracing::warn!(%generation, %error, "tantivy refused the fast fields");

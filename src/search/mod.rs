@@ -652,6 +652,22 @@ mod tests {
     }
 
     #[test]
+    fn a_word_a_brand_holds_is_no_slip_though_no_title_holds_it() {
+        let mut catalog = Catalog::default();
+        catalog
+            .products
+            .push(product("floor", "加厚地板革 家用 防水", None));
+        catalog.products.push(Product {
+            brand: Some("地扳革".to_string()),
+            ..product("branded", "防水卷材 家用", None)
+        });
+        let index = index_in_ram(&catalog, analyzer()).unwrap();
+        let results = run(&index, "地扳革", false);
+        assert!(results.converted.is_none(), "{results:?}");
+        assert!(ids(&results).contains(&"branded"), "{results:?}");
+    }
+
+    #[test]
     fn a_homophone_reading_must_stand_beside_the_other_words_in_some_title() {
         let products = [
             ("floor", "加厚地板革 家用 防水", 0, 0),

@@ -391,6 +391,18 @@ pub(crate) fn homophone_correction(
     analyzer.analyze_into(text, AnalyzerMode::Query, &mut tokens);
     let is_han_word = |word: &str| !word.is_empty() && word.chars().all(is_han);
     let is_single_han = |word: &str| is_han_word(word) && word.chars().count() == 1;
+    // A word that could be a slip: Han, short, known to no dictionary. Most
+    // queries have none, and then no term is looked up at all.
+    let could_be_a_slip = |word: &str| {
+        is_han_word(word)
+            && (2..=MAX_HOMOPHONE_SPAN_CHARS).contains(&word.chars().count())
+            && !analyzer.is_dictionary_word(word)
+            && analyzer.synonyms_of(word).is_empty()
+            && analyzer.brands_short_for(word).is_empty()
+    };
+    if !tokens.iter().any(|token| could_be_a_slip(&token.text)) {
+        return Ok(None);
+    }
     let held = tokens
         .iter()
         .map(|token| Ok(title_frequency(context, &token.text)? > 0))
@@ -401,18 +413,14 @@ pub(crate) fn homophone_correction(
     let mut limit = text.len();
     for index in (0..tokens.len()).rev() {
         let word = tokens[index].text.as_str();
-        let chars = word.chars().count();
         // A longer word cannot sit in a stretch short enough to be read.
-        if !is_han_word(word)
-            || !(2..=MAX_HOMOPHONE_SPAN_CHARS).contains(&chars)
-            || tokens[index].offset_to > limit
-        {
+        if !could_be_a_slip(word) || tokens[index].offset_to > limit {
             continue;
         }
-        if analyzer.is_dictionary_word(word)
-            || held[index]
-            || !analyzer.synonyms_of(word).is_empty()
-            || !analyzer.brands_short_for(word).is_empty()
+        // Held by any searched field (a brand or category only some
+        // products name is no slip), or searchable as its parts.
+        if held[index]
+            || held_anywhere(context, word)?
             || analyzer.subword_tiling(word).is_some()
             || held_parts(context, word)?.is_some()
         {
@@ -466,6 +474,20 @@ pub(crate) fn homophone_correction(
 }
 
 /// Documents whose title holds `word`.
+/// Whether any field a query searches holds `word`.
+fn held_anywhere(context: &SearchContext<'_>, word: &str) -> Result<bool> {
+    for field in context.fields.searched_text_fields() {
+        if context
+            .searcher
+            .doc_freq(&Term::from_field_text(field, word))?
+            > 0
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 fn title_frequency(context: &SearchContext<'_>, word: &str) -> Result<u64> {
     let term = Term::from_field_text(context.fields.title, word);
     Ok(context.searcher.doc_freq(&term)?)
