@@ -25,7 +25,8 @@ use std::time::Instant;
 /// once, `mi_option_purge_delay` = 15), so the build is timed as it runs there.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-const _: () = assert!(libmimalloc_sys::mi_option_use_numa_nodes == 16);
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+const _: () = assert!(libmimalloc_sys::mi_option_use_numa_nodes == MI_OPTION_PURGE_DELAY + 1);
 
 use livesearch::analysis::{Analyzer, AnalyzerMode};
 use livesearch::build::{build, BuildOptions, NoProgress};
@@ -39,7 +40,7 @@ fn main() {
         return;
     }
     // SAFETY: sets one integer option of the allocator.
-    unsafe { libmimalloc_sys::mi_option_set(15, 0) };
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     let products: usize = inputs::env_usize("BENCH_PRODUCTS").unwrap_or(1_000_000);
     let threads: usize = inputs::env_usize("BENCH_THREADS")
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
