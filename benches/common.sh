@@ -20,16 +20,17 @@ parse_arguments() {
   done
   shift
   while [ $# -gt 0 ]; do
-    if [ -n "${values[$1]:-}" ]; then
+    # An empty argument is no valid subscript of the option tables.
+    if [ -n "$1" ] && [ -n "${values[$1]:-}" ]; then
       printf -v "${values[$1]}" '%s' "${2:?$1 needs a value}"
       shift 2
-    elif [ -n "${flags[$1]:-}" ]; then
+    elif [ -n "$1" ] && [ -n "${flags[$1]:-}" ]; then
       printf -v "${flags[$1]}" 1
       shift
     else
       case "$1" in
         -h|--help) usage; exit 0 ;;
-        *) echo "unknown argument $1" >&2; usage >&2; exit 2 ;;
+        *) echo "unknown argument '$1'" >&2; usage >&2; exit 2 ;;
       esac
     fi
   done
