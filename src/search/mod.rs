@@ -81,6 +81,24 @@ pub struct SearchContext<'a> {
     pub suggest: Option<&'a SuggestIndex>,
 }
 
+impl<'a> SearchContext<'a> {
+    /// The context of a bare index: no suggestions, so no pinyin reading.
+    pub fn new(
+        searcher: &'a Searcher,
+        fields: &'a CatalogSchema,
+        analyzer: &'a Analyzer,
+        config: &'a RankingConfig,
+    ) -> Self {
+        Self {
+            searcher,
+            fields,
+            analyzer,
+            config,
+            suggest: None,
+        }
+    }
+}
+
 /// One search request, already validated by the caller.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -407,13 +425,7 @@ mod tests {
     ) -> SearchResults {
         let searcher = index.reader().unwrap().searcher();
         let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
-        let context = SearchContext {
-            searcher: &searcher,
-            fields: &fields,
-            analyzer: analyzer(),
-            config,
-            suggest: None,
-        };
+        let context = SearchContext::new(&searcher, &fields, analyzer(), config);
         let request = SearchRequest {
             query: query.into(),
             doc_type: Some(DocType::Product),
@@ -808,13 +820,8 @@ mod tests {
         let index = index_products(&[("p1", "碎花连衣裙", 0, 0), ("p2", "连衣裙", 0, 0)]);
         let searcher = index.reader().unwrap().searcher();
         let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
-        let context = SearchContext {
-            searcher: &searcher,
-            fields: &fields,
-            analyzer: analyzer(),
-            config: &RankingConfig::default(),
-            suggest: None,
-        };
+        let config = RankingConfig::default();
+        let context = SearchContext::new(&searcher, &fields, analyzer(), &config);
         let request = |limit, offset| SearchRequest {
             query: "连衣裙".into(),
             doc_type: None,
