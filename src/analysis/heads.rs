@@ -288,74 +288,73 @@ mod tests {
             .collect()
     }
 
+    /// Asserts that the heads of `title` hold every word of `held` and no
+    /// word of `not_held`.
+    fn assert_heads(title: &str, held: &[&str], not_held: &[&str]) {
+        let found = heads(title);
+        for word in held {
+            assert!(
+                found.contains(&word.to_string()),
+                "{title}: {word} is no head in {found:?}"
+            );
+        }
+        for word in not_held {
+            assert!(
+                !found.contains(&word.to_string()),
+                "{title}: {word} is a head in {found:?}"
+            );
+        }
+    }
+
     #[test]
     fn a_gift_after_the_product_is_not_a_head() {
-        let found = heads("保湿面霜送口红一支");
-        assert!(found.contains(&"面霜".to_string()), "{found:?}");
-        assert!(!found.contains(&"口红".to_string()), "{found:?}");
-        assert!(heads("口红 正品").contains(&"口红".to_string()));
+        assert_heads("保湿面霜送口红一支", &["面霜"], &["口红"]);
+        assert_heads("口红 正品", &["口红"], &[]);
     }
 
     #[test]
     fn a_gift_marker_before_any_product_starts_no_mention() {
-        let found = heads("送女友口红礼盒");
-        assert!(found.contains(&"口红".to_string()), "{found:?}");
+        assert_heads("送女友口红礼盒", &["口红"], &[]);
     }
 
     #[test]
     fn a_modifier_before_the_product_is_not_a_head() {
-        let found = heads("蜂蜜洗发水");
-        assert!(found.contains(&"洗发水".to_string()), "{found:?}");
-        assert!(!found.contains(&"蜂蜜".to_string()), "{found:?}");
-        let pad = heads("鼠标垫超大号");
-        assert!(!pad.contains(&"鼠标".to_string()), "{pad:?}");
-        let mouse = heads("罗技无线鼠标");
-        assert!(mouse.contains(&"鼠标".to_string()), "{mouse:?}");
+        assert_heads("蜂蜜洗发水", &["洗发水"], &["蜂蜜"]);
+        assert_heads("鼠标垫超大号", &[], &["鼠标"]);
+        assert_heads("罗技无线鼠标", &["鼠标"], &[]);
     }
 
     #[test]
     fn compatible_devices_are_not_heads() {
-        let found = heads("钢化膜适用于苹果手机");
-        assert!(!found.contains(&"手机".to_string()), "{found:?}");
-        assert!(!found.contains(&"苹果".to_string()), "{found:?}");
-        let special = heads("华为专用数据线");
-        assert!(!special.contains(&"华为".to_string()), "{special:?}");
-        assert!(special.contains(&"数据线".to_string()), "{special:?}");
+        assert_heads("钢化膜适用于苹果手机", &[], &["手机", "苹果"]);
+        assert_heads("华为专用数据线", &["数据线"], &["华为"]);
     }
 
     #[test]
     fn a_title_selling_a_part_has_only_the_part_as_head() {
-        let found = heads("小米手环3代充电器 磁吸充电线");
-        assert!(!found.contains(&"手环".to_string()), "{found:?}");
-        assert!(found.contains(&"充电器".to_string()), "{found:?}");
-        let gift = heads("小米手环4 送充电器");
-        assert!(gift.contains(&"手环".to_string()), "{gift:?}");
-        assert!(!gift.contains(&"充电器".to_string()), "{gift:?}");
+        assert_heads("小米手环3代充电器 磁吸充电线", &["充电器"], &["手环"]);
+        assert_heads("小米手环4 送充电器", &["手环"], &["充电器"]);
     }
 
     #[test]
     fn a_compatibility_clause_ends_at_the_part_it_is_for() {
-        let case = heads("适用苹果15手机壳");
-        assert!(case.contains(&"手机壳".to_string()), "{case:?}");
-        assert!(!case.contains(&"苹果".to_string()), "{case:?}");
-        let film = heads("适用于iPhone15的钢化膜");
-        assert!(film.contains(&"钢化膜".to_string()), "{film:?}");
-        let dress = heads("适合小个子的碎花连衣裙");
-        assert!(dress.contains(&"连衣裙".to_string()), "{dress:?}");
+        assert_heads("适用苹果15手机壳", &["手机壳"], &["苹果"]);
+        assert_heads("适用于iPhone15的钢化膜", &["钢化膜"], &[]);
+        assert_heads("适合小个子的碎花连衣裙", &["连衣裙"], &[]);
     }
 
     #[test]
     fn a_case_for_earphones_sells_the_case() {
         // A 蓝牙耳机 query finds this title in the mention tier only.
-        let found = heads("华为蓝牙耳机Pro保护套 硅胶");
-        assert!(found.contains(&"保护套".to_string()), "{found:?}");
-        assert!(!found.contains(&"蓝牙耳机".to_string()), "{found:?}");
-        assert!(!found.contains(&"耳机".to_string()), "{found:?}");
+        assert_heads(
+            "华为蓝牙耳机Pro保护套 硅胶",
+            &["保护套"],
+            &["蓝牙耳机", "耳机"],
+        );
     }
 
     #[test]
     fn packaging_does_not_demote_the_product() {
-        let found = heads("洗发水套装");
-        assert!(found.contains(&"洗发水".to_string()), "{found:?}");
+        assert_heads("洗发水套装", &["洗发水"], &[]);
     }
 }

@@ -81,6 +81,24 @@ pub struct SearchContext<'a> {
     pub suggest: Option<&'a SuggestIndex>,
 }
 
+impl<'a> SearchContext<'a> {
+    /// The context of a bare index: no suggestions, so no pinyin reading.
+    pub fn new(
+        searcher: &'a Searcher,
+        fields: &'a CatalogSchema,
+        analyzer: &'a Analyzer,
+        config: &'a RankingConfig,
+    ) -> Self {
+        Self {
+            searcher,
+            fields,
+            analyzer,
+            config,
+            suggest: None,
+        }
+    }
+}
+
 /// One search request, already validated by the caller.
 #[derive(Debug, Clone, Default)]
 pub struct SearchRequest {
@@ -407,13 +425,7 @@ mod tests {
     ) -> SearchResults {
         let searcher = index.reader().unwrap().searcher();
         let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
-        let context = SearchContext {
-            searcher: &searcher,
-            fields: &fields,
-            analyzer: analyzer(),
-            config,
-            suggest: None,
-        };
+        let context = SearchContext::new(&searcher, &fields, analyzer(), config);
         let request = SearchRequest {
             query: query.into(),
             doc_type: Some(DocType::Product),
@@ -638,17 +650,45 @@ mod tests {
     }
 
     #[test]
-    fn a_word_no_title_holds_is_read_as_the_homophone_titles_hold() {
-        let products = [
-            ("floor", "加厚地板革 家用 防水", 0, 0),
-            ("glue", "地毯胶 强力", 0, 0),
+    fn a_query_is_read_as_the_words_titles_hold() {
+        struct Reading<'a> {
+            name: &'a str,
+            products: &'a [TestProduct<'a>],
+            query: &'a str,
+            kind: &'a str,
+            to: &'a str,
+            hit: &'a str,
+        }
+        let cases = [
+            Reading {
+                // 扳革 is no word, and 地扳革 sounds like the dictionary word 地板革.
+                name: "a word no title holds, read as the homophone titles hold",
+                products: &[
+                    ("floor", "加厚地板革 家用 防水", 0, 0),
+                    ("glue", "地毯胶 强力", 0, 0),
+                ],
+                query: "地扳革",
+                kind: "homophone",
+                to: "地板革",
+                hit: "floor",
+            },
+            Reading {
+                name: "traditional characters, read as simplified",
+                products: &[("dress", "碎花连衣裙夏", 0, 0)],
+                query: "連衣裙",
+                kind: "traditional",
+                to: "连衣裙",
+                hit: "dress",
+            },
         ];
-        // 扳革 is no word, and 地扳革 sounds like the dictionary word 地板革.
-        let results = search_products(&products, "地扳革", false);
-        let converted = results.converted.as_ref().expect("read as a homophone");
-        assert_eq!(converted.kind, "homophone");
-        assert_eq!(converted.to, "地板革");
-        assert_eq!(ids(&results), ["floor"], "{results:?}");
+        for case in cases {
+            let name = case.name;
+            let results = search_products(case.products, case.query, false);
+            let converted = results.converted.as_ref().expect(name);
+            assert_eq!(converted.kind, case.kind, "{name}");
+            assert_eq!(converted.to, case.to, "{name}");
+            assert_eq!(ids(&results), [case.hit], "{name}: {results:?}");
+        }
     }
 
     #[test]
@@ -668,66 +708,86 @@ mod tests {
     }
 
     #[test]
-    fn a_homophone_reading_must_stand_beside_the_other_words_in_some_title() {
-        let products = [
+    fn a_homophone_reading_is_taken_only_where_titles_bear_it_out() {
+        let floor_and_mat: &[TestProduct<'_>] = &[
             ("floor", "加厚地板革 家用 防水", 0, 0),
             ("mat", "汽车脚垫 防水", 0, 0),
         ];
-        // No title holds 地板革 with 汽车: the reading is not taken.
-        let results = search_products(&products, "汽车 地扳革", false);
-        assert!(results.converted.is_none(), "{results:?}");
-        let results = search_products(&products, "防水 地扳革", false);
-        assert_eq!(
-            results
-                .converted
-                .as_ref()
-                .map(|converted| converted.to.as_str()),
-            Some("防水 地板革"),
-            "{results:?}"
-        );
-    }
-
-    #[test]
-    fn short_or_known_words_are_not_read_as_homophones() {
-        let products = [
+        let king_and_pile: &[TestProduct<'_>] = &[
             ("king", "国王 充电桩 玩偶", 0, 0),
             ("pile", "充电桩 家用", 0, 0),
         ];
-        // 国网 is two characters: too short to tell a slip from a name,
-        // though 国王 stands beside 充电桩 in a title.
-        let results = search_products(&products, "国网充电桩", false);
-        assert!(results.converted.is_none(), "{results:?}");
-        // A dictionary word no title holds is a word, not a slip (喂鸡).
-        let results = search_products(&[("feed", "鸡饲料 喂养", 0, 0)], "喂鸡饲料", false);
-        assert!(results.converted.is_none(), "{results:?}");
+        // (case, products, query, the query read, if it is read as another)
+        let cases: [(&str, &[TestProduct<'_>], &str, Option<&str>); 4] = [
+            // No title holds 地板革 with 汽车: the reading is not taken.
+            (
+                "beside a word no title holds it with",
+                floor_and_mat,
+                "汽车 地扳革",
+                None,
+            ),
+            (
+                "beside a word a title holds it with",
+                floor_and_mat,
+                "防水 地扳革",
+                Some("防水 地板革"),
+            ),
+            // 国网 is two characters: too short to tell a slip from a name,
+            // though 国王 stands beside 充电桩 in a title.
+            ("a short word", king_and_pile, "国网充电桩", None),
+            // A dictionary word no title holds is a word, not a slip (喂鸡).
+            (
+                "a known word",
+                &[("feed", "鸡饲料 喂养", 0, 0)],
+                "喂鸡饲料",
+                None,
+            ),
+        ];
+        for (case, products, query, reading) in cases {
+            let results = search_products(products, query, false);
+            assert_eq!(
+                results
+                    .converted
+                    .as_ref()
+                    .map(|converted| converted.to.as_str()),
+                reading,
+                "{case}: {results:?}"
+            );
+        }
     }
 
     #[test]
-    fn a_case_for_the_product_ranks_below_the_product_however_popular() {
-        let products = [
-            ("case", "华为蓝牙耳机Pro保护套 硅胶", 9_000_000, 9_000_000),
-            ("buds", "华为蓝牙耳机Pro 降噪", 0, 0),
+    fn the_product_itself_ranks_above_a_title_that_only_mentions_it_however_popular() {
+        // (case, products, query, the ids in order: the product, then the mention)
+        let cases: [(&str, &[TestProduct<'_>], &str, [&str; 2]); 2] = [
+            (
+                "a case for the product",
+                &[
+                    ("case", "华为蓝牙耳机Pro保护套 硅胶", 9_000_000, 9_000_000),
+                    ("buds", "华为蓝牙耳机Pro 降噪", 0, 0),
+                ],
+                "蓝牙耳机",
+                ["buds", "case"],
+            ),
+            (
+                "a title that gives the product away",
+                &[
+                    ("cream", "保湿面霜送口红一支", 5_000_000, 5_000_000),
+                    ("lipstick", "哑光口红持久", 0, 0),
+                ],
+                "口红",
+                ["lipstick", "cream"],
+            ),
         ];
-        let results = search_products(&products, "蓝牙耳机", true);
-        assert_eq!(ids(&results), ["buds", "case"]);
-        assert_eq!(
-            product_matches(&results),
-            [ProductMatch::Product, ProductMatch::Mention]
-        );
-    }
-
-    #[test]
-    fn the_product_itself_ranks_above_a_title_that_gives_it_away() {
-        let products = [
-            ("cream", "保湿面霜送口红一支", 5_000_000, 5_000_000),
-            ("lipstick", "哑光口红持久", 0, 0),
-        ];
-        let results = search_products(&products, "口红", true);
-        assert_eq!(ids(&results), ["lipstick", "cream"]);
-        assert_eq!(
-            product_matches(&results)[..2],
-            [ProductMatch::Product, ProductMatch::Mention]
-        );
+        for (case, products, query, expected) in cases {
+            let results = search_products(products, query, true);
+            assert_eq!(ids(&results), expected, "{case}");
+            assert_eq!(
+                product_matches(&results),
+                [ProductMatch::Product, ProductMatch::Mention],
+                "{case}"
+            );
+        }
     }
 
     #[test]
@@ -778,16 +838,6 @@ mod tests {
     }
 
     #[test]
-    fn traditional_characters_are_read_as_simplified() {
-        let products = [("dress", "碎花连衣裙夏", 0, 0)];
-        let results = search_products(&products, "連衣裙", false);
-        assert_eq!(ids(&results), ["dress"]);
-        let converted = results.converted.unwrap();
-        assert_eq!(converted.kind, "traditional");
-        assert_eq!(converted.to, "连衣裙");
-    }
-
-    #[test]
     fn words_side_by_side_score_above_the_same_words_apart() {
         let products = [
             ("apart", "无线充电器 鼠标垫", 0, 0),
@@ -808,13 +858,8 @@ mod tests {
         let index = index_products(&[("p1", "碎花连衣裙", 0, 0), ("p2", "连衣裙", 0, 0)]);
         let searcher = index.reader().unwrap().searcher();
         let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
-        let context = SearchContext {
-            searcher: &searcher,
-            fields: &fields,
-            analyzer: analyzer(),
-            config: &RankingConfig::default(),
-            suggest: None,
-        };
+        let config = RankingConfig::default();
+        let context = SearchContext::new(&searcher, &fields, analyzer(), &config);
         let request = |limit, offset| SearchRequest {
             query: "连衣裙".into(),
             doc_type: None,

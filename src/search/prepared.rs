@@ -266,13 +266,8 @@ mod tests {
         let index = index();
         let searcher = index.reader().unwrap().searcher();
         let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
-        let context = SearchContext {
-            searcher: &searcher,
-            fields: &fields,
-            analyzer: analyzer(),
-            config: &RankingConfig::default(),
-            suggest: None,
-        };
+        let config = RankingConfig::default();
+        let context = SearchContext::new(&searcher, &fields, analyzer(), &config);
         run(&context)
     }
 

@@ -1332,49 +1332,49 @@ mod tests {
         };
         let encode = |table: &Table| bincode::encode_to_vec(table, config).unwrap();
 
-        let mut table = decode();
-        table.hot.push(7);
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
-            .err()
-            .unwrap();
-        assert!(
-            error.reason.contains("hot list holds candidate id 7"),
-            "{error}"
-        );
-
-        let mut table = decode();
-        table.postings[1] = 99;
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
-            .err()
-            .unwrap();
-        assert!(
-            error.reason.contains("postings holds candidate id 99"),
-            "{error}"
-        );
-
-        let mut table = decode();
-        table.postings.truncate(table.postings.len() - 1);
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
-            .err()
-            .unwrap();
-        assert!(error.reason.contains("past the end"), "{error}");
-
-        let mut table = decode();
-        table.candidates[0].score = f32::NAN;
-        let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
-            .err()
-            .unwrap();
-        assert!(error.reason.contains("not a finite"), "{error}");
-
-        let mut table = decode();
-        table.postings.insert(0, 0);
-        let error = SuggestIndex::from_bytes(keys, &encode(&table))
-            .err()
-            .unwrap();
-        assert_eq!(error.file, "suggest/keys.fst");
-        assert!(
-            error.reason.contains("not the start of a postings run"),
-            "{error}"
-        );
+        // (case, the change to a sound table, the file blamed, what the refusal says)
+        type Change = fn(&mut Table);
+        let table_file = "suggest/candidates.bin";
+        let cases: [(&str, Change, &str, &str); 5] = [
+            (
+                "a hot id past the candidates",
+                |table| table.hot.push(7),
+                table_file,
+                "hot list holds candidate id 7",
+            ),
+            (
+                "a posting past the candidates",
+                |table| table.postings[1] = 99,
+                table_file,
+                "postings holds candidate id 99",
+            ),
+            (
+                "a postings run past the end",
+                |table| table.postings.truncate(table.postings.len() - 1),
+                table_file,
+                "past the end",
+            ),
+            (
+                "a score that is no number",
+                |table| table.candidates[0].score = f32::NAN,
+                table_file,
+                "not a finite",
+            ),
+            (
+                "a key that points inside a postings run",
+                |table| table.postings.insert(0, 0),
+                "suggest/keys.fst",
+                "not the start of a postings run",
+            ),
+        ];
+        for (case, change, file, reason) in cases {
+            let mut table = decode();
+            change(&mut table);
+            let error = SuggestIndex::from_bytes(keys.clone(), &encode(&table))
+                .err()
+                .unwrap_or_else(|| panic!("{case}: accepted"));
+            assert_eq!(error.file, file, "{case}: {error}");
+            assert!(error.reason.contains(reason), "{case}: {error}");
+        }
     }
 }

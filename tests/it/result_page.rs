@@ -139,13 +139,8 @@ fn run(request: &SearchRequest) -> SearchResults {
     let index = index();
     let searcher = index.reader().unwrap().searcher();
     let fields = CatalogSchema::from_schema(&index.schema()).unwrap();
-    let context = SearchContext {
-        searcher: &searcher,
-        fields: &fields,
-        analyzer: analyzer(),
-        config: &RankingConfig::default(),
-        suggest: None,
-    };
+    let config = RankingConfig::default();
+    let context = SearchContext::new(&searcher, &fields, analyzer(), &config);
     search(&context, request).unwrap()
 }
 
