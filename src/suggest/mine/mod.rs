@@ -521,65 +521,34 @@ pub fn mine_candidates_with_words(
     // Chunks are cut by document count, never by thread count: the
     // majority-neighbour counters merge in chunk order, so the same catalog
     // gives the same candidates on any machine.
-    let chunks_of = |documents: usize| documents.div_ceil(DOCUMENTS_PER_TALLY).max(2);
-    let product_chunk = catalog
-        .products
-        .len()
-        .div_ceil(chunks_of(catalog.products.len()))
-        .max(1);
-    let video_chunk = catalog
-        .videos
-        .len()
-        .div_ceil(chunks_of(catalog.videos.len()))
-        .max(1);
-    let from_products = catalog
-        .products
-        .par_chunks(product_chunk)
-        .zip(words.products.par_chunks(product_chunk))
-        .map(|(products, titles)| {
-            let mut tally = Tally::default();
-            for (product, title) in products.iter().zip(titles) {
-                let followers = product
-                    .anchor_ids
-                    .iter()
-                    .filter_map(|id| anchors.get(id.as_str()))
-                    .map(|anchor| anchor.followers)
-                    .max()
-                    .unwrap_or(0);
-                tally_text(
-                    &mut tally,
-                    config,
-                    &frequent,
-                    title,
-                    document(product.sales, followers),
-                    &[],
-                );
-            }
-            tally
-        });
-    let from_videos = catalog
-        .videos
-        .par_chunks(video_chunk)
-        .zip(words.videos.par_chunks(video_chunk))
-        .map(|(videos, captions)| {
-            let mut tally = Tally::default();
-            for (video, caption) in videos.iter().zip(captions) {
-                let followers = anchors
-                    .get(video.anchor_id.as_str())
-                    .map_or(0, |anchor| anchor.followers);
-                let tags = hashtags(&video.caption);
-                tally_text(
-                    &mut tally,
-                    config,
-                    &frequent,
-                    caption,
-                    document(0, followers),
-                    &tags,
-                );
-            }
-            tally
-        });
-    let mut tallies: Vec<Tally> = from_products.chain(from_videos).collect();
+    let mut tallies = tally_chunks(
+        &catalog.products,
+        &words.products,
+        config,
+        &frequent,
+        |product| {
+            let followers = product
+                .anchor_ids
+                .iter()
+                .filter_map(|id| anchors.get(id.as_str()))
+                .map(|anchor| anchor.followers)
+                .max()
+                .unwrap_or(0);
+            (document(product.sales, followers), Vec::new())
+        },
+    );
+    tallies.extend(tally_chunks(
+        &catalog.videos,
+        &words.videos,
+        config,
+        &frequent,
+        |video| {
+            let followers = anchors
+                .get(video.anchor_id.as_str())
+                .map_or(0, |anchor| anchor.followers);
+            (document(0, followers), hashtags(&video.caption))
+        },
+    ));
     drop(texts);
     drop(words);
     let mut curated = Tally::default();
@@ -737,6 +706,31 @@ pub fn mine_candidates_with_words(
         as_of,
         related,
     }
+}
+
+/// One tally per chunk of `records` (in order), each record's words counted
+/// with the signals and extra phrases (hashtags) `describe` gives it.
+fn tally_chunks<R: Sync>(
+    records: &[R],
+    words: &[TextWords],
+    config: &SuggestConfig,
+    frequent: &FxHashSet<u64>,
+    describe: impl Fn(&R) -> (Components, Vec<String>) + Sync,
+) -> Vec<Tally> {
+    let chunks = records.len().div_ceil(DOCUMENTS_PER_TALLY).max(2);
+    let chunk = records.len().div_ceil(chunks).max(1);
+    records
+        .par_chunks(chunk)
+        .zip(words.par_chunks(chunk))
+        .map(|(records, texts)| {
+            let mut tally = Tally::default();
+            for (record, text) in records.iter().zip(texts) {
+                let (signals, extra) = describe(record);
+                tally_text(&mut tally, config, frequent, text, signals, &extra);
+            }
+            tally
+        })
+        .collect()
 }
 
 /// Titles or captions per phrase tally (at least two tallies per kind, so
