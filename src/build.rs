@@ -933,12 +933,7 @@ impl<'a> DocumentBuilder<'a> {
             .filter(|token| !token.is_subword)
             .map(|token| token.token.clone())
             .collect();
-        let mined_words = TextWords::new(
-            &words
-                .iter()
-                .map(|token| token.text.as_str())
-                .collect::<Vec<_>>(),
-        );
+        let mined_words: TextWords = words.iter().map(|token| token.text.as_str()).collect();
         let heads = self.analyzer.title_heads(title, &tagged);
         let all = tagged.into_iter().map(|token| token.token).collect();
         document.add_pre_tokenized(self.fields.title, title, all);

@@ -34,7 +34,7 @@ fn readings_of(c: char) -> &'static [Box<str>] {
         if range.contains(&(c as u32)) {
             return &table[before + (c as u32 - range.start()) as usize];
         }
-        before += range.clone().count();
+        before += (range.end() - range.start() + 1) as usize;
     }
     &[]
 }

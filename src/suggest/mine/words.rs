@@ -19,18 +19,7 @@ pub struct TextWords {
 impl TextWords {
     /// Keeps `words` (in order).
     pub fn new<S: AsRef<str>>(words: &[S]) -> Self {
-        let mut joined = String::with_capacity(words.iter().map(|word| word.as_ref().len()).sum());
-        let mut ends = Vec::with_capacity(words.len());
-        for word in words {
-            joined.push_str(word.as_ref());
-            // A text's words cannot reach 4 GiB: catalog lines are bounded
-            // far below that when they are read.
-            ends.push(joined.len() as u32);
-        }
-        TextWords {
-            joined: joined.into_boxed_str(),
-            ends: ends.into_boxed_slice(),
-        }
+        words.iter().collect()
     }
 
     /// Number of words.
@@ -55,6 +44,23 @@ impl TextWords {
     pub fn fill<'a>(&'a self, out: &mut Vec<&'a str>) {
         out.clear();
         out.extend(self.iter());
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for TextWords {
+    fn from_iter<I: IntoIterator<Item = S>>(words: I) -> Self {
+        let mut joined = String::new();
+        let mut ends = Vec::new();
+        for word in words {
+            joined.push_str(word.as_ref());
+            // A text's words cannot reach 4 GiB: catalog lines are bounded
+            // far below that when they are read.
+            ends.push(joined.len() as u32);
+        }
+        TextWords {
+            joined: joined.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+        }
     }
 }
 
