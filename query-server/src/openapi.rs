@@ -143,7 +143,7 @@ fn search_page_constraints() -> Vec<(&'static str, &'static str, Value)> {
         (
             "/v1/search",
             "facets",
-            json!({"maxItems": 3, "items": {"type": "string", "enum": ["category", "brand", "price"]}}),
+            json!({"maxItems": 3, "uniqueItems": true, "items": {"type": "string", "enum": ["category", "brand", "price"]}}),
         ),
         ("/v1/search", "anchor_id", json!({"minLength": 1})),
         (

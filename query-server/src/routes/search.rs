@@ -230,10 +230,10 @@ fn facets(params: &Params) -> Result<FacetRequest, ApiError> {
     // Each piece must name a facet: the OpenAPI document lists the values
     // (an empty `facets=` is a mistake, not a request for none).
     for name in params.list_pieces("facets") {
-        match name {
-            "category" => request.category = true,
-            "brand" => request.brand = true,
-            "price" => request.price = true,
+        let asked = match name {
+            "category" => &mut request.category,
+            "brand" => &mut request.brand,
+            "price" => &mut request.price,
             other => {
                 return Err(ApiError::invalid(
                     "facets",
@@ -243,7 +243,15 @@ fn facets(params: &Params) -> Result<FacetRequest, ApiError> {
                     ),
                 ))
             }
+        };
+        // The document allows each facet once (at most three values).
+        if *asked {
+            return Err(ApiError::invalid(
+                "facets",
+                format!("lists `{name}` more than once"),
+            ));
         }
+        *asked = true;
     }
     Ok(request)
 }

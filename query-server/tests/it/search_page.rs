@@ -263,6 +263,8 @@ async fn malformed_result_page_parameters_get_400_naming_them() {
         ("facets=color", "facets"),
         ("facets=", "facets"),
         ("facets=brand,", "facets"),
+        ("facets=brand,brand", "facets"),
+        ("facets=brand&facets=category&facets=brand", "facets"),
         ("search_after=zz", "search_after"),
         ("search_after=00", "search_after"),
         ("anchor_id=", "anchor_id"),
