@@ -1,6 +1,7 @@
 //! Suggestion lookup in-process at 1,000,000 candidates (BENCH_CANDIDATES):
-//! hanzi, full-pinyin, initials and mixed prefixes, plus the structures'
-//! build time, size on disk and load time.
+//! hanzi, full-pinyin, initials, mixed, mistyped pinyin and rare prefixes
+//! answered by completion, plus the structures' build time, size on disk
+//! and load time.
 //!
 //! Candidates: the real queries of ../shared/data (Taobao, Youku, Douyin hot
 //! lists) plus brand + title-fragment phrases until the count is reached,
@@ -18,8 +19,11 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use livesearch::suggest::index::write_suggest_index;
+use livesearch::analysis::Analyzer;
+use livesearch::dictionaries::Dictionaries;
+use livesearch::suggest::index::{write_suggest_index_with, SuggestExtras};
 use livesearch::suggest::keys::{initials_prefixes, syllable_prefixes};
+use livesearch::suggest::next_words::next_words;
 use livesearch::suggest::{Candidate, Components, SuggestIndex};
 use livesearch::text::normalize;
 
@@ -91,10 +95,17 @@ fn bench(c: &mut Criterion) {
     let made = candidates.len();
     let dir = tempfile::tempdir().unwrap();
     let started = Instant::now();
-    write_suggest_index(dir.path(), candidates).unwrap();
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let extras = SuggestExtras {
+        next_words: next_words(&candidates, &analyzer),
+        ..SuggestExtras::default()
+    };
+    write_suggest_index_with(dir.path(), candidates, extras).unwrap();
     let build = started.elapsed();
     let started = Instant::now();
-    let index = SuggestIndex::open(dir.path()).unwrap();
+    let index = SuggestIndex::open(dir.path())
+        .unwrap()
+        .with_completions(&analyzer);
     let load = started.elapsed();
     let size = dir_size(&dir.path().join("suggest"));
     println!(
@@ -110,6 +121,8 @@ fn bench(c: &mut Criterion) {
         .map(|_| normalize(&vocabulary.queries[rng.below(vocabulary.queries.len())]))
         .filter(|query| query.chars().any(livesearch::text::is_han))
         .collect();
+    // The same index without completions tells which prefixes are rare.
+    let whole_prefix_only = SuggestIndex::open(dir.path()).unwrap();
     let mut kinds: Vec<(&str, Vec<String>)> = vec![
         ("hanzi", vec![]),
         ("pinyin", vec![]),
@@ -118,6 +131,9 @@ fn bench(c: &mut Criterion) {
         // Full pinyin of 4+ letters with one typo (two letters swapped, or
         // zh/ch/sh written z/c/s): the fuzzy and typo tiers at work.
         ("pinyin_fuzzy_or_typo", vec![]),
+        // The start of one query then the first character of another
+        // (宠物狗 + 牵): a prefix few candidates begin with, completed.
+        ("rare_hanzi_completed", vec![]),
     ];
     for target in &targets {
         let chars: Vec<char> = target.chars().collect();
@@ -153,6 +169,12 @@ fn bench(c: &mut Criterion) {
                 String::from_utf8(bytes).unwrap_or_default()
             };
             kinds[4].1.push(mistyped);
+        }
+        let other: Vec<char> = targets[rng.below(targets.len())].chars().collect();
+        let kept = 2 + rng.below(chars.len().clamp(1, 3));
+        let rare: String = chars.iter().take(kept).chain(&other[..1]).collect();
+        if whole_prefix_only.suggest(&rare, 10).len() < 10 {
+            kinds[5].1.push(rare);
         }
     }
     let mut group = c.benchmark_group("suggest");

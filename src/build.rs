@@ -517,14 +517,11 @@ fn write_generation(
     record_phase(&mut timings_ms, "mine_suggestions", phase);
     let phase = Instant::now();
     let summary = MinedSummary {
-        hygiene: mined.hygiene,
+        hygiene: mined.hygiene.clone(),
         as_of: mined.as_of,
     };
-    let extras = crate::suggest::index::SuggestExtras {
-        fuzzy: options.suggest.fuzzy,
-        related: mined.related,
-    };
-    let suggestion_candidates = write_suggest_index_with(dir, mined.candidates, extras)?;
+    let (candidates, extras) = mined.into_index_parts(options.suggest.fuzzy);
+    let suggestion_candidates = write_suggest_index_with(dir, candidates, extras)?;
     record_phase(&mut timings_ms, "write_suggestions", phase);
     progress.finish_phase();
 

@@ -129,11 +129,13 @@ impl LoadedGeneration {
                 tracing::warn!(%generation, %error, "tantivy refused the fast fields");
                 unusable(generation, "the fast fields do not open".to_string())
             })?;
-        let suggest = SuggestIndex::open(&dir).map_err(|error| Error::GenerationFile {
-            generation: generation.to_string(),
-            file: error.file,
-            reason: error.reason,
-        })?;
+        let suggest = SuggestIndex::open(&dir)
+            .map_err(|error| Error::GenerationFile {
+                generation: generation.to_string(),
+                file: error.file,
+                reason: error.reason,
+            })?
+            .with_completions(analyzer);
         Ok(LoadedGeneration {
             manifest,
             reader,

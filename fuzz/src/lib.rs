@@ -103,7 +103,10 @@ fn suggest_index() -> &'static SuggestIndex {
             .collect();
         let dir = tempfile::tempdir().expect("temporary folder");
         write_suggest_index(dir.path(), candidates).expect("index written");
-        let index = SuggestIndex::open(dir.path()).expect("index opened");
+        let analyzer = Analyzer::new(&Dictionaries::embedded());
+        let index = SuggestIndex::open(dir.path())
+            .expect("index opened")
+            .with_completions(&analyzer);
         (dir, index)
     });
     index

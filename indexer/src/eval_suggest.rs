@@ -163,22 +163,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     log_file.flush()?;
     drop(log_file);
 
-    // Ours, and the same build without the hygiene rules, log-first
+    // Ours, and the same build (completions on) without the hygiene rules, log-first
     // ranking and fuzzy pinyin: what the drop-down did before them.
     let without_hygiene_config = SuggestConfig {
         hygiene: false,
         fuzzy: FuzzyRules::none(),
         ..SuggestConfig::default()
     };
-    type Built = (tempfile::TempDir, SuggestIndex, HygieneReport);
+    // Completions of rare prefixes need the analyzer's word boundaries, as
+    // the server opens its generations.
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    type Built = (tempfile::TempDir, std::path::PathBuf, HygieneReport);
     let build_with = |config: SuggestConfig| -> anyhow::Result<Built> {
         let root = tempfile::tempdir()?;
         let options = BuildOptions::new(catalog.path(), root.path())
             .max_reject_ratio(0.05)
             .suggest_config(config);
         let summary = build(&options, &NoProgress)?;
-        let index = SuggestIndex::open(&summary.generation_dir)?;
-        Ok((root, index, summary.suggest_hygiene))
+        Ok((root, summary.generation_dir, summary.suggest_hygiene))
     };
     let ours_config = match &args.suggest_config {
         Some(path) => {
@@ -189,7 +191,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => SuggestConfig::default(),
     };
-    let (_ours_root, ours, hygiene) = build_with(ours_config)?;
+    let (_ours_root, ours_dir, hygiene) = build_with(ours_config)?;
+    let ours = SuggestIndex::open(&ours_dir)?.with_completions(&analyzer);
+    // The same generation without completions of rare prefixes.
+    let ours_whole_prefix = SuggestIndex::open(&ours_dir)?;
     for prefix in &args.show {
         let shown: Vec<String> = ours
             .suggest(prefix, DROP_DOWN_LEN)
@@ -198,9 +203,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect();
         eprintln!("{prefix}: {}", shown.join(" · "));
     }
-    let (_before_root, before, _) = build_with(without_hygiene_config)?;
+    let (_before_root, before_dir, _) = build_with(without_hygiene_config)?;
+    let before = SuggestIndex::open(&before_dir)?.with_completions(&analyzer);
 
-    let analyzer = Analyzer::new(&Dictionaries::embedded());
     // The audit judges with the log the builds had: the training queries
     // and the hot lists, normalised and distinct, as the miner reads them.
     let mut logged: Vec<String> = log
@@ -242,6 +247,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         (hanzi, pinyin)
     };
     let (ours_hanzi, ours_pinyin) = measure(&ours);
+    let (whole_hanzi, whole_pinyin) = measure(&ours_whole_prefix);
     let (before_hanzi, before_pinyin) = measure(&before);
     let (mpc_hanzi, mpc_pinyin) = measure(&baseline);
 
@@ -251,6 +257,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "products": product_count, "candidates": ours.len(),
             "ours": {"hanzi": ours_hanzi, "pinyin": ours_pinyin, "candidates": ours.len(),
                 "junk_audit": junk_ours},
+            "ours_without_completions": {"hanzi": whole_hanzi, "pinyin": whole_pinyin},
             "without_hygiene": {"hanzi": before_hanzi, "pinyin": before_pinyin, "candidates": before.len(),
                 "junk_audit": junk_before},
             "most_popular_completion": {"hanzi": mpc_hanzi, "pinyin": mpc_pinyin},
@@ -267,22 +274,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         product_count,
         ours.len()
     );
-    println!("| typing | ours: keystroke saving | without hygiene | MPC | ours − MPC | ours: completed by a suggestion | without hygiene: completed | MPC: completed |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| typing | ours: keystroke saving | ours without completions | without hygiene | MPC | ours − MPC | ours: completed by a suggestion | without completions: completed | without hygiene: completed | MPC: completed |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let completed = |saving: &Saving| {
         100.0 * saving.completed_by_suggestion as f64 / saving.queries.max(1) as f64
     };
-    for (mode, ours, before, mpc) in [
-        ("hanzi", ours_hanzi, before_hanzi, mpc_hanzi),
-        ("pinyin", ours_pinyin, before_pinyin, mpc_pinyin),
+    for (mode, ours, whole, before, mpc) in [
+        ("hanzi", ours_hanzi, whole_hanzi, before_hanzi, mpc_hanzi),
+        (
+            "pinyin",
+            ours_pinyin,
+            whole_pinyin,
+            before_pinyin,
+            mpc_pinyin,
+        ),
     ] {
         println!(
-            "| {mode} | {:.3} | {:.3} | {:.3} | {:+.3} | {:.1}% | {:.1}% | {:.1}% |",
+            "| {mode} | {:.3} | {:.3} | {:.3} | {:.3} | {:+.3} | {:.1}% | {:.1}% | {:.1}% | {:.1}% |",
             ours.keystroke_saving(),
+            whole.keystroke_saving(),
             before.keystroke_saving(),
             mpc.keystroke_saving(),
             ours.keystroke_saving() - mpc.keystroke_saving(),
             completed(&ours),
+            completed(&whole),
             completed(&before),
             completed(&mpc),
         );

@@ -17,7 +17,7 @@ use anyhow::{bail, Context};
 use livesearch::analysis::Analyzer;
 use livesearch::catalog::{parse_log_date, Catalog, LogDate, LoggedQuery};
 use livesearch::dictionaries::Dictionaries;
-use livesearch::suggest::index::{write_suggest_index_with, SuggestExtras, DROP_DOWN_LEN};
+use livesearch::suggest::index::{write_suggest_index_with, DROP_DOWN_LEN};
 use livesearch::suggest::mine::hygiene::canonical_model_spacing;
 use livesearch::suggest::{mine_candidates, SuggestConfig, SuggestIndex};
 use livesearch::text::normalize;
@@ -123,12 +123,9 @@ impl Builder {
             as_of,
         );
         let dir = tempfile::tempdir()?;
-        let extras = SuggestExtras {
-            fuzzy: self.config.fuzzy,
-            related: mined.related,
-        };
-        write_suggest_index_with(dir.path(), mined.candidates, extras)?;
-        let index = SuggestIndex::open(dir.path())?;
+        let (candidates, extras) = mined.into_index_parts(self.config.fuzzy);
+        write_suggest_index_with(dir.path(), candidates, extras)?;
+        let index = SuggestIndex::open(dir.path())?.with_completions(&self.analyzer);
         Ok((dir, index))
     }
 }

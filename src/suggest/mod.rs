@@ -1,11 +1,13 @@
 //! Drop-down suggestions (下拉联想词): candidates mined by the indexer
 //! ([`mine`]), their pinyin and initials keys ([`keys`]), and the stored
 //! structures with the lookup the server runs on every keystroke ([`index`]),
-//! and related searches ([`related`]).
+//! related searches ([`related`]), and the words that follow a word
+//! ([`next_words`]), for completing rare prefixes.
 
 pub mod index;
 pub mod keys;
 pub mod mine;
+pub mod next_words;
 #[cfg(test)]
 mod properties;
 pub mod related;

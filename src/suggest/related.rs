@@ -138,7 +138,7 @@ mod tests {
     use super::*;
     use crate::catalog::{Catalog, LoggedQuery};
     use crate::dictionaries::Dictionaries;
-    use crate::suggest::index::{write_suggest_index_with, SuggestExtras, SuggestIndex};
+    use crate::suggest::index::{write_suggest_index_with, SuggestIndex};
     use crate::suggest::{mine_candidates, SuggestConfig};
 
     fn index_of_log(
@@ -160,11 +160,8 @@ mod tests {
         let config = SuggestConfig::default();
         let mined = mine_candidates(&catalog, &analyzer, blocklist, &config, None);
         let dir = tempfile::tempdir().unwrap();
-        let extras = SuggestExtras {
-            fuzzy: config.fuzzy,
-            related: mined.related,
-        };
-        write_suggest_index_with(dir.path(), mined.candidates, extras).unwrap();
+        let (candidates, extras) = mined.into_index_parts(config.fuzzy);
+        write_suggest_index_with(dir.path(), candidates, extras).unwrap();
         let index = SuggestIndex::open(dir.path()).unwrap();
         (dir, index)
     }

@@ -89,10 +89,12 @@ async fn lists_are_bounded_unique_and_ordered() {
             texts.dedup();
             assert_eq!(texts.len(), list.len(), "{typed}: duplicates in {list:?}");
             // Exact matches, then fuzzy, then typos; by score within each.
-            // The hot list (nothing typed) is ordered by trending instead.
+            // The hot list (nothing typed) is ordered by trending instead;
+            // completions of a rare prefix come last, in their own order.
             let tier = |kind: &str| match kind {
                 "fuzzy" => 1,
                 "typo" => 2,
+                "completion" => 3,
                 _ => 0,
             };
             assert!(

@@ -469,6 +469,24 @@ pub struct Mined {
     pub as_of: Option<time::Date>,
     /// The product words of the logged queries, for related searches.
     pub related: Vec<crate::suggest::related::RelatedWord>,
+    /// The words that follow each word of the candidates.
+    pub next_words: Vec<crate::suggest::next_words::NextWords>,
+}
+
+impl Mined {
+    /// The candidates, and what the suggestion index stores beside them
+    /// (with fuzzy keys folded by `fuzzy`).
+    pub fn into_index_parts(
+        self,
+        fuzzy: crate::suggest::FuzzyRules,
+    ) -> (Vec<Candidate>, crate::suggest::index::SuggestExtras) {
+        let extras = crate::suggest::index::SuggestExtras {
+            fuzzy,
+            related: self.related,
+            next_words: self.next_words,
+        };
+        (self.candidates, extras)
+    }
 }
 
 /// Mines, filters, scores and ranks the candidates of `catalog`, reading
@@ -699,12 +717,16 @@ pub fn mine_candidates_with_words(
         .sum();
     report.kept_phrases = mined.saturating_sub(removed);
     let candidates = score_and_rank(kept, config);
-    let related = crate::suggest::related::related_words(&candidates, analyzer);
+    let (related, next_words) = rayon::join(
+        || crate::suggest::related::related_words(&candidates, analyzer),
+        || crate::suggest::next_words::next_words(&candidates, analyzer),
+    );
     Mined {
         candidates,
         hygiene: report,
         as_of,
         related,
+        next_words,
     }
 }
 

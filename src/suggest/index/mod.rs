@@ -21,8 +21,12 @@ use super::keys::{
     one_typo_variants, pinyin_keys, syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
+use super::next_words::NextWords;
 use super::related::{words_inside, RelatedWord, MAX_RELATED};
+use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
+
+mod completion;
 
 /// Folder of the suggestion files in a generation.
 pub const SUGGEST_DIR: &str = "suggest";
@@ -30,8 +34,8 @@ const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
 /// 3: components with decayed and rising searches, the hot list by
 /// trending, fuzzy-pinyin keys and the fuzzy rules they were folded with,
-/// the product words of related searches.
-const TABLE_VERSION: u32 = 3;
+/// the product words of related searches. 4: the words that follow each word.
+const TABLE_VERSION: u32 = 4;
 
 /// Prefixes with more keys than this have their top ids stored.
 pub const SCAN_LIMIT: u32 = 64;
@@ -87,6 +91,11 @@ pub enum MatchKind {
     Fuzzy,
     /// Pinyin with one typo: listed after every exact and fuzzy reading.
     Typo,
+    /// The typed text kept up to a point and its end completed by a
+    /// candidate (宠物狗牵 → 宠物狗牵引绳): offered only when fewer than
+    /// the asked number of candidates begin with the whole prefix, and
+    /// listed after all of them.
+    Completion,
     /// A related search: shares the product word, or is logged with it.
     Related,
 }
@@ -102,6 +111,7 @@ impl MatchKind {
             MatchKind::Initials => 0.65,
             MatchKind::Fuzzy => 0.5,
             MatchKind::Typo => 0.4,
+            MatchKind::Completion => 0.3,
             MatchKind::Related => 1.0,
         }
     }
@@ -112,6 +122,7 @@ impl MatchKind {
         match self {
             MatchKind::Fuzzy => 1,
             MatchKind::Typo => 2,
+            MatchKind::Completion => 3,
             _ => 0,
         }
     }
@@ -130,7 +141,8 @@ pub struct Suggestion {
     /// How it matched what was typed.
     pub match_kind: MatchKind,
     #[serde(skip)]
-    /// The candidate's id in the index.
+    /// The candidate's id in the index (for a completion, the id of the
+    /// candidate that completed the typed text).
     pub id: u32,
 }
 
@@ -146,6 +158,8 @@ struct Table {
     fuzzy: FuzzyRules,
     /// Product words of the logged queries, sorted by word.
     related: Vec<RelatedWord>,
+    /// The words that follow each word, sorted by word.
+    next_words: Vec<NextWords>,
 }
 
 /// A generation's suggestion structures, loaded.
@@ -159,6 +173,10 @@ pub struct SuggestIndex {
     fuzzy: FuzzyRules,
     related: Vec<RelatedWord>,
     related_by_word: HashMap<String, u32>,
+    /// Finds the word boundaries a prefix's end is completed from; without
+    /// it no completion is offered.
+    segmenter: Option<Analyzer>,
+    next_words: HashMap<String, Vec<String>>,
 }
 
 /// What a suggestion index holds besides its candidates.
@@ -168,6 +186,8 @@ pub struct SuggestExtras {
     pub fuzzy: FuzzyRules,
     /// The product words of related searches (see [`super::related`]).
     pub related: Vec<RelatedWord>,
+    /// The words that follow each word (see [`super::next_words`]).
+    pub next_words: Vec<NextWords>,
 }
 
 /// An fst error while writing `path`: a failed write (a full disk) is an
@@ -286,7 +306,11 @@ pub fn write_suggest_index_with(
     candidates: Vec<Candidate>,
     extras: SuggestExtras,
 ) -> Result<u64> {
-    let SuggestExtras { fuzzy, related } = extras;
+    let SuggestExtras {
+        fuzzy,
+        related,
+        next_words,
+    } = extras;
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
     let mut entries: Vec<(Vec<u8>, u32)> = candidates
@@ -314,6 +338,7 @@ pub fn write_suggest_index_with(
         postings,
         fuzzy,
         related,
+        next_words,
     };
     let table_path = dir.join(TABLE_FILE);
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
@@ -592,7 +617,20 @@ impl SuggestIndex {
                 .map(|(index, related)| (related.word.clone(), index as u32))
                 .collect(),
             related: table.related,
+            segmenter: None,
+            next_words: table
+                .next_words
+                .into_iter()
+                .map(|entry| (entry.word, entry.next))
+                .collect(),
         })
+    }
+
+    /// The index completing the end of a rare prefix at the word boundaries
+    /// `analyzer` finds in it (see [`MatchKind::Completion`]).
+    pub fn with_completions(mut self, analyzer: &Analyzer) -> Self {
+        self.segmenter = Some(analyzer.clone());
+        self
     }
 
     /// Candidates in the index.
@@ -681,39 +719,50 @@ impl SuggestIndex {
     /// ```
     pub fn suggest(&self, typed: &str, limit: usize) -> Vec<Suggestion> {
         let limit = limit.clamp(1, MAX_LIMIT);
-        // (candidate, how it matched, extra factor for alternate readings)
+        let typed = classify(typed);
+        if typed == TypedPrefix::Empty {
+            return self
+                .hot
+                .iter()
+                .take(limit)
+                .map(|&id| self.suggestion(id, MatchKind::Prefix, 1.0))
+                .collect();
+        }
+        let mut shown = self.rank(self.matches(&typed, limit), limit);
+        if shown.len() < limit {
+            self.complete_tail(&typed, limit, &mut shown);
+        }
+        shown
+    }
+
+    /// The candidates that begin with the whole of what was typed: (candidate,
+    /// how it matched, extra factor for alternate readings), unranked.
+    fn matches(&self, typed: &TypedPrefix, limit: usize) -> Vec<(u32, MatchKind, f32)> {
         let mut found: Vec<(u32, MatchKind, f32)> = Vec::new();
-        match classify(typed) {
-            TypedPrefix::Empty => {
-                return self
-                    .hot
-                    .iter()
-                    .take(limit)
-                    .map(|&id| self.suggestion(id, MatchKind::Prefix, 1.0))
-                    .collect();
-            }
+        match typed {
+            TypedPrefix::Empty => {}
             TypedPrefix::Hanzi(hanzi) => {
                 found.extend(
-                    self.top_ids(TEXT, &hanzi, limit)
+                    self.top_ids(TEXT, hanzi, limit)
                         .into_iter()
                         .map(|id| (id, MatchKind::Prefix, 1.0)),
                 );
             }
-            TypedPrefix::Latin(latin) => self.latin_matches(&latin, limit, &mut found),
+            TypedPrefix::Latin(latin) => self.latin_matches(latin, limit, &mut found),
             TypedPrefix::Mixed { hanzi, latin } => {
                 // 连衣q: the typed hanzi spell the start of the key as the
                 // candidate's own characters do, so one key range answers it.
-                if let Some((hanzi_full, hanzi_initials)) = mixed_keys(&hanzi) {
+                if let Some((hanzi_full, hanzi_initials)) = mixed_keys(hanzi) {
                     for (kind, start) in
                         [(MIXED_PINYIN, hanzi_full), (MIXED_INITIALS, hanzi_initials)]
                     {
-                        let ids = self.mixed_ids(kind, &format!("{start}{latin}"), &hanzi, limit);
+                        let ids = self.mixed_ids(kind, &format!("{start}{latin}"), hanzi, limit);
                         found.extend(ids.into_iter().map(|id| (id, MatchKind::Mixed, 1.0)));
                     }
                 }
             }
         }
-        self.rank(found, limit)
+        found
     }
 
     /// Matches of Latin letters: the text itself, full pinyin, initials and
@@ -942,8 +991,13 @@ impl SuggestIndex {
             .filter(|(prefix, _)| seen.insert(prefix.clone()))
             .map(|(prefix, typed_as)| {
                 let shown = self.suggest(&prefix, DROP_DOWN_LEN);
-                let rank = found.and_then(|(id, _)| {
-                    shown.iter().position(|s| s.id == id).map(|index| index + 1)
+                // By text: a completion carries the id of the candidate
+                // that completed it, not of the text shown.
+                let rank = found.and_then(|(_, candidate)| {
+                    shown
+                        .iter()
+                        .position(|s| s.text == candidate.text)
+                        .map(|index| index + 1)
                 });
                 let needed_score = match (rank, found) {
                     (None, Some(_)) if shown.len() == DROP_DOWN_LEN => {
@@ -1170,7 +1224,7 @@ mod tests {
         };
         let extras = SuggestExtras {
             fuzzy: rules,
-            related: Vec::new(),
+            ..SuggestExtras::default()
         };
         write_suggest_index_with(dir.path(), candidates, extras).unwrap();
         let index = SuggestIndex::open(dir.path()).unwrap();
