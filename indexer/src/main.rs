@@ -15,6 +15,7 @@ mod junk_audit;
 mod keystrokes;
 mod progress;
 mod publish;
+mod report;
 mod rollback;
 mod status;
 
