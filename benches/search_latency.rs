@@ -74,6 +74,22 @@ fn request(query: &str) -> SearchRequest {
 }
 
 /// Times `search` as `name`, each iteration on the next of `queries` in turn.
+/// Queries a bench runs at the most, to keep a run short.
+const MAX_QUERIES: usize = 1000;
+/// Fewer queries than this make a bench too noisy to read.
+const MIN_QUERIES: usize = 100;
+
+/// Collects the queries of a bench, refusing to run on too few.
+fn enough<Q>(queries: impl Iterator<Item = Q>, what: &str) -> Vec<Q> {
+    let queries: Vec<Q> = queries.collect();
+    assert!(
+        queries.len() >= MIN_QUERIES,
+        "only {} {what}",
+        queries.len()
+    );
+    queries
+}
+
 fn bench_each_query<Q: AsRef<str>>(
     group: &mut BenchmarkGroup<'_, WallTime>,
     name: &str,
@@ -145,7 +161,7 @@ fn bench(c: &mut Criterion) {
 
     let generation = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
     let vocabulary = catalog::Vocabulary::load();
-    let queries: Vec<String> = vocabulary
+    let queries = vocabulary
         .queries
         .iter()
         .filter_map(|query| {
@@ -160,13 +176,8 @@ fn bench(c: &mut Criterion) {
                 .unwrap();
             !found.hits.is_empty()
         })
-        .take(1000)
-        .collect();
-    assert!(
-        queries.len() >= 100,
-        "only {} queries find anything",
-        queries.len()
-    );
+        .take(MAX_QUERIES);
+    let queries = enough(queries, "one-word queries that find anything");
     println!("{} one-word real queries with hits", queries.len());
     let mut uncached = LoadedGeneration::open(&index_root, &current, &analyzer).unwrap();
     uncached.prepared = PreparedSearch::new(
@@ -257,17 +268,12 @@ fn bench(c: &mut Criterion) {
         });
     }
     // Whole real queries as typed: several words, most of them relaxed.
-    let whole_queries: Vec<&String> = vocabulary
+    let whole_queries = vocabulary
         .queries
         .iter()
         .filter(|query| analyzer.token_texts(query, AnalyzerMode::Query).len() >= 2)
-        .take(1000)
-        .collect();
-    assert!(
-        whole_queries.len() >= 100,
-        "{} multi-word queries",
-        whole_queries.len()
-    );
+        .take(MAX_QUERIES);
+    let whole_queries = enough(whole_queries, "multi-word queries");
     bench_each_query(
         &mut group,
         "whole_queries_limit_10",

@@ -239,16 +239,21 @@ impl Error {
         }
     }
 
-    /// Checks every `(key, value)` of a config section: the first value `ok`
-    /// refuses is an [`Error::InvalidOption`] named `{section}.{key}`.
-    pub(crate) fn check_each(
+    /// Checks every `(key, value)` of a config section: the first value
+    /// outside `bound` is an [`Error::InvalidOption`] named `{section}.{key}`.
+    pub(crate) fn check_each<T: Copy + Into<f64>>(
         section: &str,
-        values: &[(&str, f64)],
-        ok: impl Fn(f64) -> bool,
-        reason: &str,
+        values: &[(&str, T)],
+        bound: Bound,
     ) -> Result<()> {
-        match values.iter().find(|(_, value)| !ok(*value)) {
-            Some((key, _)) => Err(Error::invalid_option(format!("{section}.{key}"), reason)),
+        match values
+            .iter()
+            .find(|(_, value)| !bound.holds((*value).into()))
+        {
+            Some((key, _)) => Err(Error::invalid_option(
+                format!("{section}.{key}"),
+                bound.reason(),
+            )),
             None => Ok(()),
         }
     }
@@ -268,5 +273,31 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
         let path = path.into();
         move |source| Error::Io { path, source }
+    }
+}
+
+/// What a numeric config value must be, besides finite.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Bound {
+    /// Weights and boosts: 0 switches a signal off.
+    NotNegative,
+    /// Pivots and the like, which divide.
+    Positive,
+}
+
+impl Bound {
+    fn holds(self, value: f64) -> bool {
+        value.is_finite()
+            && match self {
+                Bound::NotNegative => value >= 0.0,
+                Bound::Positive => value > 0.0,
+            }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            Bound::NotNegative => "must be finite and not negative",
+            Bound::Positive => "must be finite and positive",
+        }
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::entity_coverage::entity_coverage;
+use crate::report::print_json;
 use anyhow::Context;
 use livesearch::analysis::Analyzer;
 use livesearch::dictionaries::Dictionaries;
@@ -34,8 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let project = entity_coverage(&Analyzer::new(&ours), text.lines(), &types);
     if args.json {
         let report = serde_json::json!({ "jieba_default": baseline, "ours": project });
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return print_json(&report);
     }
     println!("labelled titles: {}", args.labeled.display());
     println!(

@@ -29,6 +29,8 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, TextFieldIndexing, TextOptions, Value};
 use tantivy::{Index, TantivyDocument, Term};
 
+use crate::report::print_json;
+
 /// Hits per query that are scored.
 const DEPTH: usize = 10;
 
@@ -290,8 +292,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "baseline": baseline_scores,
             "real_queries": {"count": real_queries.len(), "empty_ours": empty_ours, "empty_baseline": empty_baseline, "empty_ours_where_baseline_found_some": empty_where_baseline_found.len()},
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return print_json(&report);
     }
     println!(
         "{} queries ({}), {} judgments of the set + {} own; catalog of {} product titles, sales {}",

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 
 use crate::junk_audit::{common_prefixes, JunkAudit};
 use crate::keystrokes::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
+use crate::report::print_json;
 use anyhow::Context;
 use livesearch::analysis::Analyzer;
 use livesearch::build::{build, BuildOptions, NoProgress};
@@ -263,8 +264,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "most_popular_completion": {"hanzi": mpc_hanzi, "pinyin": mpc_pinyin},
             "hygiene": hygiene,
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return print_json(&report);
     }
     println!(
         "simulated {} held-out Taobao queries (of {}); log: {} training queries + Douyin hot lists; {} products; {} candidates",

@@ -22,6 +22,8 @@ use livesearch::suggest::mine::hygiene::canonical_model_spacing;
 use livesearch::suggest::{mine_candidates, SuggestConfig, SuggestIndex};
 use livesearch::text::normalize;
 
+use crate::report::print_json;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// The shared data folder (queries/).
@@ -229,8 +231,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "ours": {"score": ours_total, "success_at_10": ours_total.success_at_10(), "recency": ours_total.recency()},
             "undated_summed_counts": {"score": undated_total, "success_at_10": undated_total.success_at_10(), "recency": undated_total.recency()},
         });
-        println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return print_json(&report);
     }
     println!(
         "{} days ({} .. {}); each day a build from the lists before it; {} returning queries typed by their first 2 characters",

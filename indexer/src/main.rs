@@ -15,11 +15,14 @@ mod junk_audit;
 mod keystrokes;
 mod progress;
 mod publish;
+mod report;
 mod rollback;
 mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
 
 /// A build allocates per token and per phrase on every thread at once:
 /// glibc's malloc spent about 40 % of a build's CPU time (perf, 300,000
@@ -44,12 +47,6 @@ fn purge_freed_memory_at_once() {
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) };
     }
 }
-
-/// Log levels when `RUST_LOG` is not set.
-/// (object_store logs each retry of a publish at info.)
-const LOG_FILTER: &str = "info,object_store=warn";
-
-use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -97,6 +94,10 @@ struct IndexRootArgs {
     #[arg(long)]
     index_root: PathBuf,
 }
+
+/// Log levels when `RUST_LOG` is not set.
+/// (object_store logs each retry of a publish at info.)
+const LOG_FILTER: &str = "info,object_store=warn";
 
 fn main() -> ExitCode {
     purge_freed_memory_at_once();

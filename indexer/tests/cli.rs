@@ -7,7 +7,7 @@ mod build_args;
 mod cli_help;
 
 use build_args::build_args;
-use cli_help::{assert_every_option_names_its_default, option_blocks};
+use cli_help::{assert_every_option_names_its_default, assert_option_says};
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
@@ -502,14 +502,7 @@ fn every_option_says_its_default_and_range() {
         ),
     ] {
         let output = indexer(&[subcommand, "--help"], None);
-        let help = String::from_utf8_lossy(&output.stdout);
-        let (_, text) = option_blocks(&help)
-            .into_iter()
-            .find(|(name, _)| name == option)
-            .unwrap_or_else(|| panic!("no {option} in {help}"));
-        for part in expected {
-            assert!(text.contains(part), "{subcommand} {option}: {text}");
-        }
+        assert_option_says(&String::from_utf8_lossy(&output.stdout), option, &expected);
     }
     let bad_day = indexer(
         &[

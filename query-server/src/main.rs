@@ -6,10 +6,6 @@ mod serve;
 
 use std::process::ExitCode;
 
-/// Log levels when `RUST_LOG` is not set.
-/// (object_store logs each retry at info: every poll while the store is down.)
-const LOG_FILTER: &str = "info,tower_http=warn,object_store=warn";
-
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -32,6 +28,10 @@ enum Command {
     /// Show where a term ranks for every prefix typed on the way to it.
     Probe(offline::ProbeArgs),
 }
+
+/// Log levels when `RUST_LOG` is not set.
+/// (object_store logs each retry at info: every poll while the store is down.)
+const LOG_FILTER: &str = "info,tower_http=warn,object_store=warn";
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

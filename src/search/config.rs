@@ -81,7 +81,7 @@ impl RankingConfig {
     /// pivots finite and positive, `relax_min_hits` at least 1. The error
     /// names the key at fault (`ranking.sales_pivot`, ...).
     pub fn validate(&self) -> crate::Result<()> {
-        use crate::Error;
+        use crate::error::{Bound, Error};
         let not_negative = [
             ("title_boost", self.title_boost),
             ("title_words_boost", self.title_words_boost),
@@ -94,26 +94,14 @@ impl RankingConfig {
             ("followers_weight", self.followers_weight),
             ("likes_weight", self.likes_weight),
             ("live_boost", self.live_boost),
-        ]
-        .map(|(key, value)| (key, f64::from(value)));
-        Error::check_each(
-            "ranking",
-            &not_negative,
-            |value| value.is_finite() && value >= 0.0,
-            "must be finite and not negative",
-        )?;
+        ];
+        Error::check_each("ranking", &not_negative, Bound::NotNegative)?;
         let pivots = [
             ("sales_pivot", self.sales_pivot),
             ("followers_pivot", self.followers_pivot),
             ("likes_pivot", self.likes_pivot),
-        ]
-        .map(|(key, value)| (key, f64::from(value)));
-        Error::check_each(
-            "ranking",
-            &pivots,
-            |value| value.is_finite() && value > 0.0,
-            "must be finite and positive",
-        )?;
+        ];
+        Error::check_each("ranking", &pivots, Bound::Positive)?;
         if self.relax_min_hits == 0 {
             return Err(Error::invalid_option(
                 "ranking.relax_min_hits",

@@ -44,3 +44,15 @@ pub fn assert_every_option_names_its_default(subcommand: &str, help: &str, at_le
         );
     }
 }
+
+/// Asserts that the lines describing `option` in `help` hold every one of
+/// `parts` (its default, its range, ...).
+pub fn assert_option_says(help: &str, option: &str, parts: &[&str]) {
+    let (_, text) = option_blocks(help)
+        .into_iter()
+        .find(|(name, _)| name == option)
+        .unwrap_or_else(|| panic!("no {option} in {help}"));
+    for part in parts {
+        assert!(text.contains(part), "{option} does not say {part}: {text}");
+    }
+}

@@ -114,12 +114,7 @@ impl SuggestConfig {
             ("sales_weight", self.sales_weight),
             ("followers_weight", self.followers_weight),
         ];
-        crate::Error::check_each(
-            "suggest",
-            &weights,
-            |weight| weight.is_finite() && weight >= 0.0,
-            "must be finite and not negative",
-        )?;
+        crate::Error::check_each("suggest", &weights, crate::error::Bound::NotNegative)?;
         if !(self.mined_phrase_factor > 0.0 && self.mined_phrase_factor <= 1.0) {
             return Err(invalid(
                 "mined_phrase_factor",
@@ -1176,32 +1171,44 @@ mod tests {
         assert!(mined.hygiene.query_evidence_used);
     }
 
-    /// A judge with a fixed query shape (24 characters, 3 words) and no log.
-    fn judge_without_log<'a>(
-        analyzer: &'a Analyzer,
-        config: &'a SuggestConfig,
-        brands: &'a FxHashSet<String>,
-    ) -> Judge<'a> {
-        Judge {
-            analyzer,
-            config,
-            shape: ShapeLimits {
-                max_chars: 24,
-                max_words: 3,
-            },
-            evidence: None,
-            brands,
-            counts: HygieneRule::ALL.map(|_| AtomicU64::new(0)),
-            mined: AtomicU64::new(0),
+    /// What a judge borrows: the embedded dictionaries, the default
+    /// config and no brands.
+    struct JudgeInputs {
+        analyzer: Analyzer,
+        config: SuggestConfig,
+        brands: FxHashSet<String>,
+    }
+
+    impl JudgeInputs {
+        fn new() -> Self {
+            Self {
+                analyzer: Analyzer::new(&Dictionaries::embedded()),
+                config: SuggestConfig::default(),
+                brands: FxHashSet::default(),
+            }
+        }
+
+        /// A judge with a fixed query shape (24 characters, 3 words) and no log.
+        fn judge_without_log(&self) -> Judge<'_> {
+            Judge {
+                analyzer: &self.analyzer,
+                config: &self.config,
+                shape: ShapeLimits {
+                    max_chars: 24,
+                    max_words: 3,
+                },
+                evidence: None,
+                brands: &self.brands,
+                counts: HygieneRule::ALL.map(|_| AtomicU64::new(0)),
+                mined: AtomicU64::new(0),
+            }
         }
     }
 
     #[test]
     fn a_fragment_of_a_more_popular_candidate_goes_unless_searched() {
-        let analyzer = Analyzer::new(&Dictionaries::embedded());
-        let config = SuggestConfig::default();
-        let brands = FxHashSet::default();
-        let judge = judge_without_log(&analyzer, &config, &brands);
+        let inputs = JudgeInputs::new();
+        let judge = inputs.judge_without_log();
         let documents = |documents: u64| Components {
             documents,
             ..Components::default()
@@ -1225,10 +1232,8 @@ mod tests {
 
     #[test]
     fn a_phrase_glued_to_the_same_neighbour_that_makes_a_word_starts_inside_it() {
-        let analyzer = Analyzer::new(&Dictionaries::embedded());
-        let config = SuggestConfig::default();
-        let brands = FxHashSet::default();
-        let judge = judge_without_log(&analyzer, &config, &brands);
+        let inputs = JudgeInputs::new();
+        let judge = inputs.judge_without_log();
         let tallied = |left: &[char], right: &[char]| {
             let mut tallied = Tallied {
                 words: 1,

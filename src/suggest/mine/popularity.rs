@@ -117,6 +117,14 @@ mod tests {
         }
     }
 
+    /// The day the tests' logs are read as of.
+    const AS_OF: Date = date!(2026 - 05 - 10);
+
+    /// The date `days` before [`AS_OF`] (after it, when negative).
+    fn days_before(days: i64) -> Option<Date> {
+        Some(AS_OF - time::Duration::days(days))
+    }
+
     fn config() -> SuggestConfig {
         SuggestConfig {
             half_life_days: 1.0,
@@ -130,17 +138,16 @@ mod tests {
 
     #[test]
     fn counts_halve_with_every_half_life_and_later_lines_wait() {
-        let as_of = Some(date!(2026 - 05 - 10));
         let log = [
-            line("连衣裙", 8, Some(date!(2026 - 05 - 10))),
-            line("连衣裙", 8, Some(date!(2026 - 05 - 09))),
-            line("连衣裙", 8, Some(date!(2026 - 05 - 07))),
-            line("连衣裙", 100, Some(date!(2026 - 05 - 11))),
+            line("连衣裙", 8, days_before(0)),
+            line("连衣裙", 8, days_before(1)),
+            line("连衣裙", 8, days_before(3)),
+            line("连衣裙", 100, days_before(-1)),
             line("半身裙", 3, None),
         ];
-        let signals = log_signals(&log, as_of, &config());
+        let signals = log_signals(&log, Some(AS_OF), &config());
         let dress = signals["连衣裙"];
-        // 8 + 8/2 + 8/8; the line of the 11th is after as_of.
+        // 8 + 8/2 + 8/8; the line of the day after AS_OF waits.
         assert!((dress.recent - 13.0).abs() < 1e-9, "{dress:?}");
         assert_eq!(dress.count, 24);
         let skirt = signals["半身裙"];
@@ -150,17 +157,16 @@ mod tests {
 
     #[test]
     fn a_query_above_its_own_baseline_rises() {
-        let as_of = Some(date!(2026 - 05 - 10));
         let log = [
-            line("新品", 9, Some(date!(2026 - 05 - 10))),
-            line("新品", 2, Some(date!(2026 - 05 - 09))),
-            line("新品", 2, Some(date!(2026 - 05 - 08))),
-            line("老品", 3, Some(date!(2026 - 05 - 10))),
-            line("老品", 6, Some(date!(2026 - 05 - 09))),
-            line("老品", 6, Some(date!(2026 - 05 - 08))),
-            line("爆品", 99, Some(date!(2026 - 05 - 10))),
+            line("新品", 9, days_before(0)),
+            line("新品", 2, days_before(1)),
+            line("新品", 2, days_before(2)),
+            line("老品", 3, days_before(0)),
+            line("老品", 6, days_before(1)),
+            line("老品", 6, days_before(2)),
+            line("爆品", 99, days_before(0)),
         ];
-        let signals = log_signals(&log, as_of, &config());
+        let signals = log_signals(&log, Some(AS_OF), &config());
         // (9/1 + 1) / ((2 + 2)/2 + 1) = 10/3.
         let rising = signals["新品"].rising(&config());
         assert!((rising - 10.0 / 3.0).abs() < 1e-9, "{rising}");
@@ -173,11 +179,11 @@ mod tests {
     #[test]
     fn the_default_as_of_is_the_newest_date() {
         let log = [
-            line("a", 1, Some(date!(2026 - 05 - 01))),
+            line("a", 1, days_before(9)),
             line("b", 1, None),
-            line("c", 1, Some(date!(2026 - 05 - 03))),
+            line("c", 1, days_before(7)),
         ];
-        assert_eq!(newest_date(&log), Some(date!(2026 - 05 - 03)));
+        assert_eq!(newest_date(&log), days_before(7));
         assert_eq!(newest_date(&log[1..2]), None);
     }
 }
