@@ -99,7 +99,9 @@ impl SuggestIndex {
             // Drawn from the most the index ranks, as some are not goods.
             let completing = self.rank(self.matches(&rest, MAX_LIMIT), MAX_LIMIT);
             for completion in completing {
-                if !self.completes_as_goods(completion.id) {
+                // A fuzzy or mistyped reading of a rest is too far a guess.
+                let exact = completion.match_kind.tier() == 0;
+                if !exact || !self.completes_as_goods(completion.id) {
                     continue;
                 }
                 if offer(
