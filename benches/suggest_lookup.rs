@@ -24,7 +24,7 @@ use livesearch::dictionaries::Dictionaries;
 use livesearch::suggest::index::{write_suggest_index_with, SuggestExtras};
 use livesearch::suggest::keys::{initials_prefixes, syllable_prefixes};
 use livesearch::suggest::next_words::next_words;
-use livesearch::suggest::{Candidate, Components, SuggestIndex};
+use livesearch::suggest::{Candidate, Components, MatchKind, SuggestIndex};
 use livesearch::text::normalize;
 
 fn candidates(count: usize, vocabulary: &catalog::Vocabulary) -> Vec<Candidate> {
@@ -88,6 +88,16 @@ fn dir_size(path: &std::path::Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// The first `count` characters of `text` (a syllable may hold a
+/// non-ASCII letter such as ⅹ).
+fn prefix_chars(text: &str, count: usize) -> &str {
+    let end = text
+        .char_indices()
+        .nth(count)
+        .map_or(text.len(), |(at, _)| at);
+    &text[..end]
+}
+
 fn bench(c: &mut Criterion) {
     let count: usize = inputs::env_usize("BENCH_CANDIDATES").unwrap_or(1_000_000);
     let vocabulary = catalog::Vocabulary::load();
@@ -123,6 +133,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     // The same index without completions tells which prefixes are rare.
     let whole_prefix_only = SuggestIndex::open(dir.path()).unwrap();
+    let mut rare_rng = catalog::Rng::new(13);
     let mut kinds: Vec<(&str, Vec<String>)> = vec![
         ("hanzi", vec![]),
         ("pinyin", vec![]),
@@ -141,8 +152,8 @@ fn bench(c: &mut Criterion) {
         kinds[0].1.push(chars[..hanzi_len].iter().collect());
         let syllables = syllable_prefixes(target);
         let pinyin = &syllables[rng.below(syllables.len().min(3))];
-        let cut = 1 + rng.below(pinyin.len());
-        kinds[1].1.push(pinyin[..cut].to_string());
+        let cut = 1 + rng.below(pinyin.chars().count());
+        kinds[1].1.push(prefix_chars(pinyin, cut).to_string());
         let initials = initials_prefixes(target);
         kinds[2]
             .1
@@ -155,7 +166,7 @@ fn bench(c: &mut Criterion) {
             let letters = 1 + rng.below(next.len().max(1));
             kinds[3]
                 .1
-                .push(format!("{}{}", chars[0], &next[..letters.min(next.len())]));
+                .push(format!("{}{}", chars[0], prefix_chars(&next, letters)));
         }
         let spelled = &syllables[syllables.len().min(2) - 1];
         if spelled.len() >= 4 && spelled.is_ascii() {
@@ -170,8 +181,10 @@ fn bench(c: &mut Criterion) {
             };
             kinds[4].1.push(mistyped);
         }
-        let other: Vec<char> = targets[rng.below(targets.len())].chars().collect();
-        let kept = 2 + rng.below(chars.len().clamp(1, 3));
+        // Its own generator, so the other kinds' prefixes stay those of
+        // earlier runs.
+        let other: Vec<char> = targets[rare_rng.below(targets.len())].chars().collect();
+        let kept = 2 + rare_rng.below(chars.len().clamp(1, 3));
         let rare: String = chars.iter().take(kept).chain(&other[..1]).collect();
         if whole_prefix_only.suggest(&rare, 10).len() < 10 {
             kinds[5].1.push(rare);
@@ -185,6 +198,22 @@ fn bench(c: &mut Criterion) {
             .take(1000)
             .collect();
         assert!(!answered.is_empty(), "no {kind} prefix found anything");
+        if kind == "rare_hanzi_completed" {
+            let completed = answered
+                .iter()
+                .filter(|p| {
+                    index
+                        .suggest(p, 10)
+                        .iter()
+                        .any(|s| s.match_kind == MatchKind::Completion)
+                })
+                .count();
+            println!(
+                "rare prefixes: {} answered, {completed} with a completion shown",
+                answered.len()
+            );
+            assert!(completed * 2 >= answered.len(), "completions missing");
+        }
         let mut next = 0;
         group.bench_function(BenchmarkId::new(kind, made), |b| {
             b.iter(|| {
