@@ -13,7 +13,7 @@ use super::mine::Candidate;
 use crate::analysis::Analyzer;
 
 /// Next words kept per word, the most frequent first.
-pub const NEXT_WORDS_PER_WORD: usize = 16;
+pub const NEXT_WORDS_PER_WORD: usize = 32;
 
 /// A word and the words that follow it.
 #[derive(Debug, Clone, PartialEq, bincode::Encode, bincode::Decode)]
