@@ -162,6 +162,7 @@ fn rest_starts(
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::shown;
     use super::*;
     use crate::analysis::Analyzer;
     use crate::dictionaries::Dictionaries;
@@ -216,14 +217,6 @@ mod tests {
             .unwrap()
             .with_completions(analyzer());
         (dir, index)
-    }
-
-    fn shown(index: &SuggestIndex, typed: &str) -> Vec<(String, MatchKind)> {
-        index
-            .suggest(typed, 10)
-            .into_iter()
-            .map(|s| (s.text, s.match_kind))
-            .collect()
     }
 
     fn completion(text: &str) -> (String, MatchKind) {

@@ -1165,7 +1165,8 @@ mod tests {
         assert_eq!(index.suggest("lin", 10)[0].text, "李宁");
     }
 
-    fn shown(index: &SuggestIndex, typed: &str) -> Vec<(String, MatchKind)> {
+    /// The top 10 for `typed`: texts and how they matched.
+    pub(super) fn shown(index: &SuggestIndex, typed: &str) -> Vec<(String, MatchKind)> {
         index
             .suggest(typed, 10)
             .into_iter()
