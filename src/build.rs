@@ -520,7 +520,8 @@ fn write_generation(
         hygiene: mined.hygiene.clone(),
         as_of: mined.as_of,
     };
-    let (candidates, extras) = mined.into_index_parts(options.suggest.fuzzy);
+    let (candidates, extras) =
+        mined.into_index_parts(options.suggest.fuzzy, dictionaries.blocklist());
     let suggestion_candidates = write_suggest_index_with(dir, candidates, extras)?;
     record_phase(&mut timings_ms, "write_suggestions", phase);
     progress.finish_phase();

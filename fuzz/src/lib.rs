@@ -148,7 +148,7 @@ pub fn suggest_table(data: &[u8]) {
     let keys_length = usize::from(u16::from_le_bytes(*length)).min(rest.len());
     let (keys, table) = rest.split_at(keys_length);
     let index = match SuggestIndex::from_bytes(keys.to_vec(), table) {
-        Ok(index) => index,
+        Ok(index) => index.with_completions(analyzer()),
         Err(error) => {
             assert!(error.file.starts_with("suggest/"), "{error}");
             assert!(!error.reason.is_empty());
@@ -156,7 +156,19 @@ pub fn suggest_table(data: &[u8]) {
         }
     };
     for typed in [
-        "", "l", "lian", "连", "连y", "i", "zhang", "lainyi", "zanqun",
+        "",
+        "l",
+        "lian",
+        "连",
+        "连y",
+        "i",
+        "zhang",
+        "lainyi",
+        "zanqun",
+        "连衣q",
+        "红色连",
+        "女装lianyiqun",
+        "lianyiqunxia",
     ] {
         let suggestions = index.suggest(typed, 20);
         assert!(suggestions.len() <= 20);
@@ -282,16 +294,35 @@ mod regressions {
     fn write_suggest_table_seeds() {
         let _ = super::suggest_index();
         let dir = tempfile::tempdir().unwrap();
-        let candidates = ["连衣裙", "连衣裙夏", "长裙", "李宁运动鞋", "iphone 15"]
+        let texts = [
+            "连衣裙",
+            "连衣裙夏",
+            "长裙",
+            "李宁运动鞋",
+            "iphone 15",
+            "红色 连衣裙",
+        ];
+        let candidates: Vec<super::Candidate> = texts
             .iter()
             .enumerate()
             .map(|(rank, text)| super::Candidate {
                 text: text.to_string(),
                 score: 1.0 - rank as f32 / 10.0,
-                components: super::Components::default(),
+                components: super::Components {
+                    documents: 1,
+                    ..super::Components::default()
+                },
             })
             .collect();
-        super::write_suggest_index(dir.path(), candidates).unwrap();
+        // With next words and a blocklist, so the completion path reads
+        // corrupted bytes too.
+        let extras = livesearch::suggest::index::SuggestExtras {
+            next_words: livesearch::suggest::next_words::next_words(&candidates, super::analyzer()),
+            blocklist: vec!["高仿".to_string()],
+            ..Default::default()
+        };
+        livesearch::suggest::index::write_suggest_index_with(dir.path(), candidates, extras)
+            .unwrap();
         let keys = std::fs::read(dir.path().join("suggest/keys.fst")).unwrap();
         let table = std::fs::read(dir.path().join("suggest/candidates.bin")).unwrap();
         let mut seed = (keys.len() as u16).to_le_bytes().to_vec();

@@ -13,7 +13,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use crate::junk_audit::{common_prefixes, JunkAudit};
-use crate::keystrokes::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving};
+use crate::keystrokes::{type_hanzi, type_pinyin, DropDown, MostPopularCompletion, Saving, Traced};
 use crate::report::print_json;
 use anyhow::Context;
 use livesearch::analysis::Analyzer;
@@ -56,6 +56,10 @@ pub struct Args {
     /// Print JSON instead of a table [default: off].
     #[arg(long)]
     json: bool,
+    /// Also print, to standard error, every step of our drop-down for the
+    /// first N simulated queries, typed in hanzi and in pinyin [default: 0].
+    #[arg(long, default_value_t = 0)]
+    trace: usize,
 }
 
 fn fraction_above_0_below_1(text: &str) -> Result<f64, String> {
@@ -247,6 +251,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         (hanzi, pinyin)
     };
+    for query in simulated.iter().take(args.trace) {
+        let traced = Traced(&ours);
+        eprintln!("{query} (hanzi): {:?}", type_hanzi(&traced, query));
+        eprintln!("{query} (pinyin): {:?}", type_pinyin(&traced, query));
+    }
     let (ours_hanzi, ours_pinyin) = measure(&ours);
     let (whole_hanzi, whole_pinyin) = measure(&ours_whole_prefix);
     let (before_hanzi, before_pinyin) = measure(&before);

@@ -125,7 +125,7 @@ impl Builder {
             as_of,
         );
         let dir = tempfile::tempdir()?;
-        let (candidates, extras) = mined.into_index_parts(self.config.fuzzy);
+        let (candidates, extras) = mined.into_index_parts(self.config.fuzzy, &self.blocklist);
         write_suggest_index_with(dir.path(), candidates, extras)?;
         let index = SuggestIndex::open(dir.path())?.with_completions(&self.analyzer);
         Ok((dir, index))

@@ -25,6 +25,18 @@ impl DropDown for livesearch::suggest::SuggestIndex {
     }
 }
 
+/// A drop-down that prints each prefix it is asked and what it shows (to
+/// standard error), for reading a simulated user's steps.
+pub struct Traced<'a>(pub &'a dyn DropDown);
+
+impl DropDown for Traced<'_> {
+    fn top10(&self, typed: &str) -> Vec<String> {
+        let shown = self.0.top10(typed);
+        eprintln!("  {typed} → {}", shown.join(" · "));
+        shown
+    }
+}
+
 /// The pieces a pinyin typist types: each Han character's primary reading,
 /// other characters as they are.
 fn typed_units(query: &str) -> Vec<(char, String)> {

@@ -39,6 +39,23 @@ fn readings_of(c: char) -> &'static [Box<str>] {
     &[]
 }
 
+/// Whether `letters` is the toneless reading of some Han character
+/// (qian, xiang, v for ü): a whole syllable as typed.
+pub fn is_syllable(letters: &str) -> bool {
+    static SYLLABLES: std::sync::OnceLock<std::collections::HashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SYLLABLES
+        .get_or_init(|| {
+            HAN_RANGES
+                .iter()
+                .flat_map(|range| range.clone())
+                .filter_map(char::from_u32)
+                .flat_map(|c| readings_of(c).iter().map(|reading| &**reading))
+                .collect()
+        })
+        .contains(letters)
+}
+
 /// The code points [`is_han`] accepts, the ranges of the readings table.
 const HAN_RANGES: [std::ops::RangeInclusive<u32>; 3] =
     [0x4E00..=0x9FFF, 0x3400..=0x4DBF, 0xF900..=0xFAFF];

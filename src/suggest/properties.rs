@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use crate::analysis::Analyzer;
 use crate::catalog::{read_catalog, Catalog, LoggedQuery, Product};
 use crate::dictionaries::Dictionaries;
-use crate::suggest::index::{write_suggest_index, SuggestIndex, MAX_LIMIT};
+use crate::suggest::index::{write_suggest_index_with, SuggestIndex, MAX_LIMIT};
 use crate::suggest::keys::{initials_prefixes, syllable_prefixes};
 use crate::suggest::{mine_candidates, SuggestConfig};
 
@@ -57,18 +57,16 @@ fn fixture() -> &'static Fixture {
             });
             targets.extend([title, query, term.clone()]);
         }
-        let candidates = mine_candidates(
-            &catalog,
-            &analyzer,
-            &blocklist,
-            &SuggestConfig::default(),
-            None,
-        )
-        .candidates;
+        let config = SuggestConfig::default();
+        let mined = mine_candidates(&catalog, &analyzer, &blocklist, &config, None);
+        let (candidates, extras) = mined.into_index_parts(config.fuzzy, &blocklist);
         targets.extend(candidates.iter().map(|candidate| candidate.text.clone()));
         let dir = tempfile::tempdir().unwrap();
-        write_suggest_index(dir.path(), candidates).unwrap();
-        let index = SuggestIndex::open(dir.path()).unwrap();
+        write_suggest_index_with(dir.path(), candidates, extras).unwrap();
+        // As served: completions keep typed text, so they are under test too.
+        let index = SuggestIndex::open(dir.path())
+            .unwrap()
+            .with_completions(&analyzer);
         Fixture {
             _dir: dir,
             analyzer,

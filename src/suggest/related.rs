@@ -160,7 +160,7 @@ mod tests {
         let config = SuggestConfig::default();
         let mined = mine_candidates(&catalog, &analyzer, blocklist, &config, None);
         let dir = tempfile::tempdir().unwrap();
-        let (candidates, extras) = mined.into_index_parts(config.fuzzy);
+        let (candidates, extras) = mined.into_index_parts(config.fuzzy, blocklist);
         write_suggest_index_with(dir.path(), candidates, extras).unwrap();
         let index = SuggestIndex::open(dir.path()).unwrap();
         (dir, index)

@@ -25,8 +25,30 @@ const GOLDEN: &str = "tests/golden/fixture_build.txt";
 
 /// Prefixes a buyer types: hanzi, full pinyin, initials, mixed, Latin.
 const PREFIXES: &[&str] = &[
-    "连", "连衣", "手机", "口红", "面", "零食", "华为", "lian", "lianyi", "lyq", "sj", "kh",
-    "shouji", "手j", "iph", "xiaomi", "美", "羽绒", "nvz", "zhibo",
+    "连",
+    "连衣",
+    "手机",
+    "口红",
+    "面",
+    "零食",
+    "华为",
+    "lian",
+    "lianyi",
+    "lyq",
+    "sj",
+    "kh",
+    "shouji",
+    "手j",
+    "iph",
+    "xiaomi",
+    "美",
+    "羽绒",
+    "nvz",
+    "zhibo",
+    "红色连",
+    "iphone手",
+    "美特斯邦威男",
+    "hongselianyi",
 ];
 
 fn fingerprint(root: &Path, generation: &str) -> String {
@@ -94,7 +116,11 @@ fn fingerprint(root: &Path, generation: &str) -> String {
         .unwrap();
     }
 
-    let suggest = SuggestIndex::open(&index_root.generation_dir(generation)).unwrap();
+    // As served: rare prefixes completed.
+    let analyzer = Analyzer::new(&Dictionaries::embedded());
+    let suggest = SuggestIndex::open(&index_root.generation_dir(generation))
+        .unwrap()
+        .with_completions(&analyzer);
     for prefix in PREFIXES {
         let texts: Vec<String> = suggest
             .suggest(prefix, 10)

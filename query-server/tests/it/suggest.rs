@@ -80,7 +80,19 @@ async fn every_kind_of_prefix_finds_the_word() {
 #[tokio::test]
 async fn lists_are_bounded_unique_and_ordered() {
     let (_root, state) = fixture_state().await;
-    for typed in ["", "l", "连", "s", "sh", "美", "wy", "连y", "x"] {
+    for typed in [
+        "",
+        "l",
+        "连",
+        "s",
+        "sh",
+        "美",
+        "wy",
+        "连y",
+        "x",
+        "红色连",
+        "美特斯邦威男",
+    ] {
         for limit in [1, 5, 20] {
             let list = suggest(&state, typed, limit).await;
             assert!(list.len() <= limit, "{typed}: {} > {limit}", list.len());
@@ -97,11 +109,15 @@ async fn lists_are_bounded_unique_and_ordered() {
                 "completion" => 3,
                 _ => 0,
             };
+            let in_order = |pair: &[(String, String, f64)]| {
+                let (left, right) = (&pair[0], &pair[1]);
+                if left.1 == "completion" {
+                    return right.1 == "completion";
+                }
+                (tier(&left.1), -left.2) <= (tier(&right.1), -right.2)
+            };
             assert!(
-                typed.is_empty()
-                    || list.windows(2).all(|pair| {
-                        (tier(&pair[0].1), -pair[0].2) <= (tier(&pair[1].1), -pair[1].2)
-                    }),
+                typed.is_empty() || list.windows(2).all(in_order),
                 "{typed}: not ordered {list:?}"
             );
         }
@@ -111,6 +127,31 @@ async fn lists_are_bounded_unique_and_ordered() {
     assert_eq!(
         hot[0].0, "连衣裙",
         "the most searched query leads the hot list"
+    );
+}
+
+#[tokio::test]
+async fn a_rare_prefix_is_completed_after_every_whole_prefix_match() {
+    let (_root, state) = fixture_state().await;
+    for (typed, expected) in [("红色连", "红色连衣裙"), ("iphone手", "iphone手机壳")] {
+        let list = suggest(&state, typed, 10).await;
+        assert!(
+            position(&list, expected).is_some_and(|(_, kind)| kind == "completion"),
+            "{typed}: {expected} not completed in {list:?}"
+        );
+        let first_completion = list.iter().position(|(_, kind, _)| kind == "completion");
+        assert!(
+            list[first_completion.unwrap_or(list.len())..]
+                .iter()
+                .all(|(_, kind, _)| kind == "completion"),
+            "{typed}: a candidate after a completion in {list:?}"
+        );
+    }
+    // A common prefix has a full list of candidates: nothing is completed.
+    let common = suggest(&state, "连", 10).await;
+    assert!(
+        common.iter().all(|(_, kind, _)| kind != "completion"),
+        "{common:?}"
     );
 }
 
@@ -125,7 +166,20 @@ async fn blocklisted_terms_are_never_suggested() {
     let state = state_for(root.path(), ServerConfig::default());
     state.reload(true).await;
     for typed in [
-        "", "高", "高仿", "gao", "gf", "gfb", "dian", "dzy", "电子", "电",
+        "",
+        "高",
+        "高仿",
+        "gao",
+        "gf",
+        "gfb",
+        "dian",
+        "dzy",
+        "电子",
+        "电",
+        "高仿连",
+        "高仿lianyiqun",
+        "高仿 包",
+        "电子y",
     ] {
         let list = suggest(&state, typed, 20).await;
         for (text, _, _) in &list {

@@ -9,9 +9,14 @@
 //! candidates begin with comes first: it keeps the most of what was typed
 //! as context.
 
-use super::{MatchKind, SuggestIndex, Suggestion, MAX_LIMIT};
+use std::collections::HashMap;
+
+use super::{MatchKind, Reach, SuggestIndex, Suggestion, MAX_LIMIT, NO_CANDIDATE};
 use crate::analysis::AnalyzerMode;
-use crate::suggest::keys::{classify, compact_pinyin, pinyin_keys, TypedPrefix};
+use crate::suggest::keys::{
+    char_readings, classify, compact_pinyin, is_syllable, pinyin_keys, TypedPrefix,
+};
+use crate::text::is_han;
 
 /// Longest typed end, in characters, looked up as the start of a
 /// candidate: a longer one is itself a rare prefix.
@@ -21,6 +26,12 @@ const MAX_COMPLETING_CHARS: usize = 8;
 /// Fewest typed letters completed, with no hanzi of their word typed,
 /// by candidates that do not follow the word before.
 const MIN_LETTERS_ALONE: usize = 4;
+/// Fewest and most letters typed with no hanzi read as words then completed.
+const MIN_SPELLED_LETTERS: usize = 6;
+const MAX_SPELLED_LETTERS: usize = 64;
+/// Longest pinyin of a word read as hanzi, and the most letters typed
+/// after hanzi that are completed.
+const MAX_WORD_LETTERS: usize = 24;
 /// Longest suggestion a completion may make, in characters.
 const MAX_COMPLETED_CHARS: usize = 24;
 
@@ -33,11 +44,20 @@ impl SuggestIndex {
         candidate.components.documents > 0 && candidate.text.chars().count() <= MAX_COMPLETING_CHARS
     }
 
+    /// Whether `text` contains a term of the generation's blocklist.
+    fn is_blocked(&self, text: &str) -> bool {
+        self.blocklist
+            .iter()
+            .any(|term| !term.is_empty() && text.contains(term.as_str()))
+    }
+
     /// Fills `shown` up to `limit` with completions of the end of `typed`
     /// (hanzi, or hanzi then letters), after what it already holds. At each
     /// word start of the typed text, the longest rest first: the words that
-    /// follow the word before it, then (when the rest holds hanzi) the
-    /// candidates that begin with it.
+    /// follow the word before it, then (when the rest holds hanzi or enough
+    /// letters) the candidates that begin with it. The list's order is the
+    /// ranking: a completion's score is comparable only with other
+    /// completions of the same rest.
     pub(super) fn complete_tail(
         &self,
         typed: &TypedPrefix,
@@ -47,17 +67,35 @@ impl SuggestIndex {
         let (hanzi, latin) = match typed {
             TypedPrefix::Hanzi(hanzi) => (hanzi.as_str(), ""),
             TypedPrefix::Mixed { hanzi, latin } => (hanzi.as_str(), latin.as_str()),
-            TypedPrefix::Empty | TypedPrefix::Latin(_) => return,
+            TypedPrefix::Latin(latin) => return self.complete_spelled(latin, limit, shown),
+            TypedPrefix::Empty => return,
         };
         let Some(segmenter) = &self.segmenter else {
             return;
         };
+        // Nothing is kept that could not begin a suggestion: text too long
+        // to leave room, letters longer than a word's pinyin, characters
+        // other than words are made of (emoji, punctuation, joiners), or a
+        // blocklisted term.
+        let keeps_words = hanzi
+            .chars()
+            .all(|c| is_han(c) || c.is_ascii_alphanumeric() || c == ' ');
+        if hanzi.chars().count() >= MAX_COMPLETED_CHARS
+            || latin.len() > MAX_WORD_LETTERS
+            || !keeps_words
+            || self.is_blocked(hanzi)
+        {
+            return;
+        }
         let mut words = Vec::new();
         segmenter.analyze_into(hanzi, AnalyzerMode::Query, &mut words);
         let word_starts: Vec<usize> = words.iter().map(|word| word.offset_from).collect();
         let mut offer = |text: String, score: f32, id: u32| {
             let too_long = text.chars().count() > MAX_COMPLETED_CHARS;
-            if too_long || shown.iter().any(|already| already.text == text) {
+            if too_long
+                || self.is_blocked(&text)
+                || shown.iter().any(|already| already.text == text)
+            {
                 return false;
             }
             shown.push(Suggestion {
@@ -75,6 +113,16 @@ impl SuggestIndex {
                 .rev()
                 .find(|word| word.offset_to <= start)
                 .map(|word| word.text.as_str());
+            let letters = compact_pinyin(latin);
+            // Letters that end inside a syllable at a point that is a
+            // syllable of its own (qian inside qiang) read the shorter
+            // syllable first, as input methods do: such completions wait.
+            let as_read = |completing: &str| {
+                let after = completing.strip_prefix(rest_hanzi).unwrap_or(completing);
+                letters.is_empty() || letters_end_as_read(after, &letters)
+            };
+            let mut waiting: Vec<(String, f32, u32)> = Vec::new();
+            let mut followed = 0;
             for next in word_before
                 .and_then(|word| self.next_words.get(word))
                 .into_iter()
@@ -83,37 +131,124 @@ impl SuggestIndex {
                 if !begins_as_typed(next, rest_hanzi, latin) {
                     continue;
                 }
+                // A next word that is no candidate of its own (a word seen
+                // only inside longer queries) has no popularity to show.
                 let (id, score) = self
                     .find(next)
-                    .map_or((u32::MAX, 0.0), |(id, candidate)| (id, candidate.score));
-                if offer(format!("{kept}{next}"), score, id) {
+                    .map_or((NO_CANDIDATE, 0.0), |(id, candidate)| (id, candidate.score));
+                followed += 1;
+                let text = format!("{kept}{next}");
+                if !as_read(next) {
+                    waiting.push((text, score, id));
+                } else if offer(text, score, id) {
                     return;
                 }
             }
-            // A few letters alone say too little to complete without the
-            // word before: 宠物狗q would offer whatever q begins most often.
-            if rest_hanzi.is_empty() && latin.len() < MIN_LETTERS_ALONE {
-                continue;
-            }
-            let rest = classify(&format!("{rest_hanzi}{latin}"));
-            // Drawn from the most the index ranks, as some are not goods.
-            let completing = self.rank(self.matches(&rest, MAX_LIMIT), MAX_LIMIT);
-            for completion in completing {
-                // A fuzzy or mistyped reading of a rest is too far a guess.
-                let exact = completion.match_kind.tier() == 0;
-                if !exact || !self.completes_as_goods(completion.id) {
-                    continue;
+            // What the typed words are followed by says more than what a
+            // character begins most often: 布线神 → 布线神器, not 布线神舟.
+            // A few letters alone (or digits) say too little to complete
+            // without the word before: 宠物狗q would offer whatever q
+            // begins most often.
+            let rest_has_han = rest_hanzi.chars().any(is_han);
+            let context_free = followed == 0 && (rest_has_han || latin.len() >= MIN_LETTERS_ALONE);
+            if context_free {
+                let rest = classify(&format!("{rest_hanzi}{latin}"));
+                // Drawn from the most the index ranks, as some are not goods.
+                let completing = self.rank(self.matches(&rest, MAX_LIMIT, Reach::Exact), MAX_LIMIT);
+                for completion in completing {
+                    let adds_nothing = completion.text == rest_hanzi;
+                    // Letters alone are completed by hanzi, not by a Latin
+                    // text that happens to begin with them (qiangli).
+                    let reads_letters = rest_has_han || completion.text.chars().any(is_han);
+                    if adds_nothing || !reads_letters || !self.completes_as_goods(completion.id) {
+                        continue;
+                    }
+                    let text = format!("{kept}{}", completion.text);
+                    if !as_read(&completion.text) {
+                        waiting.push((text, completion.score, completion.id));
+                    } else if offer(text, completion.score, completion.id) {
+                        return;
+                    }
                 }
-                if offer(
-                    format!("{kept}{}", completion.text),
-                    completion.score,
-                    completion.id,
-                ) {
+            }
+            for (text, score, id) in waiting {
+                if offer(text, score, id) {
                     return;
                 }
             }
         }
     }
+}
+
+impl SuggestIndex {
+    /// Completes pinyin typed with no hanzi (zhongjijingji) as an input
+    /// method reads it: the longest words of the next-words table whose
+    /// pinyin spells the letters from their start are taken as hanzi
+    /// (中级), and the rest is completed after them as if typed mixed
+    /// (中级jingji → 中级经济师).
+    fn complete_spelled(&self, latin: &str, limit: usize, shown: &mut Vec<Suggestion>) {
+        let letters = compact_pinyin(latin);
+        let spellable = (MIN_SPELLED_LETTERS..=MAX_SPELLED_LETTERS).contains(&letters.len())
+            && letters.bytes().all(|b| b.is_ascii_lowercase());
+        if !spellable || self.segmenter.is_none() {
+            return;
+        }
+        let mut kept = String::new();
+        let mut rest_from = 0;
+        while rest_from < letters.len() {
+            let longest = (rest_from + 2..=letters.len().min(rest_from + MAX_WORD_LETTERS))
+                .rev()
+                .find_map(|end| Some((end, self.spelled_words.get(&letters[rest_from..end])?)));
+            let Some((end, word)) = longest else {
+                break;
+            };
+            if end == letters.len() {
+                // The last word spelled whole is left to be completed
+                // (经济 → 经济师).
+                break;
+            }
+            kept.push_str(word);
+            rest_from = end;
+        }
+        if kept.is_empty() {
+            return;
+        }
+        let typed = TypedPrefix::Mixed {
+            hanzi: kept,
+            latin: letters[rest_from..].to_string(),
+        };
+        self.complete_tail(&typed, limit, shown);
+    }
+}
+
+/// The best word spelled by each full pinyin among the words of the
+/// next-words table (the word seen most often in it).
+pub(super) fn spelled_words(next_words: &HashMap<String, Vec<String>>) -> HashMap<String, String> {
+    let mut seen: HashMap<&str, u32> = HashMap::new();
+    for (word, next) in next_words {
+        *seen.entry(word.as_str()).or_default() += next.len() as u32;
+        for next_word in next {
+            *seen.entry(next_word.as_str()).or_default() += 1;
+        }
+    }
+    let mut best: HashMap<String, (u32, &str)> = HashMap::new();
+    for (word, count) in seen {
+        let is_word = word.chars().count() >= 2 && word.chars().all(is_han);
+        if !is_word {
+            continue;
+        }
+        let (full, _) = pinyin_keys(word);
+        let Some(spelled) = full.into_iter().next() else {
+            continue;
+        };
+        let entry = best.entry(spelled).or_insert((count, word));
+        if (count, std::cmp::Reverse(word)) > (entry.0, std::cmp::Reverse(entry.1)) {
+            *entry = (count, word);
+        }
+    }
+    best.into_iter()
+        .map(|(spelled, (_, word))| (spelled, word.to_string()))
+        .collect()
 }
 
 /// Whether `word` begins with the typed `hanzi` and then, in pinyin (full
@@ -133,6 +268,31 @@ fn begins_as_typed(word: &str, hanzi: &str, latin: &str) -> bool {
     full.iter()
         .chain(&initials)
         .any(|key| key.starts_with(&letters))
+}
+
+/// Whether typed `letters` that spell the start of `text`'s primary
+/// reading end where one of its syllables does, or inside one at a point
+/// that is no syllable of its own: qiany reads 牵引 (qian|y), but qian is
+/// a syllable, so it does not read 强力 (qiang). Letters that are not the
+/// start of the primary reading (initials, another reading) pass.
+fn letters_end_as_read(text: &str, letters: &str) -> bool {
+    let mut spelled = 0;
+    for c in text.chars() {
+        let reading = match char_readings(c).into_iter().next() {
+            Some(reading) => reading,
+            None => c.to_lowercase().collect(),
+        };
+        let typed = &letters[spelled..];
+        if typed.len() <= reading.len() {
+            let inside = typed.len() < reading.len() && reading.starts_with(typed);
+            return !inside || !is_syllable(typed);
+        }
+        if !typed.starts_with(reading.as_str()) {
+            return true;
+        }
+        spelled += reading.len();
+    }
+    true
 }
 
 /// Byte offsets where the completed rest of `hanzi` may start, the longest
@@ -194,8 +354,12 @@ mod tests {
     }
 
     /// An index of `entries` (text, score; every one found in the catalog
-    /// but those with score 0.77, a log-only text), with next words.
-    fn index_of(entries: &[(&str, f32)]) -> (tempfile::TempDir, SuggestIndex) {
+    /// but those with score 0.77, a log-only text), with next words and
+    /// the blocklist `blocked`.
+    fn index_blocking(
+        entries: &[(&str, f32)],
+        blocked: &[&str],
+    ) -> (tempfile::TempDir, SuggestIndex) {
         let dir = tempfile::tempdir().unwrap();
         let candidates: Vec<Candidate> = entries
             .iter()
@@ -210,6 +374,7 @@ mod tests {
             .collect();
         let extras = SuggestExtras {
             next_words: next_words(&candidates, analyzer()),
+            blocklist: blocked.iter().map(|term| term.to_string()).collect(),
             ..SuggestExtras::default()
         };
         write_suggest_index_with(dir.path(), candidates, extras).unwrap();
@@ -219,12 +384,17 @@ mod tests {
         (dir, index)
     }
 
+    fn index_of(entries: &[(&str, f32)]) -> (tempfile::TempDir, SuggestIndex) {
+        index_blocking(entries, &[])
+    }
+
     fn completion(text: &str) -> (String, MatchKind) {
         (text.to_string(), MatchKind::Completion)
     }
 
+    /// 牵引绳 follows 宠物 in a candidate; 牵引车 and 牵牛花 are more popular.
     const CATALOG: &[(&str, f32)] = &[
-        ("牵手", 0.9),
+        ("牵引车", 0.9),
         ("牵牛花", 0.8),
         ("牵引绳", 0.5),
         ("小型 宠物 牵引绳", 0.3),
@@ -232,16 +402,24 @@ mod tests {
     ];
 
     #[test]
-    fn a_rare_prefix_is_completed_after_its_matches_the_next_word_first() {
+    fn a_rare_prefix_is_completed_after_its_matches_by_the_next_word() {
         let (_dir, index) = index_of(CATALOG);
         assert_eq!(
             shown(&index, "宠物牵"),
             vec![
                 ("宠物牵挂".to_string(), MatchKind::Prefix),
-                // 牵引绳 follows 宠物 in a candidate: before the more popular 牵手.
+                // The word that follows 宠物, and then nothing a character
+                // merely begins (宠物牵引车, 宠物牵牛花).
                 completion("宠物牵引绳"),
-                completion("宠物牵手"),
-                completion("宠物牵牛花"),
+            ]
+        );
+        // Without a word that follows, what the rest begins, most popular first.
+        assert_eq!(
+            shown(&index, "女装牵"),
+            vec![
+                completion("女装牵引车"),
+                completion("女装牵牛花"),
+                completion("女装牵引绳")
             ]
         );
     }
@@ -260,7 +438,31 @@ mod tests {
                 completion("宠物牵引绳")
             ]
         );
-        assert!(shown(&index, "宠物qian").contains(&completion("宠物牵手")));
+        assert!(shown(&index, "女装q").is_empty());
+        assert_eq!(shown(&index, "女装qianniu"), vec![completion("女装牵牛花")]);
+    }
+
+    #[test]
+    fn letters_that_are_a_syllable_read_it_before_a_longer_one() {
+        // qian is a syllable: 前台 (qian) before the more popular 强力 (qiang).
+        let (_dir, index) = index_of(&[("强力", 0.9), ("前台", 0.2)]);
+        assert_eq!(
+            shown(&index, "女装qian"),
+            vec![completion("女装前台"), completion("女装强力")]
+        );
+        // The whole syllable typed reads only 强力.
+        assert_eq!(shown(&index, "女装qiang"), vec![completion("女装强力")]);
+    }
+
+    #[test]
+    fn pinyin_typed_alone_is_read_as_the_words_it_spells_then_completed() {
+        let (_dir, index) = index_of(CATALOG);
+        // chongwu spells 宠物 (a word of the next-words table); qianyin is
+        // completed by the word that follows it.
+        assert!(shown(&index, "chongwuqianyin").contains(&completion("宠物牵引绳")));
+        assert!(shown(&index, "chongwu")
+            .iter()
+            .all(|(_, kind)| *kind != MatchKind::Completion));
     }
 
     #[test]
@@ -268,7 +470,7 @@ mod tests {
         let mut entries: Vec<(String, f32)> = (0..10)
             .map(|index| (format!("宠物牵挂{index}"), 0.5))
             .collect();
-        entries.push(("牵手".to_string(), 0.9));
+        entries.push(("牵引车".to_string(), 0.9));
         let entries: Vec<(&str, f32)> = entries
             .iter()
             .map(|(text, score)| (text.as_str(), *score))
@@ -284,8 +486,37 @@ mod tests {
     #[test]
     fn only_texts_found_in_the_catalog_complete_a_rest() {
         // 牵挂 is a log-only text (a headline of the hot list, say).
-        let (_dir, index) = index_of(&[("牵挂", 0.77), ("牵手", 0.5)]);
-        assert_eq!(shown(&index, "宠物牵"), vec![completion("宠物牵手")]);
+        let (_dir, index) = index_of(&[("牵挂", 0.77), ("牵引车", 0.5)]);
+        assert_eq!(shown(&index, "女装牵"), vec![completion("女装牵引车")]);
+    }
+
+    #[test]
+    fn a_rare_reading_does_not_complete_a_rest() {
+        // 行 reads xing and hang: hang is a rarer reading of 行李箱.
+        let (_dir, index) = index_of(&[("行李箱", 0.9), ("杭州", 0.1)]);
+        assert_eq!(shown(&index, "女装hang"), vec![completion("女装杭州")]);
+    }
+
+    #[test]
+    fn nothing_blocklisted_is_completed_typed_or_joined() {
+        let (_dir, index) =
+            index_blocking(&[("连衣裙", 0.9), ("仿包", 0.5), ("包包", 0.4)], &["高仿"]);
+        for typed in ["高仿连", "高仿lianyiqun", "高仿 包"] {
+            assert!(shown(&index, typed).is_empty(), "{typed}");
+        }
+        // 高 kept, 仿包 completing: the join spells 高仿.
+        assert!(!shown(&index, "女装高仿")
+            .iter()
+            .any(|(text, _)| text.contains("高仿")));
+    }
+
+    #[test]
+    fn a_digit_or_an_odd_character_is_not_completed() {
+        let (_dir, index) = index_of(&[("1米8床", 0.9), ("牵引车", 0.5)]);
+        assert!(shown(&index, "宠物 1").is_empty());
+        for typed in ["宠物😀牵", "宠物。牵", "宠物\u{200d}牵"] {
+            assert!(shown(&index, typed).is_empty(), "{typed}");
+        }
     }
 
     #[test]
@@ -307,5 +538,18 @@ mod tests {
         assert!(begins_as_typed("牵引绳", "", "qianyin"));
         assert!(!begins_as_typed("牵引绳", "", "qiang"));
         assert!(!begins_as_typed("牵引绳", "宠", ""));
+    }
+
+    #[test]
+    fn letters_end_as_read_at_a_syllable_or_inside_one_at_no_syllable() {
+        assert!(letters_end_as_read("牵引绳", "qian"));
+        assert!(letters_end_as_read("牵引绳", "qiany"));
+        assert!(!letters_end_as_read("强力", "qian"), "qian is a syllable");
+        assert!(
+            !letters_end_as_read("强力", "qia"),
+            "qia (恰) is a syllable too"
+        );
+        assert!(letters_end_as_read("强力", "qiangl"), "l is no syllable");
+        assert!(letters_end_as_read("牵引绳", "qys"), "initials pass");
     }
 }

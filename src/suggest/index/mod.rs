@@ -21,7 +21,7 @@ use super::keys::{
     one_typo_variants, pinyin_keys, syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
-use super::next_words::NextWords;
+use super::next_words::{NextWords, NEXT_WORDS_PER_WORD};
 use super::related::{words_inside, RelatedWord, MAX_RELATED};
 use crate::analysis::Analyzer;
 use crate::error::{Error, Result};
@@ -37,6 +37,13 @@ const TABLE_FILE: &str = "candidates.bin";
 /// the product words of related searches. 4: the words that follow each word.
 const TABLE_VERSION: u32 = 4;
 
+/// The id of a completion whose completing word is no candidate.
+pub const NO_CANDIDATE: u32 = u32::MAX;
+/// Longest word of the next-words table, in characters (as a candidate).
+const MAX_WORD_CHARS: usize = 64;
+/// Most blocklist terms a table may hold (each completion is checked
+/// against every one).
+const MAX_BLOCKLIST_TERMS: usize = 100_000;
 /// Prefixes with more keys than this have their top ids stored.
 pub const SCAN_LIMIT: u32 = 64;
 /// Ids stored per cached prefix: the most a request may ask for.
@@ -72,6 +79,16 @@ const MAX_INITIALS_LETTERS: usize = 5;
 /// Factor on a Latin candidate equal to typed letters that are also the
 /// initials of hanzi candidates: it leads only when much more popular.
 const LATIN_EQUALS_INITIALS_FACTOR: f32 = 0.3;
+
+/// How far a lookup reaches beyond the primary reading of what was typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The text, the primary full pinyin and initials, mixed keys: what a
+    /// completion draws from (a rare reading or a typo is too far a guess).
+    Exact,
+    /// Also other readings of polyphones, fuzzy pinyin and typos.
+    Everything,
+}
 
 /// How a suggestion matched what was typed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -134,7 +151,9 @@ impl MatchKind {
 pub struct Suggestion {
     /// The text to show.
     pub text: String,
-    /// Ranking score: popularity × the match kind's factor.
+    /// Ranking score: popularity × the match kind's factor. The list's
+    /// order is the ranking: completions come after every other match, and
+    /// their scores compare only among themselves.
     #[serde(serialize_with = "crate::finite::f32_or_zero")]
     pub score: f32,
     #[serde(rename = "match")]
@@ -142,7 +161,8 @@ pub struct Suggestion {
     pub match_kind: MatchKind,
     #[serde(skip)]
     /// The candidate's id in the index (for a completion, the id of the
-    /// candidate that completed the typed text).
+    /// candidate that completed the typed text, or [`NO_CANDIDATE`] when
+    /// the completing word is no candidate of its own).
     pub id: u32,
 }
 
@@ -160,6 +180,9 @@ struct Table {
     related: Vec<RelatedWord>,
     /// The words that follow each word, sorted by word.
     next_words: Vec<NextWords>,
+    /// The blocklist the candidates were filtered with: completions, which
+    /// join typed text to a candidate, are checked against it too.
+    blocklist: Vec<String>,
 }
 
 /// A generation's suggestion structures, loaded.
@@ -177,6 +200,9 @@ pub struct SuggestIndex {
     /// it no completion is offered.
     segmenter: Option<Analyzer>,
     next_words: HashMap<String, Vec<String>>,
+    /// The word each full pinyin spells, for reading typed pinyin as hanzi.
+    spelled_words: HashMap<String, String>,
+    blocklist: Vec<String>,
 }
 
 /// What a suggestion index holds besides its candidates.
@@ -188,6 +214,8 @@ pub struct SuggestExtras {
     pub related: Vec<RelatedWord>,
     /// The words that follow each word (see [`super::next_words`]).
     pub next_words: Vec<NextWords>,
+    /// The blocklist the candidates were filtered with.
+    pub blocklist: Vec<String>,
 }
 
 /// An fst error while writing `path`: a failed write (a full disk) is an
@@ -310,6 +338,7 @@ pub fn write_suggest_index_with(
         fuzzy,
         related,
         next_words,
+        blocklist,
     } = extras;
     let dir = generation_dir.join(SUGGEST_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
@@ -339,6 +368,7 @@ pub fn write_suggest_index_with(
         fuzzy,
         related,
         next_words,
+        blocklist,
     };
     let table_path = dir.join(TABLE_FILE);
     let file = std::fs::File::create(&table_path).map_err(Error::io(&table_path))?;
@@ -537,6 +567,27 @@ fn check_table(keys: &Map<Vec<u8>>, table: &Table) -> std::result::Result<(), Op
             )));
         }
     }
+    // Completions walk a word's next words on every keystroke: bounded.
+    for entry in &table.next_words {
+        let too_long = |word: &str| word.chars().count() > MAX_WORD_CHARS;
+        if entry.next.len() > NEXT_WORDS_PER_WORD {
+            return Err(OpenError::table(format!(
+                "gives a word {} next words, more than {NEXT_WORDS_PER_WORD}",
+                entry.next.len()
+            )));
+        }
+        if too_long(&entry.word) || entry.next.iter().any(|next| too_long(next)) {
+            return Err(OpenError::table(format!(
+                "holds a next word longer than {MAX_WORD_CHARS} characters"
+            )));
+        }
+    }
+    if table.blocklist.len() > MAX_BLOCKLIST_TERMS {
+        return Err(OpenError::table(format!(
+            "holds {} blocklist terms, more than {MAX_BLOCKLIST_TERMS}",
+            table.blocklist.len()
+        )));
+    }
     for (_, ids) in &table.cached_prefixes {
         if let Some(&id) = ids.iter().find(|id| !in_range(id)) {
             return Err(out_of_range("a cached prefix", id));
@@ -602,6 +653,11 @@ impl SuggestIndex {
             .enumerate()
             .map(|(id, candidate)| (candidate.text.clone(), id as u32))
             .collect();
+        let next_words: HashMap<String, Vec<String>> = table
+            .next_words
+            .into_iter()
+            .map(|entry| (entry.word, entry.next))
+            .collect();
         Ok(SuggestIndex {
             keys,
             postings: table.postings,
@@ -618,11 +674,9 @@ impl SuggestIndex {
                 .collect(),
             related: table.related,
             segmenter: None,
-            next_words: table
-                .next_words
-                .into_iter()
-                .map(|entry| (entry.word, entry.next))
-                .collect(),
+            spelled_words: completion::spelled_words(&next_words),
+            next_words,
+            blocklist: table.blocklist,
         })
     }
 
@@ -728,7 +782,7 @@ impl SuggestIndex {
                 .map(|&id| self.suggestion(id, MatchKind::Prefix, 1.0))
                 .collect();
         }
-        let mut shown = self.rank(self.matches(&typed, limit), limit);
+        let mut shown = self.rank(self.matches(&typed, limit, Reach::Everything), limit);
         if shown.len() < limit {
             self.complete_tail(&typed, limit, &mut shown);
         }
@@ -737,7 +791,12 @@ impl SuggestIndex {
 
     /// The candidates that begin with the whole of what was typed: (candidate,
     /// how it matched, extra factor for alternate readings), unranked.
-    fn matches(&self, typed: &TypedPrefix, limit: usize) -> Vec<(u32, MatchKind, f32)> {
+    fn matches(
+        &self,
+        typed: &TypedPrefix,
+        limit: usize,
+        reach: Reach,
+    ) -> Vec<(u32, MatchKind, f32)> {
         let mut found: Vec<(u32, MatchKind, f32)> = Vec::new();
         match typed {
             TypedPrefix::Empty => {}
@@ -748,7 +807,7 @@ impl SuggestIndex {
                         .map(|id| (id, MatchKind::Prefix, 1.0)),
                 );
             }
-            TypedPrefix::Latin(latin) => self.latin_matches(latin, limit, &mut found),
+            TypedPrefix::Latin(latin) => self.latin_matches(latin, limit, reach, &mut found),
             TypedPrefix::Mixed { hanzi, latin } => {
                 // 连衣q: the typed hanzi spell the start of the key as the
                 // candidate's own characters do, so one key range answers it.
@@ -768,7 +827,13 @@ impl SuggestIndex {
     /// Matches of Latin letters: the text itself, full pinyin, initials and
     /// the other readings of polyphones; then, while the list is short,
     /// fuzzy pinyin; then, when nothing matched, pinyin with one typo.
-    fn latin_matches(&self, latin: &str, limit: usize, found: &mut Vec<(u32, MatchKind, f32)>) {
+    fn latin_matches(
+        &self,
+        latin: &str,
+        limit: usize,
+        reach: Reach,
+        found: &mut Vec<(u32, MatchKind, f32)>,
+    ) {
         found.extend(
             self.top_ids(TEXT, latin, limit)
                 .into_iter()
@@ -792,7 +857,11 @@ impl SuggestIndex {
                 ALTERNATE_READING_FACTOR,
             ),
         ];
-        for (kind, match_kind, factor) in searches {
+        let searches = match reach {
+            Reach::Exact => &searches[..2],
+            Reach::Everything => &searches[..],
+        };
+        for &(kind, match_kind, factor) in searches {
             found.extend(
                 self.top_ids(kind, &pinyin, limit)
                     .into_iter()
@@ -815,7 +884,7 @@ impl SuggestIndex {
                 }
             }
         }
-        if !pinyin.bytes().all(|byte| byte.is_ascii_lowercase()) {
+        if reach == Reach::Exact || !pinyin.bytes().all(|byte| byte.is_ascii_lowercase()) {
             return;
         }
         let distinct = |found: &[(u32, MatchKind, f32)]| {
@@ -999,8 +1068,12 @@ impl SuggestIndex {
                         .position(|s| s.text == candidate.text)
                         .map(|index| index + 1)
                 });
+                // A list holding a completion is not full of candidates:
+                // any candidate matching the prefix would enter it.
+                let full_of_candidates = shown.len() == DROP_DOWN_LEN
+                    && shown.iter().all(|s| s.match_kind != MatchKind::Completion);
                 let needed_score = match (rank, found) {
-                    (None, Some(_)) if shown.len() == DROP_DOWN_LEN => {
+                    (None, Some(_)) if full_of_candidates => {
                         let kind = self.match_kind_for(&prefix, &normalized);
                         shown.last().map(|last| last.score / kind.factor())
                     }
@@ -1330,12 +1403,27 @@ mod tests {
 
     #[test]
     fn any_changed_byte_of_the_table_is_refused_or_served_in_range() {
-        let (dir, _) = index_of(&[
-            ("连衣裙", 0.9),
-            ("李宁", 0.5),
-            ("lining", 0.4),
-            ("卫衣", 0.3),
-        ]);
+        // With next words and a blocklist, read by completions.
+        let analyzer = Analyzer::new(&crate::dictionaries::Dictionaries::embedded());
+        let candidates: Vec<Candidate> = ["连衣裙", "李宁", "lining", "卫衣", "红色 连衣裙"]
+            .iter()
+            .zip([0.9, 0.5, 0.4, 0.3, 0.2])
+            .map(|(text, score)| Candidate {
+                text: text.to_string(),
+                score,
+                components: Components {
+                    documents: 1,
+                    ..Components::default()
+                },
+            })
+            .collect();
+        let extras = SuggestExtras {
+            next_words: crate::suggest::next_words::next_words(&candidates, &analyzer),
+            blocklist: vec!["高仿".to_string()],
+            ..SuggestExtras::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        write_suggest_index_with(dir.path(), candidates, extras).unwrap();
         let suggest_dir = dir.path().join(SUGGEST_DIR);
         let keys = std::fs::read(suggest_dir.join(KEYS_FILE)).unwrap();
         let table = std::fs::read(suggest_dir.join(TABLE_FILE)).unwrap();
@@ -1352,7 +1440,18 @@ mod tests {
                     }
                     // Accepted bytes must still answer every lookup in range.
                     Ok(index) => {
-                        for typed in ["", "l", "lian", "连", "连y", "w"] {
+                        let index = index.with_completions(&analyzer);
+                        for typed in [
+                            "",
+                            "l",
+                            "lian",
+                            "连",
+                            "连y",
+                            "w",
+                            "红色连",
+                            "红色lian",
+                            "hongselianyi",
+                        ] {
                             let _ = index.suggest(typed, 20);
                         }
                         let _ = index.probe("连衣裙");
@@ -1390,7 +1489,35 @@ mod tests {
         // (case, the change to a sound table, the file blamed, what the refusal says)
         type Change = fn(&mut Table);
         let table_file = "suggest/candidates.bin";
-        let cases: [(&str, Change, &str, &str); 5] = [
+        let cases: [(&str, Change, &str, &str); 8] = [
+            (
+                "a word with more next words than a table keeps",
+                |table| {
+                    table.next_words.push(NextWords {
+                        word: "连衣裙".to_string(),
+                        next: vec!["夏".to_string(); NEXT_WORDS_PER_WORD + 1],
+                    })
+                },
+                table_file,
+                "next words, more than",
+            ),
+            (
+                "a next word longer than any candidate",
+                |table| {
+                    table.next_words.push(NextWords {
+                        word: "连衣裙".to_string(),
+                        next: vec!["夏".repeat(MAX_WORD_CHARS + 1)],
+                    })
+                },
+                table_file,
+                "next word longer than",
+            ),
+            (
+                "a blocklist past the bound",
+                |table| table.blocklist = vec![String::new(); MAX_BLOCKLIST_TERMS + 1],
+                table_file,
+                "blocklist terms, more than",
+            ),
             (
                 "a hot id past the candidates",
                 |table| table.hot.push(7),

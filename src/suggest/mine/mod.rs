@@ -470,15 +470,18 @@ pub struct Mined {
 
 impl Mined {
     /// The candidates, and what the suggestion index stores beside them
-    /// (with fuzzy keys folded by `fuzzy`).
+    /// (with fuzzy keys folded by `fuzzy`, and the `blocklist` they were
+    /// mined with).
     pub fn into_index_parts(
         self,
         fuzzy: crate::suggest::FuzzyRules,
+        blocklist: &[String],
     ) -> (Vec<Candidate>, crate::suggest::index::SuggestExtras) {
         let extras = crate::suggest::index::SuggestExtras {
             fuzzy,
             related: self.related,
             next_words: self.next_words,
+            blocklist: blocklist.to_vec(),
         };
         (self.candidates, extras)
     }
