@@ -225,6 +225,25 @@ fn bench(c: &mut Criterion) {
             })
         });
     }
+    // Long and odd input a client may send on any keystroke: the rest
+    // completed is bounded, so these cost no more than a short prefix.
+    let worst: Vec<String> = vec![
+        format!("连衣裙{}", "q".repeat(56)),
+        format!("女装{}", "qian".repeat(15)),
+        "宠物狗牵引绳大型犬中型犬小型犬泰迪金毛".to_string(),
+        "zhongjijingjishitikuzhongjijingjishitiku".to_string(),
+        format!("宠物{}", "牵".repeat(60)),
+    ];
+    let mut next = 0;
+    group.bench_function(BenchmarkId::new("long_or_odd_input", made), |b| {
+        b.iter(|| {
+            let typed = &worst[next % worst.len()];
+            next += 1;
+            let shown = index.suggest(std::hint::black_box(typed), 10);
+            assert!(shown.len() <= 10);
+            shown
+        })
+    });
     group.finish();
 }
 

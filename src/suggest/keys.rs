@@ -362,7 +362,7 @@ pub struct FuzzyRules {
     /// in and ing.
     pub in_ing: bool,
     /// One typo (an inserted, missing, wrong or swapped letter) in pinyin
-    /// of four or more letters.
+    /// of four to 24 letters.
     pub one_typo: bool,
 }
 

@@ -73,6 +73,9 @@ const MIXED_INITIALS: u8 = b'N';
 const FUZZY_PINYIN: u8 = b'F';
 /// Shortest typed pinyin a typo is looked for in.
 const MIN_TYPO_LETTERS: usize = 4;
+/// Longest typed pinyin a typo is looked for in: every letter costs about
+/// 50 fst seeks, and a longer input is a sentence, not a query word.
+const MAX_TYPO_LETTERS: usize = 24;
 /// Typed letters up to which a Latin candidate spelling them exactly is
 /// judged against hanzi candidates with those initials (lyq).
 const MAX_INITIALS_LETTERS: usize = 5;
@@ -910,7 +913,8 @@ impl SuggestIndex {
         }
         // A typo is looked for only when nothing at all matched (as input
         // methods correct): about 50 variants a letter, each an fst seek.
-        if self.fuzzy.one_typo && pinyin.len() >= MIN_TYPO_LETTERS && found.is_empty() {
+        let typo_length = (MIN_TYPO_LETTERS..=MAX_TYPO_LETTERS).contains(&pinyin.len());
+        if self.fuzzy.one_typo && typo_length && found.is_empty() {
             let mut key = vec![PINYIN];
             for variant in one_typo_variants(&pinyin) {
                 key.truncate(1);
