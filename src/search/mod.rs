@@ -343,7 +343,8 @@ pub fn search_prepared(
 
 /// The hanzi a query typed in pinyin or initials most likely stands for:
 /// the top suggestion for it, when the query is Latin letters only and the
-/// suggestion is Chinese.
+/// suggestion is Chinese. A completion guesses words beyond what was typed:
+/// it is no reading of the query.
 fn pinyin_reading(context: &SearchContext<'_>, query: &str) -> Option<String> {
     let suggest = context.suggest?;
     let letters = query.trim();
@@ -357,6 +358,7 @@ fn pinyin_reading(context: &SearchContext<'_>, query: &str) -> Option<String> {
     suggest
         .suggest(letters, 1)
         .into_iter()
+        .filter(|suggestion| suggestion.match_kind != crate::suggest::MatchKind::Completion)
         .map(|suggestion| suggestion.text)
         .find(|text| text.chars().any(is_han))
 }
