@@ -472,6 +472,7 @@ fn shrink_share(before: u64, now: u64) -> f64 {
 }
 
 fn record_phase(timings_ms: &mut BTreeMap<String, u64>, name: &str, started: Instant) {
+    crate::process::phase_mark(name);
     timings_ms.insert(name.to_string(), started.elapsed().as_millis() as u64);
 }
 
@@ -690,6 +691,7 @@ fn index_catalog(
     }
     timings_ms.insert("analyze".to_string(), analysis_time.as_millis() as u64);
     timings_ms.insert("index_add".to_string(), add_time.as_millis() as u64);
+    crate::process::phase_mark("analyze and index_add");
     progress.finish_phase();
 
     progress.start_phase("committing index", 0);

@@ -32,6 +32,20 @@ pub fn cpu_seconds() -> Option<f64> {
     Some(ticks / 100.0)
 }
 
+/// With `LIVESEARCH_PHASE_RSS` set, prints the resident memory now and at
+/// its peak so far to stderr, marked `name`: where in a build the peak is.
+pub fn phase_mark(name: &str) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("LIVESEARCH_PHASE_RSS").is_some()) {
+        let mb = |bytes: Option<u64>| bytes.unwrap_or(0) as f64 / 1e6;
+        eprintln!(
+            "rss {name}: now {:.0} MB, peak {:.0} MB",
+            mb(resident_bytes()),
+            mb(peak_resident_bytes())
+        );
+    }
+}
+
 fn status_bytes(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|line| line.starts_with(key))?;

@@ -350,8 +350,10 @@ pub fn write_suggest_index_with(
         .enumerate()
         .flat_map_iter(|(index, candidate)| candidate_keys(candidate, index as u32, &fuzzy))
         .collect();
+    crate::process::phase_mark("write_suggestions: keys");
     entries.par_sort_unstable();
     entries.dedup();
+    crate::process::phase_mark("write_suggestions: sorted");
 
     let keys_path = dir.join(KEYS_FILE);
     // The fst is built on one thread: the busy-prefix table is read from
@@ -361,6 +363,7 @@ pub fn write_suggest_index_with(
         || busy_prefixes(&entries),
     );
     let postings = postings?;
+    crate::process::phase_mark("write_suggestions: fst");
     let count = candidates.len() as u64;
     let table = Table {
         version: TABLE_VERSION,

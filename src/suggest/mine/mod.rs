@@ -314,6 +314,51 @@ struct Tallied {
     respaced: bool,
 }
 
+/// A chunk of titles' or captions' tally: leaner than [`Tally`], since every
+/// chunk holds much of the vocabulary again (the build's peak memory is
+/// here): a boxed key, and only the signals documents give.
+type ChunkTally = FxHashMap<Box<str>, ChunkTallied>;
+
+/// [`Tallied`] of a phrase in one chunk of documents.
+#[derive(Debug, Clone, Copy, Default)]
+struct ChunkTallied {
+    sales: u64,
+    followers: u64,
+    /// At most the chunk's documents ([`DOCUMENTS_PER_TALLY`]).
+    documents: u32,
+    words: u8,
+    respaced: bool,
+    left: MajorityNeighbour,
+    right: MajorityNeighbour,
+}
+
+impl ChunkTallied {
+    /// Counts one document with `signals` (only their sales, followers and
+    /// documents: documents give no other signal).
+    fn add(&mut self, signals: &Components) {
+        self.sales = self.sales.saturating_add(signals.sales);
+        self.followers = self.followers.saturating_add(signals.followers);
+        self.documents = self
+            .documents
+            .saturating_add(u32::try_from(signals.documents).unwrap_or(u32::MAX));
+    }
+
+    fn into_tallied(self) -> Tallied {
+        Tallied {
+            components: Components {
+                sales: self.sales,
+                followers: self.followers,
+                documents: u64::from(self.documents),
+                ..Components::default()
+            },
+            words: self.words,
+            left: self.left,
+            right: self.right,
+            respaced: self.respaced,
+        }
+    }
+}
+
 impl Tallied {
     fn merge(&mut self, other: &Tallied) {
         self.components.add(&other.components);
@@ -416,7 +461,7 @@ fn edge_han(word: Option<&&str>, last: bool) -> char {
 /// Adds the phrases of one text (each counted once per document); phrases
 /// of several words only when `frequent` holds their hash.
 fn tally_text(
-    tally: &mut Tally,
+    tally: &mut ChunkTally,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
     text: &TextWords,
@@ -443,8 +488,11 @@ fn tally_text(
     phrases.sort_by(|left, right| left.0.cmp(&right.0));
     phrases.dedup_by(|later, earlier| later.0 == earlier.0);
     for (phrase, words, left, right) in phrases {
-        let entry = tally.entry(phrase).or_default();
-        entry.components.add(&signals);
+        let entry = match tally.get_mut(phrase.as_str()) {
+            Some(entry) => entry,
+            None => tally.entry(phrase.into_boxed_str()).or_default(),
+        };
+        entry.add(&signals);
         if entry.words == 0 || words < entry.words {
             entry.words = words;
         }
@@ -530,16 +578,22 @@ pub fn mine_candidates_with_words(
     };
     let texts: Vec<&TextWords> = words.products.iter().chain(&words.videos).collect();
     let frequent = frequent_phrases(&texts, config);
+    crate::process::phase_mark("mine: frequent phrases");
+    drop(texts);
+    let CatalogWords {
+        products: product_words,
+        videos: video_words,
+    } = words;
 
     // One tally per chunk of documents, not per rayon split: merging many
     // large maps cost more than building them, and every chunk's map holds
-    // much of the vocabulary again (the build's peak memory is here).
+    // much of the vocabulary again (hence the lean [`ChunkTally`]).
     // Chunks are cut by document count, never by thread count: the
     // majority-neighbour counters merge in chunk order, so the same catalog
     // gives the same candidates on any machine.
-    let mut tallies = tally_chunks(
+    let mut chunk_tallies = tally_chunks(
         &catalog.products,
-        &words.products,
+        product_words,
         config,
         &frequent,
         |product| {
@@ -553,9 +607,9 @@ pub fn mine_candidates_with_words(
             (document(product.sales, followers), Vec::new())
         },
     );
-    tallies.extend(tally_chunks(
+    chunk_tallies.extend(tally_chunks(
         &catalog.videos,
-        &words.videos,
+        video_words,
         config,
         &frequent,
         |video| {
@@ -565,8 +619,7 @@ pub fn mine_candidates_with_words(
             (document(0, followers), hashtags(&video.caption))
         },
     ));
-    drop(texts);
-    drop(words);
+    crate::process::phase_mark("mine: tallies");
     let mut curated = Tally::default();
 
     // Curated sources: names and the search log, kept even when rare.
@@ -610,7 +663,7 @@ pub fn mine_candidates_with_words(
             },
         );
     }
-    tallies.push(curated);
+    let mut tallies = vec![curated];
     // What many logged queries start with (连衣裙 in 连衣裙女夏, 连衣裙长款) is
     // itself a query people are on the way to: count it with their counts.
     // A mined phrase, not a curated one: hygiene judges it.
@@ -626,6 +679,7 @@ pub fn mine_candidates_with_words(
         }
     }
     tallies.push(starts);
+    crate::process::phase_mark("mine: curated");
 
     let mut report = HygieneReport::default();
     let logged_texts: Vec<&str> = signals.keys().map(String::as_str).collect();
@@ -652,34 +706,69 @@ pub fn mine_candidates_with_words(
     // is merged, filtered and scored on its own, in parallel. Model numbers
     // are respaced first, so 华为p 30 and 华为p30 merge into one.
     const SHARDS: usize = 64;
-    let sharded: Vec<Vec<Vec<(String, Tallied)>>> = tallies
-        .into_par_iter()
-        .map(|tally| {
-            let mut shards: Vec<Vec<(String, Tallied)>> = (0..SHARDS).map(|_| Vec::new()).collect();
-            for (text, mut tallied) in tally {
-                let text = match canonical_model_spacing(&text, false) {
-                    std::borrow::Cow::Borrowed(_) => text,
-                    std::borrow::Cow::Owned(respaced) => {
-                        tallied.respaced = true;
-                        respaced
-                    }
-                };
-                shards[shard_of(&text, SHARDS)].push((text, tallied));
+    fn spaced<K: AsRef<str> + From<String>>(text: K, respaced: &mut bool) -> K {
+        match canonical_model_spacing(text.as_ref(), false) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(spaced) => {
+                *respaced = true;
+                K::from(spaced)
             }
-            shards
-        })
-        .collect();
+        }
+    }
+    fn split<K: AsRef<str> + From<String>, V>(
+        tally: FxHashMap<K, V>,
+        respaced: impl Fn(&mut V) -> &mut bool,
+    ) -> Vec<Vec<(K, V)>> {
+        let mut shards: Vec<Vec<(K, V)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+        for (text, mut tallied) in tally {
+            let text = spaced(text, respaced(&mut tallied));
+            shards[shard_of(text.as_ref(), SHARDS)].push((text, tallied));
+        }
+        shards
+    }
+    // The chunks' tallies stay lean until their shard is merged.
+    let (chunk_sharded, sharded): (Vec<_>, Vec<_>) = rayon::join(
+        || {
+            chunk_tallies
+                .into_par_iter()
+                .map(|tally| split(tally, |tallied: &mut ChunkTallied| &mut tallied.respaced))
+                .collect()
+        },
+        || {
+            tallies
+                .into_par_iter()
+                .map(|tally| split(tally, |tallied: &mut Tallied| &mut tallied.respaced))
+                .collect()
+        },
+    );
+    crate::process::phase_mark("mine: sharded");
     let filter = CandidateFilter::new(analyzer, blocklist, config);
-    let mut parts: Vec<Vec<Vec<(String, Tallied)>>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    type Pieces = (
+        Vec<Vec<(Box<str>, ChunkTallied)>>,
+        Vec<Vec<(String, Tallied)>>,
+    );
+    let mut parts: Vec<Pieces> = (0..SHARDS).map(|_| Pieces::default()).collect();
+    for shards in chunk_sharded {
+        for (index, shard) in shards.into_iter().enumerate() {
+            parts[index].0.push(shard);
+        }
+    }
     for shards in sharded {
         for (index, shard) in shards.into_iter().enumerate() {
-            parts[index].push(shard);
+            parts[index].1.push(shard);
         }
     }
     let kept: Vec<(String, Components)> = parts
         .into_par_iter()
-        .flat_map_iter(|pieces| {
+        .flat_map_iter(|(chunk_pieces, pieces)| {
+            // In the tallies' order: the chunks', then the curated ones.
             let mut merged = Tally::default();
+            for (text, tallied) in chunk_pieces.into_iter().flatten() {
+                merged
+                    .entry(text.into_string())
+                    .or_default()
+                    .merge(&tallied.into_tallied());
+            }
             for (text, tallied) in pieces.into_iter().flatten() {
                 merged.entry(text).or_default().merge(&tallied);
             }
@@ -697,6 +786,7 @@ pub fn mine_candidates_with_words(
                 .collect::<Vec<_>>()
         })
         .collect();
+    crate::process::phase_mark("mine: merged and judged");
     let kept = if config.hygiene {
         judge.drop_prefix_fragments(kept)
     } else {
@@ -715,6 +805,7 @@ pub fn mine_candidates_with_words(
         .sum();
     report.kept_phrases = mined.saturating_sub(removed);
     let candidates = score_and_rank(kept, config);
+    crate::process::phase_mark("mine: scored");
     let (related, next_words) = rayon::join(
         || crate::suggest::related::related_words(&candidates, analyzer),
         || crate::suggest::next_words::next_words(&candidates, analyzer),
@@ -732,21 +823,23 @@ pub fn mine_candidates_with_words(
 /// with the signals and extra phrases (hashtags) `describe` gives it.
 fn tally_chunks<R: Sync>(
     records: &[R],
-    words: &[TextWords],
+    words: Vec<TextWords>,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
     describe: impl Fn(&R) -> (Components, Vec<String>) + Sync,
-) -> Vec<Tally> {
+) -> Vec<ChunkTally> {
     let chunks = records.len().div_ceil(DOCUMENTS_PER_TALLY).max(2);
     let chunk = records.len().div_ceil(chunks).max(1);
+    // The words are taken by value: each text's are freed once counted,
+    // while the tallies grow.
     records
         .par_chunks(chunk)
-        .zip(words.par_chunks(chunk))
+        .zip(words.into_par_iter().chunks(chunk))
         .map(|(records, texts)| {
-            let mut tally = Tally::default();
+            let mut tally = ChunkTally::default();
             for (record, text) in records.iter().zip(texts) {
                 let (signals, extra) = describe(record);
-                tally_text(&mut tally, config, frequent, text, signals, &extra);
+                tally_text(&mut tally, config, frequent, &text, signals, &extra);
             }
             tally
         })
