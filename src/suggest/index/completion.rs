@@ -122,6 +122,7 @@ impl SuggestIndex {
                 letters.is_empty() || letters_end_as_read(after, &letters)
             };
             let mut waiting: Vec<(String, f32, u32)> = Vec::new();
+            let mut longer: Vec<(String, f32, u32)> = Vec::new();
             let mut followed = 0;
             for next in word_before
                 .and_then(|word| self.next_words.get(word))
@@ -138,9 +139,24 @@ impl SuggestIndex {
                     .map_or((NO_CANDIDATE, 0.0), |(id, candidate)| (id, candidate.score));
                 followed += 1;
                 let text = format!("{kept}{next}");
+                let after_next = self
+                    .next_words
+                    .get(next.as_str())
+                    .and_then(|after| after.first());
+                if let Some(after_next) = after_next {
+                    longer.push((format!("{text}{after_next}"), score, id));
+                }
                 if !as_read(next) {
                     waiting.push((text, score, id));
                 } else if offer(text, score, id) {
+                    return;
+                }
+            }
+            // Then two words ahead: the next word and the word that most
+            // often follows it (布线神 → 布线神器, 布线神器家用), which saves
+            // a typist of hanzi more than one word can.
+            for (text, score, id) in longer {
+                if offer(text, score, id) {
                     return;
                 }
             }
@@ -392,12 +408,14 @@ mod tests {
         (text.to_string(), MatchKind::Completion)
     }
 
-    /// 牵引绳 follows 宠物 in a candidate; 牵引车 and 牵牛花 are more popular.
+    /// 牵引绳 follows 宠物 in a candidate, and 大型犬 follows 牵引绳; 牵引车
+    /// and 牵牛花 are more popular.
     const CATALOG: &[(&str, f32)] = &[
         ("牵引车", 0.9),
         ("牵牛花", 0.8),
         ("牵引绳", 0.5),
         ("小型 宠物 牵引绳", 0.3),
+        ("牵引绳 大型犬", 0.2),
         ("宠物牵挂", 0.1),
     ];
 
@@ -408,9 +426,10 @@ mod tests {
             shown(&index, "宠物牵"),
             vec![
                 ("宠物牵挂".to_string(), MatchKind::Prefix),
-                // The word that follows 宠物, and then nothing a character
-                // merely begins (宠物牵引车, 宠物牵牛花).
+                // The word that follows 宠物, then the word after it, and
+                // nothing a character merely begins (宠物牵引车, 宠物牵牛花).
                 completion("宠物牵引绳"),
+                completion("宠物牵引绳大型犬"),
             ]
         );
         // Without a word that follows, what the rest begins, most popular first.
@@ -419,7 +438,8 @@ mod tests {
             vec![
                 completion("女装牵引车"),
                 completion("女装牵牛花"),
-                completion("女装牵引绳")
+                completion("女装牵引绳"),
+                completion("女装牵引绳 大型犬"),
             ]
         );
     }
@@ -435,7 +455,8 @@ mod tests {
             shown(&index, "宠物q"),
             vec![
                 ("宠物牵挂".to_string(), MatchKind::Mixed),
-                completion("宠物牵引绳")
+                completion("宠物牵引绳"),
+                completion("宠物牵引绳大型犬"),
             ]
         );
         assert!(shown(&index, "女装q").is_empty());

@@ -1448,13 +1448,13 @@ mod tests {
                     // Accepted bytes must still answer every lookup in range.
                     Ok(index) => {
                         let index = index.with_completions(&analyzer);
+                        // The table's own texts: 连衣裙, 李宁, lining, 卫衣, 红色 连衣裙.
                         for typed in [
                             "",
-                            "l",
-                            "lian",
-                            "连",
-                            "连y",
-                            "w",
+                            "li",
+                            "李",
+                            "卫y",
+                            "wy",
                             "红色连",
                             "红色lian",
                             "hongselianyi",
