@@ -28,11 +28,21 @@ pub struct NextWords {
 /// The next words of every word of `candidates` (most popular first),
 /// sorted by word.
 pub fn next_words(candidates: &[Candidate], analyzer: &Analyzer) -> Vec<NextWords> {
+    next_words_of(&candidate_words(candidates, analyzer))
+}
+
+/// The words of each candidate (`Analyzer::words`), in candidate order:
+/// segmented once for the next words and the related searches.
+pub fn candidate_words(candidates: &[Candidate], analyzer: &Analyzer) -> Vec<Vec<String>> {
     use rayon::prelude::*;
-    let words_of: Vec<Vec<String>> = candidates
+    candidates
         .par_iter()
         .map(|candidate| analyzer.words(&candidate.text))
-        .collect();
+        .collect()
+}
+
+/// [`next_words`] from the words of each candidate (most popular first).
+pub fn next_words_of(words_of: &[Vec<String>]) -> Vec<NextWords> {
     // (word, next word) → (candidates holding the pair, first candidate id)
     let mut pairs: FxHashMap<(&str, &str), (u32, u32)> = FxHashMap::default();
     for (id, words) in words_of.iter().enumerate() {

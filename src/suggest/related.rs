@@ -33,17 +33,25 @@ pub struct RelatedWord {
 
 /// The product words of the logged queries among `candidates` (ids are
 /// positions, most popular first), sorted by word.
-pub fn related_words(candidates: &[Candidate], analyzer: &Analyzer) -> Vec<RelatedWord> {
+///
+/// `candidate_words` holds each candidate's words (`Analyzer::words`), in
+/// candidate order.
+pub fn related_words(
+    candidates: &[Candidate],
+    candidate_words: &[Vec<String>],
+    analyzer: &Analyzer,
+) -> Vec<RelatedWord> {
     use rayon::prelude::*;
     let words_of: Vec<(u32, Vec<String>)> = candidates
         .par_iter()
+        .zip(candidate_words)
         .enumerate()
-        .filter(|(_, candidate)| candidate.components.queried)
-        .map(|(id, candidate)| {
-            let mut words: Vec<String> = analyzer
-                .words(&candidate.text)
-                .into_iter()
+        .filter(|(_, (candidate, _))| candidate.components.queried)
+        .map(|(id, (_, words))| {
+            let mut words: Vec<String> = words
+                .iter()
                 .filter(|word| word.chars().count() >= 2 && analyzer.is_product_word(word))
+                .cloned()
                 .collect();
             words.sort_unstable();
             words.dedup();

@@ -16,6 +16,7 @@ use crate::analysis::AnalyzerMode;
 use crate::suggest::keys::{
     char_readings, classify, compact_pinyin, is_syllable, pinyin_keys, TypedPrefix,
 };
+use crate::suggest::mine::holds_blocked_term;
 use crate::text::is_han;
 
 /// Longest typed end, in characters, looked up as the start of a
@@ -46,9 +47,7 @@ impl SuggestIndex {
 
     /// Whether `text` contains a term of the generation's blocklist.
     fn is_blocked(&self, text: &str) -> bool {
-        self.blocklist
-            .iter()
-            .any(|term| !term.is_empty() && text.contains(term.as_str()))
+        holds_blocked_term(text, &self.blocklist)
     }
 
     /// Fills `shown` up to `limit` with completions of the end of `typed`
@@ -89,7 +88,7 @@ impl SuggestIndex {
         }
         let mut words = Vec::new();
         segmenter.analyze_into(hanzi, AnalyzerMode::Query, &mut words);
-        let word_starts: Vec<usize> = words.iter().map(|word| word.offset_from).collect();
+        let letters = compact_pinyin(latin);
         let mut offer = |text: String, score: f32, id: u32| {
             let too_long = text.chars().count() > MAX_COMPLETED_CHARS;
             if too_long
@@ -106,14 +105,14 @@ impl SuggestIndex {
             });
             shown.len() >= limit
         };
-        for start in rest_starts(hanzi, word_starts.iter().copied(), !latin.is_empty()) {
+        let word_starts = words.iter().map(|word| word.offset_from);
+        for start in rest_starts(hanzi, word_starts, !latin.is_empty()) {
             let (kept, rest_hanzi) = hanzi.split_at(start);
             let word_before = words
                 .iter()
                 .rev()
                 .find(|word| word.offset_to <= start)
                 .map(|word| word.text.as_str());
-            let letters = compact_pinyin(latin);
             // Letters that end inside a syllable at a point that is a
             // syllable of its own (qian inside qiang) read the shorter
             // syllable first, as input methods do: such completions wait.
@@ -129,7 +128,7 @@ impl SuggestIndex {
                 .into_iter()
                 .flatten()
             {
-                if !begins_as_typed(next, rest_hanzi, latin) {
+                if !begins_as_typed(next, rest_hanzi, &letters) {
                     continue;
                 }
                 // A next word that is no candidate of its own (a word seen
@@ -268,22 +267,22 @@ pub(super) fn spelled_words(next_words: &HashMap<String, Vec<String>>) -> HashMa
 }
 
 /// Whether `word` begins with the typed `hanzi` and then, in pinyin (full
-/// or initials, any reading), with the typed `latin` letters.
-fn begins_as_typed(word: &str, hanzi: &str, latin: &str) -> bool {
+/// or initials, any reading), with the typed `letters` (compacted as
+/// [`compact_pinyin`] does).
+fn begins_as_typed(word: &str, hanzi: &str, letters: &str) -> bool {
     let Some(after) = word.strip_prefix(hanzi) else {
         return false;
     };
-    if latin.is_empty() {
+    if letters.is_empty() {
         return !after.is_empty();
     }
-    let letters = compact_pinyin(latin);
-    if after.starts_with(&letters) {
+    if after.starts_with(letters) {
         return true;
     }
     let (full, initials) = pinyin_keys(after);
     full.iter()
         .chain(&initials)
-        .any(|key| key.starts_with(&letters))
+        .any(|key| key.starts_with(letters))
 }
 
 /// Whether typed `letters` that spell the start of `text`'s primary

@@ -34,7 +34,8 @@ const KEYS_FILE: &str = "keys.fst";
 const TABLE_FILE: &str = "candidates.bin";
 /// 3: components with decayed and rising searches, the hot list by
 /// trending, fuzzy-pinyin keys and the fuzzy rules they were folded with,
-/// the product words of related searches. 4: the words that follow each word.
+/// the product words of related searches. 4: the words that follow each
+/// word, and the blocklist the candidates were filtered with.
 const TABLE_VERSION: u32 = 4;
 
 /// The id of a completion whose completing word is no candidate.
@@ -137,7 +138,7 @@ impl MatchKind {
     }
 
     /// Tier of the list: exact matches, then fuzzy, then typos, whatever
-    /// the popularity.
+    /// the popularity (completions are appended after all of them).
     fn tier(self) -> u8 {
         match self {
             MatchKind::Fuzzy => 1,

@@ -256,10 +256,16 @@ impl<'a> CandidateFilter<'a> {
 
     /// Whether `text` contains a blocklisted term.
     pub fn is_blocked(&self, text: &str) -> bool {
-        self.blocklist
-            .iter()
-            .any(|term| !term.is_empty() && text.contains(term.as_str()))
+        holds_blocked_term(text, self.blocklist)
     }
+}
+
+/// Whether `text` contains a term of `blocklist`: the one rule mining and
+/// the completions of a loaded index both apply.
+pub fn holds_blocked_term(text: &str, blocklist: &[String]) -> bool {
+    blocklist
+        .iter()
+        .any(|term| !term.is_empty() && text.contains(term.as_str()))
 }
 
 /// Joins consecutive words: Latin and digit words keep a space between them.
@@ -806,9 +812,11 @@ pub fn mine_candidates_with_words(
     report.kept_phrases = mined.saturating_sub(removed);
     let candidates = score_and_rank(kept, config);
     crate::process::phase_mark("mine: scored");
+    // Each candidate segmented once, for both tables.
+    let words = crate::suggest::next_words::candidate_words(&candidates, analyzer);
     let (related, next_words) = rayon::join(
-        || crate::suggest::related::related_words(&candidates, analyzer),
-        || crate::suggest::next_words::next_words(&candidates, analyzer),
+        || crate::suggest::related::related_words(&candidates, &words, analyzer),
+        || crate::suggest::next_words::next_words_of(&words),
     );
     Mined {
         candidates,
