@@ -141,7 +141,10 @@ impl SuggestIndex {
                 let after_next = self
                     .next_words
                     .get(next.as_str())
-                    .and_then(|after| after.first());
+                    .and_then(|after| after.first())
+                    // A single character after a word is rarely a word of
+                    // its own (中级经济师 + 中).
+                    .filter(|after| after.chars().count() >= 2);
                 if let Some(after_next) = after_next {
                     longer.push((format!("{text}{after_next}"), score, id));
                 }
@@ -267,7 +270,7 @@ pub(super) fn spelled_words(next_words: &HashMap<String, Vec<String>>) -> HashMa
 }
 
 /// Whether `word` begins with the typed `hanzi` and then, in pinyin (full
-/// or initials, any reading), with the typed `letters` (compacted as
+/// or initials of its primary reading), with the typed `letters` (compacted as
 /// [`compact_pinyin`] does).
 fn begins_as_typed(word: &str, hanzi: &str, letters: &str) -> bool {
     let Some(after) = word.strip_prefix(hanzi) else {
@@ -279,10 +282,11 @@ fn begins_as_typed(word: &str, hanzi: &str, letters: &str) -> bool {
     if after.starts_with(letters) {
         return true;
     }
+    // The primary reading only, as for the candidates that complete a
+    // rest: 冰箱 is no completion of n because 冰 was once read ning.
     let (full, initials) = pinyin_keys(after);
-    full.iter()
-        .chain(&initials)
-        .any(|key| key.starts_with(letters))
+    let mut primary = full.first().into_iter().chain(initials.first());
+    primary.any(|key| key.starts_with(letters))
 }
 
 /// Whether typed `letters` that spell the start of `text`'s primary
@@ -444,6 +448,17 @@ mod tests {
     }
 
     #[test]
+    fn two_words_ahead_the_second_is_a_word_not_a_character() {
+        let (_dir, index) = index_of(&[("小型 宠物 牵引绳", 0.3), ("牵引绳 大", 0.2)]);
+        let texts: Vec<String> = shown(&index, "宠物牵")
+            .into_iter()
+            .map(|(text, _)| text)
+            .collect();
+        assert!(texts.contains(&"宠物牵引绳".to_string()), "{texts:?}");
+        assert!(!texts.contains(&"宠物牵引绳大".to_string()), "{texts:?}");
+    }
+
+    #[test]
     fn letters_after_the_kept_words_complete_the_next_word_in_pinyin() {
         let (_dir, index) = index_of(CATALOG);
         for typed in ["宠物qianyin", "宠物qy"] {
@@ -558,6 +573,10 @@ mod tests {
         assert!(begins_as_typed("牵引绳", "", "qianyin"));
         assert!(!begins_as_typed("牵引绳", "", "qiang"));
         assert!(!begins_as_typed("牵引绳", "宠", ""));
+        assert!(
+            !begins_as_typed("冰箱", "", "n"),
+            "冰 was once read ning: the primary reading bing decides"
+        );
     }
 
     #[test]
