@@ -232,6 +232,8 @@ fn bench(c: &mut Criterion) {
         format!("女装{}", "qian".repeat(15)),
         "宠物狗牵引绳大型犬中型犬小型犬泰迪金毛".to_string(),
         "zhongjijingjishitikuzhongjijingjishitiku".to_string(),
+        // Letters after hanzi read as several words, then completed.
+        "宠物狗qianyinshengdaxingq".to_string(),
         format!("宠物{}", "牵".repeat(60)),
     ];
     let mut next = 0;

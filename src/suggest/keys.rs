@@ -208,6 +208,19 @@ fn pinyin_keys_of_units(units: &[Unit<'_>]) -> (Vec<String>, Vec<String>) {
     (full, initials)
 }
 
+/// The primary reading of `text` (every character's first reading), the
+/// first of [`pinyin_keys`]' full keys; other characters as they are.
+pub fn primary_reading(text: &str) -> String {
+    let mut spelled = String::new();
+    for unit in units(text) {
+        match unit {
+            Unit::Han(readings) => spelled.push_str(&readings[0]),
+            Unit::Literal(literal) => spelled.push_str(literal),
+        }
+    }
+    spelled
+}
+
 /// Syllable boundaries of the primary reading: the full-pinyin prefixes a
 /// user types on the way to `text` (lian, lianyi, lianyiqun).
 pub fn syllable_prefixes(text: &str) -> Vec<String> {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use super::{MatchKind, Reach, SuggestIndex, Suggestion, MAX_LIMIT, NO_CANDIDATE};
 use crate::analysis::AnalyzerMode;
 use crate::suggest::keys::{
-    char_readings, classify, compact_pinyin, is_syllable, pinyin_keys, TypedPrefix,
+    char_readings, classify, compact_pinyin, is_syllable, pinyin_keys, primary_reading, TypedPrefix,
 };
 use crate::suggest::mine::holds_blocked_term;
 use crate::text::is_han;
@@ -63,6 +63,19 @@ impl SuggestIndex {
         limit: usize,
         shown: &mut Vec<Suggestion>,
     ) {
+        self.complete_tail_reading(typed, limit, shown, true);
+    }
+
+    /// [`SuggestIndex::complete_tail`]; letters nothing completes are read
+    /// as words only when `may_read` (once per keystroke, so the work
+    /// stays bounded).
+    fn complete_tail_reading(
+        &self,
+        typed: &TypedPrefix,
+        limit: usize,
+        shown: &mut Vec<Suggestion>,
+        may_read: bool,
+    ) {
         let (hanzi, latin) = match typed {
             TypedPrefix::Hanzi(hanzi) => (hanzi.as_str(), ""),
             TypedPrefix::Mixed { hanzi, latin } => (hanzi.as_str(), latin.as_str()),
@@ -89,6 +102,7 @@ impl SuggestIndex {
         let mut words = Vec::new();
         segmenter.analyze_into(hanzi, AnalyzerMode::Query, &mut words);
         let letters = compact_pinyin(latin);
+        let shown_before = shown.len();
         let mut offer = |text: String, score: f32, id: u32| {
             let too_long = text.chars().count() > MAX_COMPLETED_CHARS;
             if too_long
@@ -195,15 +209,76 @@ impl SuggestIndex {
                 }
             }
         }
+        if shown.len() > shown_before {
+            return;
+        }
+        let last_word = words.last().filter(|word| word.offset_to == hanzi.len());
+        if letters.is_empty() {
+            if let Some(last_word) = last_word {
+                self.offer_next_words(hanzi, &last_word.text, limit, shown);
+            }
+            return;
+        }
+        if !may_read {
+            return;
+        }
+        // Nothing begins with the letters: they may spell more than one
+        // word (双汇玉米changzheng). Read the words they spell after the
+        // last typed word, then complete what is left after them.
+        let word_before = words.last().map(|word| word.text.as_str());
+        let (read, read_letters) = self.read_letters(word_before, &letters);
+        if read.is_empty() {
+            return;
+        }
+        let typed = TypedPrefix::Mixed {
+            hanzi: format!("{hanzi}{read}"),
+            latin: letters[read_letters..].to_string(),
+        };
+        self.complete_tail_reading(&typed, limit, shown, false);
+    }
+
+    /// Offers the words that follow the word `typed` ends with, when
+    /// nothing begins with it nor completes a part of it: 桃红色 →
+    /// 桃红色连衣裙.
+    fn offer_next_words(
+        &self,
+        typed: &str,
+        last_word: &str,
+        limit: usize,
+        shown: &mut Vec<Suggestion>,
+    ) {
+        let is_word = |word: &str| word.chars().count() >= 2 && word.chars().all(is_han);
+        let following = self.next_words.get(last_word).into_iter().flatten();
+        for next in following.filter(|next| is_word(next)) {
+            if shown.len() >= limit {
+                return;
+            }
+            let text = format!("{typed}{next}");
+            let already_shown = shown
+                .iter()
+                .any(|already| already.text.replace(' ', "") == text);
+            if text.chars().count() > MAX_COMPLETED_CHARS || self.is_blocked(&text) || already_shown
+            {
+                continue;
+            }
+            let (id, score) = self
+                .find(next)
+                .map_or((NO_CANDIDATE, 0.0), |(id, candidate)| (id, candidate.score));
+            shown.push(Suggestion {
+                text,
+                score: score * MatchKind::Completion.factor(),
+                match_kind: MatchKind::Completion,
+                id,
+            });
+        }
     }
 }
 
 impl SuggestIndex {
     /// Completes pinyin typed with no hanzi (zhongjijingji) as an input
-    /// method reads it: the longest words of the next-words table whose
-    /// pinyin spells the letters from their start are taken as hanzi
-    /// (中级), and the rest is completed after them as if typed mixed
-    /// (中级jingji → 中级经济师).
+    /// method reads it: the words the letters spell from their start are
+    /// taken as hanzi ([`SuggestIndex::read_letters`]: 中级), and the rest is
+    /// completed after them as if typed mixed (中级jingji → 中级经济师).
     fn complete_spelled(&self, latin: &str, limit: usize, shown: &mut Vec<Suggestion>) {
         let letters = compact_pinyin(latin);
         let spellable = (MIN_SPELLED_LETTERS..=MAX_SPELLED_LETTERS).contains(&letters.len())
@@ -211,23 +286,7 @@ impl SuggestIndex {
         if !spellable || self.segmenter.is_none() {
             return;
         }
-        let mut kept = String::new();
-        let mut rest_from = 0;
-        while rest_from < letters.len() {
-            let longest = (rest_from + 2..=letters.len().min(rest_from + MAX_WORD_LETTERS))
-                .rev()
-                .find_map(|end| Some((end, self.spelled_words.get(&letters[rest_from..end])?)));
-            let Some((end, word)) = longest else {
-                break;
-            };
-            if end == letters.len() {
-                // The last word spelled whole is left to be completed
-                // (经济 → 经济师).
-                break;
-            }
-            kept.push_str(word);
-            rest_from = end;
-        }
+        let (kept, rest_from) = self.read_letters(None, &letters);
         if kept.is_empty() {
             return;
         }
@@ -235,13 +294,82 @@ impl SuggestIndex {
             hanzi: kept,
             latin: letters[rest_from..].to_string(),
         };
-        self.complete_tail(&typed, limit, shown);
+        self.complete_tail_reading(&typed, limit, shown, false);
+    }
+
+    /// Reads the start of typed `letters` as words, as an input method
+    /// converts pinyin: from the word before them on, each step takes the
+    /// word whose primary full pinyin spells the most letters from there,
+    /// among the words that follow the word read last (双汇玉米 + chang →
+    /// 肠), else the word those letters spell most often in the table
+    /// (zhongji → 中级). The last word is left unread when it would take
+    /// every letter left, to be completed with what follows it. Returns the
+    /// hanzi read and how many letters they take.
+    fn read_letters(&self, word_before: Option<&str>, letters: &str) -> (String, usize) {
+        let mut read = String::new();
+        let mut before = word_before.map(str::to_string);
+        let mut from = 0;
+        while from < letters.len() {
+            let left = &letters[from..];
+            let following = before
+                .as_deref()
+                .and_then(|word| self.next_words.get(word))
+                .into_iter()
+                .flatten()
+                .filter_map(|next| {
+                    let reading = self.word_readings.get(next)?;
+                    left.starts_with(reading.as_str())
+                        .then_some((reading.len(), next.as_str()))
+                })
+                // The longest; of equal length, the most frequent (listed first).
+                .fold(None, |best: Option<(usize, &str)>, found| match best {
+                    Some(best) if best.0 >= found.0 => Some(best),
+                    _ => Some(found),
+                });
+            let spelled = || {
+                (2..=left.len().min(MAX_WORD_LETTERS))
+                    .rev()
+                    .find_map(|end| Some((end, self.spelled_words.get(&left[..end])?.as_str())))
+            };
+            let Some((length, word)) = following.or_else(spelled) else {
+                break;
+            };
+            if length == left.len() {
+                // The last word spelled whole is left to be completed
+                // (经济 → 经济师).
+                break;
+            }
+            read.push_str(word);
+            before = Some(word.to_string());
+            from += length;
+        }
+        (read, from)
     }
 }
 
+/// The primary full pinyin of every Han word of the next-words table (the
+/// words and the words after them).
+pub(super) fn word_readings(next_words: &HashMap<String, Vec<String>>) -> HashMap<String, String> {
+    let mut readings = HashMap::new();
+    let words = next_words
+        .iter()
+        .flat_map(|(word, next)| std::iter::once(word).chain(next));
+    for word in words {
+        if readings.contains_key(word) || word.is_empty() || !word.chars().all(is_han) {
+            continue;
+        }
+        readings.insert(word.clone(), primary_reading(word));
+    }
+    readings
+}
+
 /// The best word spelled by each full pinyin among the words of the
-/// next-words table (the word seen most often in it).
-pub(super) fn spelled_words(next_words: &HashMap<String, Vec<String>>) -> HashMap<String, String> {
+/// next-words table of two or more characters (the word seen most often in
+/// it).
+pub(super) fn spelled_words(
+    next_words: &HashMap<String, Vec<String>>,
+    readings: &HashMap<String, String>,
+) -> HashMap<String, String> {
     let mut seen: HashMap<&str, u32> = HashMap::new();
     for (word, next) in next_words {
         *seen.entry(word.as_str()).or_default() += next.len() as u32;
@@ -249,23 +377,21 @@ pub(super) fn spelled_words(next_words: &HashMap<String, Vec<String>>) -> HashMa
             *seen.entry(next_word.as_str()).or_default() += 1;
         }
     }
-    let mut best: HashMap<String, (u32, &str)> = HashMap::new();
+    let mut best: HashMap<&str, (u32, &str)> = HashMap::new();
     for (word, count) in seen {
-        let is_word = word.chars().count() >= 2 && word.chars().all(is_han);
-        if !is_word {
-            continue;
-        }
-        let (full, _) = pinyin_keys(word);
-        let Some(spelled) = full.into_iter().next() else {
+        let Some(spelled) = readings.get(word) else {
             continue;
         };
-        let entry = best.entry(spelled).or_insert((count, word));
+        if word.chars().count() < 2 {
+            continue;
+        }
+        let entry = best.entry(spelled.as_str()).or_insert((count, word));
         if (count, std::cmp::Reverse(word)) > (entry.0, std::cmp::Reverse(entry.1)) {
             *entry = (count, word);
         }
     }
     best.into_iter()
-        .map(|(spelled, (_, word))| (spelled, word.to_string()))
+        .map(|(spelled, (_, word))| (spelled.to_string(), word.to_string()))
         .collect()
 }
 
@@ -498,6 +624,43 @@ mod tests {
         assert!(shown(&index, "chongwu")
             .iter()
             .all(|(_, kind)| *kind != MatchKind::Completion));
+    }
+
+    #[test]
+    fn letters_spelling_several_words_are_read_by_the_words_that_follow() {
+        let (_dir, index) = index_of(CATALOG);
+        // 牵引绳 follows 宠物 and spells qianyinsheng; da begins the
+        // candidate 牵引绳 大型犬.
+        assert_eq!(
+            index.read_letters(Some("宠物"), "qianyinshengda"),
+            ("牵引绳".to_string(), "qianyinsheng".len())
+        );
+        assert_eq!(
+            shown(&index, "宠物qianyinshengda"),
+            vec![completion("宠物牵引绳 大型犬")]
+        );
+        // The last word is left to be completed, not read.
+        assert_eq!(
+            index.read_letters(Some("宠物"), "qianyinsheng"),
+            (String::new(), 0)
+        );
+    }
+
+    #[test]
+    fn a_typed_word_is_followed_by_its_next_words_when_the_list_is_short() {
+        let (_dir, index) = index_of(&[("小型 宠物 牵引绳", 0.3)]);
+        // No candidate begins with 宠物.
+        assert_eq!(shown(&index, "宠物"), vec![completion("宠物牵引绳")]);
+        // One does: it comes first, and the next word it already shows
+        // (狗粮, spaced otherwise) is not shown twice.
+        let (_dir, index) = index_of(&[("小型 宠物 牵引绳", 0.3), ("宠物 狗粮", 0.2)]);
+        assert_eq!(
+            shown(&index, "宠物"),
+            vec![
+                ("宠物 狗粮".to_string(), MatchKind::Prefix),
+                completion("宠物牵引绳")
+            ]
+        );
     }
 
     #[test]

@@ -206,6 +206,9 @@ pub struct SuggestIndex {
     next_words: HashMap<String, Vec<String>>,
     /// The word each full pinyin spells, for reading typed pinyin as hanzi.
     spelled_words: HashMap<String, String>,
+    /// The primary full pinyin of each Han word of the next-words table,
+    /// for reading typed pinyin as the words that follow a word.
+    word_readings: HashMap<String, String>,
     blocklist: Vec<String>,
 }
 
@@ -665,6 +668,7 @@ impl SuggestIndex {
             .into_iter()
             .map(|entry| (entry.word, entry.next))
             .collect();
+        let word_readings = completion::word_readings(&next_words);
         Ok(SuggestIndex {
             keys,
             postings: table.postings,
@@ -681,7 +685,8 @@ impl SuggestIndex {
                 .collect(),
             related: table.related,
             segmenter: None,
-            spelled_words: completion::spelled_words(&next_words),
+            spelled_words: completion::spelled_words(&next_words, &word_readings),
+            word_readings,
             next_words,
             blocklist: table.blocklist,
         })
