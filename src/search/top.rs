@@ -15,6 +15,7 @@ pub(crate) trait TopOrder: Sync + Send {
     /// Whether the keys use the retrieval query's score.
     const SCORED: bool;
 
+    /// Opens what the order reads in `segment` (its columns, its scorers).
     fn open(
         &self,
         segment: SegmentOrdinal,
