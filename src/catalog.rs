@@ -5,6 +5,7 @@
 //! blank, or turned into a [`Reject`] naming the file, the 1-based line, the
 //! reason and the raw line.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
@@ -269,83 +270,20 @@ pub fn check_catalog_dir(dir: &Path) -> Result<()> {
 fn read_checked_catalog(dir: &Path) -> Result<Catalog> {
     let mut catalog = Catalog::default();
 
-    let anchor_ids: HashSet<String> = match read_file(dir, ANCHORS_FILE)? {
-        None => HashSet::new(),
-        Some(file) => {
-            let lines = file.lines();
-            let parsed = parse_records(&lines, parse_anchor);
-            let anchors = accept_unique(
-                &file,
-                &lines,
-                parsed,
-                |anchor| &anchor.anchor_id,
-                |_| Ok(()),
-                &mut catalog,
-            );
-            let ids = anchors
-                .iter()
-                .map(|anchor| anchor.anchor_id.clone())
-                .collect();
-            catalog.anchors = anchors;
-            ids
-        }
-    };
+    catalog.anchors = read_records(dir, ANCHORS_FILE, |_| Ok(()), &mut catalog)?;
+    let anchor_ids = ids(&catalog.anchors);
 
-    let product_ids: HashSet<String> = match read_file(dir, PRODUCTS_FILE)? {
-        None => HashSet::new(),
-        Some(file) => {
-            let lines = file.lines();
-            let parsed = parse_records(&lines, parse_product);
-            let check_refs = |product: &Product| match product
-                .anchor_ids
-                .iter()
-                .find(|id| !anchor_ids.contains(id.as_str()))
-            {
-                Some(unknown) => Err(format!("unknown anchor `{unknown}` in anchor_ids")),
-                None => Ok(()),
-            };
-            let products = accept_unique(
-                &file,
-                &lines,
-                parsed,
-                |product| &product.product_id,
-                check_refs,
-                &mut catalog,
-            );
-            let ids = products
-                .iter()
-                .map(|product| product.product_id.clone())
-                .collect();
-            catalog.products = products;
-            ids
-        }
-    };
+    let check_product_refs =
+        |product: &Product| all_known(&product.anchor_ids, &anchor_ids, "anchor", "anchor_ids");
+    catalog.products = read_records(dir, PRODUCTS_FILE, check_product_refs, &mut catalog)?;
+    let product_ids = ids(&catalog.products);
 
-    if let Some(file) = read_file(dir, VIDEOS_FILE)? {
-        let lines = file.lines();
-        let parsed = parse_records(&lines, parse_video);
-        let check_refs = |video: &Video| {
-            if !anchor_ids.contains(video.anchor_id.as_str()) {
-                return Err(format!("unknown anchor `{}` in anchor_id", video.anchor_id));
-            }
-            match video
-                .product_ids
-                .iter()
-                .find(|id| !product_ids.contains(id.as_str()))
-            {
-                Some(unknown) => Err(format!("unknown product `{unknown}` in product_ids")),
-                None => Ok(()),
-            }
-        };
-        catalog.videos = accept_unique(
-            &file,
-            &lines,
-            parsed,
-            |video| &video.video_id,
-            check_refs,
-            &mut catalog,
-        );
-    }
+    let check_video_refs = |video: &Video| {
+        let anchor_id = std::slice::from_ref(&video.anchor_id);
+        all_known(anchor_id, &anchor_ids, "anchor", "anchor_id")?;
+        all_known(&video.product_ids, &product_ids, "product", "product_ids")
+    };
+    catalog.videos = read_records(dir, VIDEOS_FILE, check_video_refs, &mut catalog)?;
 
     if let Some(file) = read_file(dir, QUERIES_FILE)? {
         let lines = file.lines();
@@ -359,8 +297,60 @@ fn read_checked_catalog(dir: &Path) -> Result<Catalog> {
     Ok(catalog)
 }
 
-/// Parses one JSON object into a record, noting the unknown fields it carries.
-type RecordParser<T> = fn(&Map<String, Value>, &mut Vec<String>) -> std::result::Result<T, String>;
+/// A record of one of the catalog's JSON Lines files.
+trait CatalogRecord: Sized + Send {
+    /// The record a JSON object's fields describe; the fields it leaves
+    /// unread are the unknown ones.
+    fn parse(fields: &Fields<'_>) -> std::result::Result<Self, String>;
+
+    /// The record's id, unique in its file.
+    fn id(&self) -> &str;
+}
+
+/// The records of the file `name`, when it exists: the first of each id that
+/// passes `check_refs`; the rest become rejects and the file's report goes
+/// to the catalog.
+fn read_records<T: CatalogRecord>(
+    dir: &Path,
+    name: &'static str,
+    check_refs: impl Fn(&T) -> std::result::Result<(), String>,
+    catalog: &mut Catalog,
+) -> Result<Vec<T>> {
+    let Some(file) = read_file(dir, name)? else {
+        return Ok(Vec::new());
+    };
+    let lines = file.lines();
+    let parsed = parse_records(&lines);
+    Ok(accept_unique(
+        &file,
+        &lines,
+        parsed,
+        T::id,
+        check_refs,
+        catalog,
+    ))
+}
+
+/// Whether every id a record's `field` refers to is `known`; if not, why.
+fn all_known(
+    ids: &[String],
+    known: &HashSet<String>,
+    what: &str,
+    field: &str,
+) -> std::result::Result<(), String> {
+    match ids.iter().find(|id| !known.contains(id.as_str())) {
+        Some(unknown) => Err(format!("unknown {what} `{unknown}` in {field}")),
+        None => Ok(()),
+    }
+}
+
+/// The ids of `records`, for the references of the files read after them.
+fn ids<T: CatalogRecord>(records: &[T]) -> HashSet<String> {
+    records
+        .iter()
+        .map(|record| record.id().to_string())
+        .collect()
+}
 
 /// A file read into memory.
 struct CatalogFile {
@@ -452,8 +442,8 @@ fn parse_lines<T: Send>(
         .collect()
 }
 
-/// Parses every line as a JSON object record with `parse`.
-fn parse_records<T: Send>(lines: &[Line<'_>], parse: RecordParser<T>) -> Vec<LineOutcome<T>> {
+/// Parses every line as a JSON object record.
+fn parse_records<T: CatalogRecord>(lines: &[Line<'_>]) -> Vec<LineOutcome<T>> {
     parse_lines(lines, |text| {
         let object = match parse_json_without_duplicate_keys(text) {
             Ok(Value::Object(object)) => object,
@@ -465,9 +455,9 @@ fn parse_records<T: Send>(lines: &[Line<'_>], parse: RecordParser<T>) -> Vec<Lin
             }
             Err(error) => return LineOutcome::Rejected(format!("invalid JSON: {error}")),
         };
-        let mut unknown_fields = Vec::new();
-        match parse(&object, &mut unknown_fields) {
-            Ok(record) => LineOutcome::Accepted(record, unknown_fields),
+        let fields = Fields::new(&object);
+        match T::parse(&fields) {
+            Ok(record) => LineOutcome::Accepted(record, fields.unread()),
             Err(reason) => LineOutcome::Rejected(reason),
         }
     })
@@ -634,57 +624,54 @@ fn json_type_name(value: &Value) -> &'static str {
     }
 }
 
-/// Reads fields of one record, remembering which ones were consumed so the
-/// rest can be counted as unknown.
+/// Reads fields of one record, remembering which ones were read so the rest
+/// can be counted as unknown.
 struct Fields<'a> {
     object: &'a Map<String, Value>,
-    known: &'static [&'static str],
+    read: RefCell<Vec<&'static str>>,
 }
 
 impl<'a> Fields<'a> {
-    fn new(
-        object: &'a Map<String, Value>,
-        known: &'static [&'static str],
-        unknown: &mut Vec<String>,
-    ) -> Self {
-        unknown.extend(
-            object
-                .keys()
-                .filter(|key| !known.contains(&key.as_str()))
-                .cloned(),
-        );
-        Fields { object, known }
-    }
-
-    fn present(&self, name: &str) -> Option<&'a Value> {
-        debug_assert!(self.known.contains(&name));
-        self.object.get(name).filter(|value| !value.is_null())
-    }
-
-    fn required_string(&self, name: &str) -> std::result::Result<String, String> {
-        match self.optional_string(name)? {
-            Some(text) => Ok(text),
-            None => Err(format!("missing required field `{name}`")),
+    fn new(object: &'a Map<String, Value>) -> Self {
+        Fields {
+            object,
+            read: RefCell::new(Vec::with_capacity(object.len())),
         }
     }
 
+    /// The record's fields that were not read, in the record's order.
+    fn unread(&self) -> Vec<String> {
+        let read = self.read.borrow();
+        self.object
+            .keys()
+            .filter(|key| !read.contains(&key.as_str()))
+            .cloned()
+            .collect()
+    }
+
+    fn present(&self, name: &'static str) -> Option<&'a Value> {
+        self.read.borrow_mut().push(name);
+        self.object.get(name).filter(|value| !value.is_null())
+    }
+
+    fn required_string(&self, name: &'static str) -> std::result::Result<String, String> {
+        required(name, self.optional_string(name)?)
+    }
+
     /// A string that, when present, is not blank.
-    fn optional_string(&self, name: &str) -> std::result::Result<Option<String>, String> {
+    fn optional_string(&self, name: &'static str) -> std::result::Result<Option<String>, String> {
         match self.present(name) {
             None => Ok(None),
             Some(Value::String(text)) if text.trim().is_empty() => {
                 Err(format!("field `{name}` is empty"))
             }
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(other) => Err(format!(
-                "field `{name}` must be a string, got {}",
-                json_type_name(other)
-            )),
+            Some(other) => Err(wrong_type(name, "a string", other)),
         }
     }
 
     /// A required string of at most `max_chars` characters.
-    fn text(&self, name: &str, max_chars: usize) -> std::result::Result<String, String> {
+    fn text(&self, name: &'static str, max_chars: usize) -> std::result::Result<String, String> {
         let text = self.required_string(name)?;
         check_length(name, &text, max_chars)?;
         Ok(text)
@@ -693,7 +680,7 @@ impl<'a> Fields<'a> {
     /// An optional string of at most `max_chars` characters.
     fn optional_text(
         &self,
-        name: &str,
+        name: &'static str,
         max_chars: usize,
     ) -> std::result::Result<Option<String>, String> {
         let text = self.optional_string(name)?;
@@ -703,14 +690,11 @@ impl<'a> Fields<'a> {
         Ok(text)
     }
 
-    fn required_count(&self, name: &str) -> std::result::Result<u64, String> {
-        match self.optional_count(name)? {
-            Some(count) => Ok(count),
-            None => Err(format!("missing required field `{name}`")),
-        }
+    fn required_count(&self, name: &'static str) -> std::result::Result<u64, String> {
+        required(name, self.optional_count(name)?)
     }
 
-    fn optional_count(&self, name: &str) -> std::result::Result<Option<u64>, String> {
+    fn optional_count(&self, name: &'static str) -> std::result::Result<Option<u64>, String> {
         match self.present(name) {
             None => Ok(None),
             Some(Value::Number(number)) => match number.as_u64() {
@@ -719,22 +703,16 @@ impl<'a> Fields<'a> {
                     "field `{name}` must be a non-negative integer, got {number}"
                 )),
             },
-            Some(other) => Err(format!(
-                "field `{name}` must be a non-negative integer, got {}",
-                json_type_name(other)
-            )),
+            Some(other) => Err(wrong_type(name, "a non-negative integer", other)),
         }
     }
 
-    fn id_list(&self, name: &str) -> std::result::Result<Vec<String>, String> {
+    fn id_list(&self, name: &'static str) -> std::result::Result<Vec<String>, String> {
         let Some(value) = self.present(name) else {
             return Ok(Vec::new());
         };
         let Value::Array(items) = value else {
-            return Err(format!(
-                "field `{name}` must be an array of strings, got {}",
-                json_type_name(value)
-            ));
+            return Err(wrong_type(name, "an array of strings", value));
         };
         let mut ids = Vec::with_capacity(items.len());
         // A set, not `ids.contains`: 200,000 ids on one line took 34 s that way.
@@ -753,6 +731,19 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// A field the record must have, or why it is missing.
+fn required<T>(name: &str, value: Option<T>) -> std::result::Result<T, String> {
+    value.ok_or_else(|| format!("missing required field `{name}`"))
+}
+
+/// Why a field holding `value` is refused, when it must be `expected`.
+fn wrong_type(name: &str, expected: &str, value: &Value) -> String {
+    format!(
+        "field `{name}` must be {expected}, got {}",
+        json_type_name(value)
+    )
+}
+
 fn check_length(name: &str, text: &str, max_chars: usize) -> std::result::Result<(), String> {
     let chars = text.chars().count();
     if chars > max_chars {
@@ -763,91 +754,71 @@ fn check_length(name: &str, text: &str, max_chars: usize) -> std::result::Result
     Ok(())
 }
 
-fn parse_anchor(
-    object: &Map<String, Value>,
-    unknown: &mut Vec<String>,
-) -> std::result::Result<Anchor, String> {
-    let fields = Fields::new(object, &["anchor_id", "name", "followers"], unknown);
-    Ok(Anchor {
-        anchor_id: fields.required_string("anchor_id")?,
-        name: fields.text("name", MAX_NAME_CHARS)?,
-        followers: fields.required_count("followers")?,
-    })
+impl CatalogRecord for Anchor {
+    fn parse(fields: &Fields<'_>) -> std::result::Result<Anchor, String> {
+        Ok(Anchor {
+            anchor_id: fields.required_string("anchor_id")?,
+            name: fields.text("name", MAX_NAME_CHARS)?,
+            followers: fields.required_count("followers")?,
+        })
+    }
+
+    fn id(&self) -> &str {
+        &self.anchor_id
+    }
 }
 
-fn parse_product(
-    object: &Map<String, Value>,
-    unknown: &mut Vec<String>,
-) -> std::result::Result<Product, String> {
-    let fields = Fields::new(
-        object,
-        &[
-            "product_id",
-            "title",
-            "brand",
-            "category",
-            "price_cents",
-            "sales",
-            "anchor_ids",
-        ],
-        unknown,
-    );
-    Ok(Product {
-        product_id: fields.required_string("product_id")?,
-        title: fields.text("title", MAX_TEXT_CHARS)?,
-        brand: fields.optional_text("brand", MAX_NAME_CHARS)?,
-        category: fields.optional_text("category", MAX_NAME_CHARS)?,
-        price_cents: fields.optional_count("price_cents")?,
-        sales: fields.required_count("sales")?,
-        anchor_ids: fields.id_list("anchor_ids")?,
-    })
+impl CatalogRecord for Product {
+    fn parse(fields: &Fields<'_>) -> std::result::Result<Product, String> {
+        Ok(Product {
+            product_id: fields.required_string("product_id")?,
+            title: fields.text("title", MAX_TEXT_CHARS)?,
+            brand: fields.optional_text("brand", MAX_NAME_CHARS)?,
+            category: fields.optional_text("category", MAX_NAME_CHARS)?,
+            price_cents: fields.optional_count("price_cents")?,
+            sales: fields.required_count("sales")?,
+            anchor_ids: fields.id_list("anchor_ids")?,
+        })
+    }
+
+    fn id(&self) -> &str {
+        &self.product_id
+    }
 }
 
-fn parse_video(
-    object: &Map<String, Value>,
-    unknown: &mut Vec<String>,
-) -> std::result::Result<Video, String> {
-    let fields = Fields::new(
-        object,
-        &[
-            "video_id",
-            "kind",
-            "caption",
-            "anchor_id",
-            "likes",
-            "views",
-            "product_ids",
-            "published_at",
-        ],
-        unknown,
-    );
-    let video_id = fields.required_string("video_id")?;
-    let kind = match fields.required_string("kind")?.as_str() {
-        "short_video" => VideoKind::ShortVideo,
-        "live" => VideoKind::Live,
-        other => {
-            return Err(format!(
-                "field `kind` must be \"short_video\" or \"live\", got \"{other}\""
-            ))
-        }
-    };
-    let published_at =
-        match fields.optional_string("published_at")? {
+impl CatalogRecord for Video {
+    fn parse(fields: &Fields<'_>) -> std::result::Result<Video, String> {
+        let video_id = fields.required_string("video_id")?;
+        let kind = match fields.required_string("kind")?.as_str() {
+            "short_video" => VideoKind::ShortVideo,
+            "live" => VideoKind::Live,
+            other => {
+                return Err(format!(
+                    "field `kind` must be \"short_video\" or \"live\", got \"{other}\""
+                ))
+            }
+        };
+        let published_at = match fields.optional_string("published_at")? {
             None => None,
             Some(text) => Some(parse_rfc3339(&text).map_err(|reason| {
                 format!("field `published_at` is not an RFC 3339 time: {reason}")
             })?),
         };
-    Ok(Video {
-        video_id,
-        kind,
-        caption: fields.text("caption", MAX_TEXT_CHARS)?,
-        anchor_id: fields.required_string("anchor_id")?,
-        likes: fields.optional_count("likes")?.unwrap_or(0),
-        views: fields.optional_count("views")?.unwrap_or(0),
-        product_ids: fields.id_list("product_ids")?,
-        published_at,
-    })
+        Ok(Video {
+            video_id,
+            kind,
+            caption: fields.text("caption", MAX_TEXT_CHARS)?,
+            anchor_id: fields.required_string("anchor_id")?,
+            likes: fields.optional_count("likes")?.unwrap_or(0),
+            views: fields.optional_count("views")?.unwrap_or(0),
+            product_ids: fields.id_list("product_ids")?,
+            published_at,
+        })
+    }
+
+    fn id(&self) -> &str {
+        &self.video_id
+    }
 }
 
 /// Seconds since the Unix epoch of an RFC 3339 time, or why it is not one.
@@ -924,11 +895,11 @@ pub fn parse_catalog_line(file: &str, line: &[u8]) -> std::result::Result<(), St
     else {
         return Err("expected a JSON object".to_string());
     };
-    let mut unknown = Vec::new();
+    let fields = Fields::new(&object);
     match file {
-        ANCHORS_FILE => parse_anchor(&object, &mut unknown).map(|_| ()),
-        PRODUCTS_FILE => parse_product(&object, &mut unknown).map(|_| ()),
-        VIDEOS_FILE => parse_video(&object, &mut unknown).map(|_| ()),
+        ANCHORS_FILE => Anchor::parse(&fields).map(|_| ()),
+        PRODUCTS_FILE => Product::parse(&fields).map(|_| ()),
+        VIDEOS_FILE => Video::parse(&fields).map(|_| ()),
         other => Err(format!("unknown catalog file `{other}`")),
     }
 }

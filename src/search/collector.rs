@@ -23,7 +23,6 @@ use std::cmp::{Ordering, Reverse};
 use std::sync::Arc;
 
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::ColumnValues;
 use tantivy::query::{EnableScoring, Scorer, Weight};
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
@@ -32,7 +31,7 @@ use super::config::{RankingConfig, Signals};
 use super::plan::{QueryPlan, QueryWord};
 use super::prepared::PreparedSearch;
 use super::query::{head_query, neighbour_queries, word_query};
-use super::top::{Ranked, SegmentTop};
+use super::top::{SegmentKeys, TopOrder};
 use super::SearchContext;
 use crate::error::Result;
 use crate::schema::{field, DocType};
@@ -339,36 +338,30 @@ fn proximity(config: &RankingConfig, adjacent: usize, pairs: usize) -> f32 {
     1.0 + config.proximity_weight * adjacent as f32 / pairs as f32
 }
 
-/// Keeps the `offset + limit` best documents and counts them all.
-pub(crate) struct RelevanceCollector<'a> {
+/// The relevance order: the tiered key of every document matching the
+/// required words.
+pub(crate) struct RelevanceOrder<'a> {
     pub weights: &'a PlanWeights,
     pub plan: &'a QueryPlan,
     pub config: &'a RankingConfig,
-    pub keep: usize,
-    /// Keeps only documents ranked after this key (a cursor's); all are counted.
-    pub after: Option<SortKey>,
     /// The generation's columns opened once, when searching a loaded generation.
     pub prepared: Option<&'a PreparedSearch>,
 }
 
-/// The best documents of a search, best first, and how many matched.
-pub(crate) type Collected = Ranked<SortKey>;
-
-pub(crate) struct RelevanceSegmentCollector {
+pub(crate) struct RelevanceSegment {
     scorers: SegmentScorers,
     config: RankingConfig,
-    top: SegmentTop<SortKey>,
 }
 
-impl Collector for RelevanceCollector<'_> {
-    type Fruit = Collected;
-    type Child = RelevanceSegmentCollector;
+impl TopOrder for RelevanceOrder<'_> {
+    type Segment = RelevanceSegment;
+    const SCORED: bool = true;
 
-    fn for_segment(
+    fn open(
         &self,
         segment: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
+    ) -> tantivy::Result<RelevanceSegment> {
         // Opening a column decodes its block headers: reuse the generation's.
         let columns = match self
             .prepared
@@ -379,45 +372,24 @@ impl Collector for RelevanceCollector<'_> {
         };
         let scorers = SegmentScorers::new(self.weights, self.plan, self.config, reader, columns)
             .map_err(|error| tantivy::TantivyError::InternalError(error.to_string()))?;
-        Ok(RelevanceSegmentCollector {
+        Ok(RelevanceSegment {
             scorers,
             config: self.config.clone(),
-            top: SegmentTop::new(segment, self.keep, self.after),
         })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        true
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Collected>) -> tantivy::Result<Collected> {
-        Ok(Ranked::merge(fruits, self.keep))
     }
 }
 
-impl SegmentCollector for RelevanceSegmentCollector {
-    type Fruit = Collected;
+impl SegmentKeys for RelevanceSegment {
+    type Key = SortKey;
 
-    fn collect(&mut self, doc: DocId, score: Score) {
-        self.top.count_match();
+    fn key(&mut self, doc: DocId, score: Score, worst: Option<&SortKey>) -> Option<SortKey> {
         // With no required word, every word is scored by its own scorer.
         let required_score = if self.scorers.required_count == 0 {
             0.0
         } else {
             score
         };
-        let worst = self.top.worst();
-        let Some(key) = self
-            .scorers
-            .key(&self.config, doc, required_score, worst.as_ref())
-        else {
-            return;
-        };
-        self.top.offer(key, doc);
-    }
-
-    fn harvest(self) -> Collected {
-        self.top.harvest()
+        self.scorers.key(&self.config, doc, required_score, worst)
     }
 }
 

@@ -184,12 +184,8 @@ fn top_values(counts: HashMap<String, u64>) -> Vec<FacetValue> {
         .into_iter()
         .map(|(value, count)| FacetValue { value, count })
         .collect();
-    values.sort_by(|left, right| {
-        right
-            .count
-            .cmp(&left.count)
-            .then_with(|| left.value.cmp(&right.value))
-    });
+    // The most counted first; ties by value.
+    values.sort_by(|left, right| (right.count, &left.value).cmp(&(left.count, &right.value)));
     values.truncate(FACET_TOP_VALUES);
     values
 }

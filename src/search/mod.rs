@@ -38,7 +38,8 @@ mod sort;
 mod top;
 
 use serde::Serialize;
-use tantivy::Searcher;
+use tantivy::query::Query;
+use tantivy::{DocAddress, Score, Searcher};
 
 pub use collector::{ProductMatch, Tiers};
 pub use config::{RankingConfig, Signals};
@@ -59,10 +60,11 @@ use crate::error::Result;
 use crate::schema::{CatalogSchema, DocType};
 use crate::suggest::SuggestIndex;
 use crate::text::is_han;
-use collector::{PlanWeights, RelevanceCollector};
+use collector::{PlanWeights, RelevanceOrder, SortKey};
 use cursor::PageKey;
-use facets::FacetCollector;
-use sort::FieldOrderCollector;
+use facets::{FacetCollector, FacetCounts};
+use sort::FieldKey;
+use top::{OrderKey, TopCollector, TopOrder};
 
 /// What a search needs besides the request: the generation's searcher and
 /// fields, the analyzer, the ranking settings and, to read pinyin, the
@@ -274,47 +276,44 @@ pub fn search_prepared(
         request: request.facets,
         prepared,
     });
-    let (page, facet_counts) = match request.sort {
+    let collected = match request.sort {
         SortOrder::Relevance => {
             let after = match request.search_after {
                 Some(CursorKey(PageKey::Relevance(key))) => Some(key),
                 _ => None,
             };
-            let collector = RelevanceCollector {
+            let order = RelevanceOrder {
                 weights: &weights,
                 plan: &plan,
                 config: context.config,
-                keep: collect,
-                after,
                 prepared,
             };
-            let (collected, facet_counts) = context
-                .searcher
-                .search(retrieval.as_ref(), &(collector, facet_collector))?;
-            results.total = collected.total;
-            let page = collected.page(|key| (PageKey::Relevance(key), key.score));
-            (page, facet_counts)
+            let collector = TopCollector {
+                order,
+                keep: collect,
+                after,
+            };
+            let page_entry = |key: SortKey| (PageKey::Relevance(key), key.score);
+            search_top(context, &*retrieval, collector, facet_collector, page_entry)?
         }
         order => {
             let after = match request.search_after {
                 Some(CursorKey(PageKey::Field(key))) => Some(key),
                 _ => None,
             };
-            let collector = FieldOrderCollector {
+            let collector = TopCollector {
                 order,
                 keep: collect,
                 after,
             };
-            let (collected, facet_counts) = context
-                .searcher
-                .search(retrieval.as_ref(), &(collector, facet_collector))?;
-            results.total = collected.total;
             // Outside relevance order a hit has no score.
-            let page = collected.page(|key| (PageKey::Field(key), 0.0));
-            (page, facet_counts)
+            let page_entry = |key: FieldKey| (PageKey::Field(key), 0.0);
+            search_top(context, &*retrieval, collector, facet_collector, page_entry)?
         }
     };
-    if let Some(counts) = facet_counts {
+    results.total = collected.total;
+    let page = collected.page;
+    if let Some(counts) = collected.facet_counts {
         let facets = counts.into_facets(request.facets);
         if let (Some(prepared), Some(key)) = (prepared, &cache_key) {
             prepared.facet_cache.insert(key, facets.clone());
@@ -339,6 +338,35 @@ pub fn search_prepared(
         results.last_key = None;
     }
     Ok(results)
+}
+
+/// What one search collected, whatever its order.
+struct Collected {
+    /// The kept documents, best first, each with its page key and score.
+    page: Vec<(PageKey, DocAddress, Score)>,
+    /// How many documents matched.
+    total: usize,
+    /// The facet counts, when asked and not cached.
+    facet_counts: Option<FacetCounts>,
+}
+
+/// One search with `collector` beside the facet collector; `page_entry`
+/// makes each kept key a page key (for a cursor) and the score shown.
+fn search_top<O: TopOrder>(
+    context: &SearchContext<'_>,
+    retrieval: &dyn Query,
+    collector: TopCollector<O>,
+    facet_collector: Option<FacetCollector<'_>>,
+    page_entry: impl Fn(OrderKey<O>) -> (PageKey, Score),
+) -> Result<Collected> {
+    let (ranked, facet_counts) = context
+        .searcher
+        .search(retrieval, &(collector, facet_collector))?;
+    Ok(Collected {
+        total: ranked.total,
+        page: ranked.page(page_entry),
+        facet_counts,
+    })
 }
 
 /// The hanzi a query typed in pinyin or initials most likely stands for:

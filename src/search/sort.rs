@@ -8,11 +8,10 @@
 use std::cmp::{Ordering, Reverse};
 
 use serde::Serialize;
-use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::Column;
 use tantivy::{DocId, Score, SegmentOrdinal, SegmentReader};
 
-use super::top::{Ranked, SegmentTop};
+use super::top::{SegmentKeys, TopOrder};
 use crate::schema::field;
 
 /// The order of the hits.
@@ -141,68 +140,43 @@ impl OrderColumn {
     }
 }
 
-/// Keeps the `keep` first documents of a field order below `after`, and
-/// counts every match.
-pub(crate) struct FieldOrderCollector {
-    pub order: SortOrder,
-    pub keep: usize,
-    pub after: Option<FieldKey>,
-}
-
-/// The first documents of a field order, first first, and how many matched.
-pub(crate) type FieldOrdered = Ranked<FieldKey>;
-
-pub(crate) struct FieldOrderSegmentCollector {
+/// A field order's keys in one segment.
+pub(crate) struct FieldOrderSegment {
     column: OrderColumn,
     id_rank: Option<Column<u64>>,
-    top: SegmentTop<FieldKey>,
 }
 
-impl Collector for FieldOrderCollector {
-    type Fruit = FieldOrdered;
-    type Child = FieldOrderSegmentCollector;
+/// A field order: any order but relevance, which `collector` keys.
+impl TopOrder for SortOrder {
+    type Segment = FieldOrderSegment;
+    const SCORED: bool = false;
 
-    fn for_segment(
+    fn open(
         &self,
-        segment: SegmentOrdinal,
+        _segment: SegmentOrdinal,
         reader: &SegmentReader,
-    ) -> tantivy::Result<Self::Child> {
-        Ok(FieldOrderSegmentCollector {
-            column: OrderColumn::new(self.order, reader)?,
+    ) -> tantivy::Result<FieldOrderSegment> {
+        Ok(FieldOrderSegment {
+            column: OrderColumn::new(*self, reader)?,
             id_rank: reader.fast_fields().column_opt::<u64>(field::ID_RANK)?,
-            top: SegmentTop::new(segment, self.keep, self.after),
         })
     }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<FieldOrdered>) -> tantivy::Result<FieldOrdered> {
-        Ok(Ranked::merge(fruits, self.keep))
-    }
 }
 
-impl SegmentCollector for FieldOrderSegmentCollector {
-    type Fruit = FieldOrdered;
+impl SegmentKeys for FieldOrderSegment {
+    type Key = FieldKey;
 
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        self.top.count_match();
+    fn key(&mut self, doc: DocId, _score: Score, _worst: Option<&FieldKey>) -> Option<FieldKey> {
         let (present, value) = self.column.value(doc);
         let id_rank = self
             .id_rank
             .as_ref()
             .and_then(|column| column.first(doc))
             .unwrap_or(0);
-        let key = FieldKey {
+        Some(FieldKey {
             present,
             value,
             id_rank,
-        };
-        self.top.offer(key, doc);
-    }
-
-    fn harvest(self) -> FieldOrdered {
-        self.top.harvest()
+        })
     }
 }

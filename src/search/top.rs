@@ -1,11 +1,93 @@
-//! The best `keep` documents of a segment by a key (larger ranks first), and
-//! the merge of every segment's: what the relevance and field-order
-//! collectors share.
+//! The top collector: the best `keep` documents of each segment by a key
+//! (larger ranks first), and the merge of every segment's. The relevance and
+//! field orders differ only in how they key a document.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal};
+use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
+
+/// An order of documents: what it opens in each segment to key them.
+pub(crate) trait TopOrder: Sync + Send {
+    /// One segment's keys.
+    type Segment: SegmentKeys;
+    /// Whether the keys use the retrieval query's score.
+    const SCORED: bool;
+
+    /// Opens what the order reads in `segment` (its columns, its scorers).
+    fn open(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Segment>;
+}
+
+/// The keys of the documents of one segment.
+pub(crate) trait SegmentKeys: 'static {
+    /// Larger ranks first.
+    type Key: Ord + Copy + Send + Sync + 'static;
+
+    /// The key of `doc`, or `None` when it cannot beat `worst`, the worst
+    /// key kept once the segment's `keep` are kept.
+    fn key(&mut self, doc: DocId, score: Score, worst: Option<&Self::Key>) -> Option<Self::Key>;
+}
+
+/// The key of an order's documents.
+pub(crate) type OrderKey<O> = <<O as TopOrder>::Segment as SegmentKeys>::Key;
+
+/// Keeps the `keep` best documents of an order ranked after `after` (a
+/// cursor's key), and counts every match.
+pub(crate) struct TopCollector<O: TopOrder> {
+    pub order: O,
+    pub keep: usize,
+    pub after: Option<OrderKey<O>>,
+}
+
+pub(crate) struct TopSegmentCollector<S: SegmentKeys> {
+    keys: S,
+    top: SegmentTop<S::Key>,
+}
+
+impl<O: TopOrder> Collector for TopCollector<O> {
+    type Fruit = Ranked<OrderKey<O>>;
+    type Child = TopSegmentCollector<O::Segment>;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<Self::Child> {
+        Ok(TopSegmentCollector {
+            keys: self.order.open(segment, reader)?,
+            top: SegmentTop::new(segment, self.keep, self.after),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        O::SCORED
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Self::Fruit>) -> tantivy::Result<Self::Fruit> {
+        Ok(Ranked::merge(fruits, self.keep))
+    }
+}
+
+impl<S: SegmentKeys> SegmentCollector for TopSegmentCollector<S> {
+    type Fruit = Ranked<S::Key>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.top.count_match();
+        let worst = self.top.worst();
+        if let Some(key) = self.keys.key(doc, score, worst.as_ref()) {
+            self.top.offer(key, doc);
+        }
+    }
+
+    fn harvest(self) -> Self::Fruit {
+        self.top.harvest()
+    }
+}
 
 /// Documents ranked by a key, best first, and how many matched in all.
 pub(crate) struct Ranked<K> {
@@ -29,7 +111,7 @@ impl<K> Ranked<K> {
 
 impl<K: Ord> Ranked<K> {
     /// The best `keep` of every segment's best, and their summed totals.
-    pub(crate) fn merge(fruits: Vec<Ranked<K>>, keep: usize) -> Ranked<K> {
+    fn merge(fruits: Vec<Ranked<K>>, keep: usize) -> Ranked<K> {
         let total = fruits.iter().map(|fruit| fruit.total).sum();
         let mut top: Vec<(K, DocAddress)> =
             fruits.into_iter().flat_map(|fruit| fruit.top).collect();
@@ -45,7 +127,7 @@ type HeapEntry<K> = Reverse<(K, Reverse<DocId>)>;
 
 /// One segment's best `keep` documents ranked after `after` (a cursor's key),
 /// and how many documents matched.
-pub(crate) struct SegmentTop<K> {
+struct SegmentTop<K> {
     segment: SegmentOrdinal,
     keep: usize,
     after: Option<K>,
@@ -54,7 +136,7 @@ pub(crate) struct SegmentTop<K> {
 }
 
 impl<K: Ord + Copy> SegmentTop<K> {
-    pub(crate) fn new(segment: SegmentOrdinal, keep: usize, after: Option<K>) -> Self {
+    fn new(segment: SegmentOrdinal, keep: usize, after: Option<K>) -> Self {
         SegmentTop {
             segment,
             keep: keep.max(1),
@@ -66,12 +148,12 @@ impl<K: Ord + Copy> SegmentTop<K> {
     }
 
     /// Counts one matching document, whether or not it is kept.
-    pub(crate) fn count_match(&mut self) {
+    fn count_match(&mut self) {
         self.total += 1;
     }
 
     /// The key a document must beat once `keep` are kept.
-    pub(crate) fn worst(&self) -> Option<K> {
+    fn worst(&self) -> Option<K> {
         if self.heap.len() < self.keep {
             return None;
         }
@@ -79,7 +161,7 @@ impl<K: Ord + Copy> SegmentTop<K> {
     }
 
     /// Keeps `doc` if it ranks after the cursor and among the best `keep`.
-    pub(crate) fn offer(&mut self, key: K, doc: DocId) {
+    fn offer(&mut self, key: K, doc: DocId) {
         if self.after.is_some_and(|after| key >= after) {
             return;
         }
@@ -93,7 +175,7 @@ impl<K: Ord + Copy> SegmentTop<K> {
         }
     }
 
-    pub(crate) fn harvest(self) -> Ranked<K> {
+    fn harvest(self) -> Ranked<K> {
         let segment = self.segment;
         let top = self
             .heap

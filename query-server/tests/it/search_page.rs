@@ -17,6 +17,12 @@ async fn ok(state: &query_server::state::AppState, uri: &str) -> Value {
     answer.json
 }
 
+/// The answer to a search for `query` with the further `params` (each
+/// starting with `&`), which must succeed.
+async fn search(state: &query_server::state::AppState, query: &str, params: &str) -> Value {
+    ok(state, &search_uri(query, params)).await
+}
+
 fn hits(json: &Value) -> &Vec<Value> {
     json["hits"].as_array().unwrap()
 }
@@ -32,13 +38,8 @@ fn some_hits(json: &Value) -> &Vec<Value> {
 #[tokio::test]
 async fn every_hit_obeys_every_filter() {
     let (_root, state) = fixture_state().await;
-    let q = encode("卫衣");
     let brand_li_ning = encode("李宁");
-    let json = ok(
-        &state,
-        &search_uri("李宁", &format!("&brand={brand_li_ning}&limit=50")),
-    )
-    .await;
+    let json = search(&state, "李宁", &format!("&brand={brand_li_ning}&limit=50")).await;
     for hit in some_hits(&json) {
         assert_eq!(hit["brand"], "李宁", "{hit}");
     }
@@ -48,27 +49,24 @@ async fn every_hit_obeys_every_filter() {
     let both = ok(&state, &format!("/v1/search?q=t&{two_brands}&limit=50")).await;
     let same = ok(&state, &format!("/v1/search?q=t&{comma}&limit=50")).await;
     assert_eq!(both["total"], same["total"]);
-    let json = ok(
-        &state,
-        &format!("/v1/search?q={q}&price_min=5000&price_max=30000&limit=50"),
-    )
-    .await;
+    let json = search(&state, "卫衣", "&price_min=5000&price_max=30000&limit=50").await;
     for hit in some_hits(&json) {
         let price = hit["price_cents"].as_u64().unwrap();
         assert!((5000..=30000).contains(&price), "{hit}");
     }
-    let json = ok(&state, &format!("/v1/search?q={q}&min_sales=5&limit=50")).await;
+    let json = search(&state, "卫衣", "&min_sales=5&limit=50").await;
     for hit in some_hits(&json) {
         assert!(hit["signals"]["sales"].as_u64().unwrap() >= 5, "{hit}");
     }
-    let live = ok(&state, &search_uri("直播间", "&live_now=true&limit=50")).await;
+    let live = search(&state, "直播间", "&live_now=true&limit=50").await;
     for hit in some_hits(&live) {
         assert_eq!(hit["type"], "live", "{hit}");
     }
     let after = "2026-11-15T00:00:00%2B08:00";
-    let json = ok(
+    let json = search(
         &state,
-        &search_uri("直播间", &format!("&published_after={after}&limit=50")),
+        "直播间",
+        &format!("&published_after={after}&limit=50"),
     )
     .await;
     let cutoff = "2026-11-14T16:00:00Z";
@@ -80,35 +78,31 @@ async fn every_hit_obeys_every_filter() {
         .as_str()
         .unwrap()
         .to_string();
-    let json = ok(
+    let json = search(
         &state,
-        &search_uri("直播间", &format!("&anchor_id={anchor}&type=live&limit=50")),
+        "直播间",
+        &format!("&anchor_id={anchor}&type=live&limit=50"),
     )
     .await;
     for hit in some_hits(&json) {
         assert_eq!(hit["anchor"]["id"], anchor.as_str(), "{hit}");
     }
     // An unknown value matches nothing and is no error.
-    let none = ok(
-        &state,
-        &format!("/v1/search?q={q}&brand={}", encode("无此品牌")),
-    )
-    .await;
+    let none = search(&state, "卫衣", &format!("&brand={}", encode("无此品牌"))).await;
     assert_eq!(none["total"], 0);
 }
 
 #[tokio::test]
 async fn sort_orders_sort_and_facets_sum_to_the_total() {
     let (_root, state) = fixture_state().await;
-    let q = encode("卫衣");
-    let base = format!("/v1/search?q={q}&type=product");
-    let by_sales = ok(&state, &format!("{base}&limit=100&sort=sales")).await;
+    let products = |params: &str| format!("&type=product{params}");
+    let by_sales = search(&state, "卫衣", &products("&limit=100&sort=sales")).await;
     let sales: Vec<u64> = some_hits(&by_sales)
         .iter()
         .map(|hit| hit["signals"]["sales"].as_u64().unwrap())
         .collect();
     assert!(sales.windows(2).all(|pair| pair[0] >= pair[1]), "{sales:?}");
-    let by_price = ok(&state, &format!("{base}&limit=100&sort=price_asc")).await;
+    let by_price = search(&state, "卫衣", &products("&limit=100&sort=price_asc")).await;
     let prices: Vec<u64> = some_hits(&by_price)
         .iter()
         .filter_map(|hit| hit["price_cents"].as_u64())
@@ -117,12 +111,13 @@ async fn sort_orders_sort_and_facets_sum_to_the_total() {
         prices.windows(2).all(|pair| pair[0] <= pair[1]),
         "{prices:?}"
     );
-    let relevance = ok(&state, &format!("{base}&limit=100")).await;
+    let relevance = search(&state, "卫衣", &products("&limit=100")).await;
     assert_eq!(by_sales["total"], relevance["total"]);
 
-    let faceted = ok(
+    let faceted = search(
         &state,
-        &format!("{base}&limit=1&facets=category,brand&facets=price"),
+        "卫衣",
+        &products("&limit=1&facets=category,brand&facets=price"),
     )
     .await;
     let total = faceted["total"].as_u64().unwrap();
@@ -145,7 +140,12 @@ async fn sort_orders_sort_and_facets_sum_to_the_total() {
     // A category's count is what filtering by it finds.
     let top = &faceted["facets"]["category"][0];
     let category = top["value"].as_str().unwrap();
-    let filtered = ok(&state, &format!("{base}&category={}", encode(category))).await;
+    let filtered = search(
+        &state,
+        "卫衣",
+        &products(&format!("&category={}", encode(category))),
+    )
+    .await;
     assert_eq!(filtered["total"], top["count"]);
     assert!(relevance.get("facets").is_none());
 }
@@ -153,7 +153,7 @@ async fn sort_orders_sort_and_facets_sum_to_the_total() {
 #[tokio::test]
 async fn highlights_mark_the_query_words_in_each_title() {
     let (_root, state) = fixture_state().await;
-    let json = ok(&state, &search_uri("卫衣", "&limit=20")).await;
+    let json = search(&state, "卫衣", "&limit=20").await;
     for hit in some_hits(&json) {
         let title: Vec<char> = hit["title"].as_str().unwrap().chars().collect();
         let marked: Vec<String> = hit["highlights"]
@@ -194,12 +194,15 @@ async fn page_through(state: &query_server::state::AppState, uri: &str) -> Vec<S
 #[tokio::test]
 async fn cursors_page_through_every_hit_once_and_only_on_their_generation() {
     let (_root, state) = fixture_state().await;
-    let q = encode("卫衣");
     for sort in ["relevance", "sales", "price_desc", "newest"] {
-        let everything = ok(&state, &format!("/v1/search?q={q}&sort={sort}&limit=100")).await;
+        let everything = search(&state, "卫衣", &format!("&sort={sort}&limit=100")).await;
         let total = everything["total"].as_u64().unwrap() as usize;
         assert!(total > 7 && total <= 100, "{total}");
-        let paged = page_through(&state, &format!("/v1/search?q={q}&sort={sort}&limit=7")).await;
+        let paged = page_through(
+            &state,
+            &search_uri("卫衣", &format!("&sort={sort}&limit=7")),
+        )
+        .await;
         let expected: Vec<String> = hits(&everything)
             .iter()
             .map(|hit| hit["id"].as_str().unwrap().to_string())
@@ -207,12 +210,15 @@ async fn cursors_page_through_every_hit_once_and_only_on_their_generation() {
         assert_eq!(paged, expected, "{sort}");
         assert_eq!(paged.iter().collect::<HashSet<_>>().len(), total);
     }
-    let first = ok(&state, &format!("/v1/search?q={q}&limit=3")).await;
+    let first = search(&state, "卫衣", "&limit=3").await;
     let cursor = first["next_cursor"].as_str().unwrap();
     // Another search: refused, naming the cursor.
     let other = get(
         &state,
-        &format!("/v1/search?q={q}&limit=3&sort=sales&search_after={cursor}"),
+        &search_uri(
+            "卫衣",
+            &format!("&limit=3&sort=sales&search_after={cursor}"),
+        ),
     )
     .await;
     assert_bad(&other, "search_after");
@@ -223,7 +229,7 @@ async fn cursors_page_through_every_hit_once_and_only_on_their_generation() {
     other_state.reload(true).await;
     let answer = get(
         &other_state,
-        &format!("/v1/search?q={q}&limit=3&search_after={cursor}"),
+        &search_uri("卫衣", &format!("&limit=3&search_after={cursor}")),
     )
     .await;
     assert_bad(&answer, "search_after");
