@@ -111,11 +111,26 @@ const ACCESSORY_WORDS: &[&str] = &[
     "转换器",
     "转接头",
     "适配器",
-    "替换",
 ];
+
+/// A word that names a replacement part when a part character follows it
+/// (替换|头, 替换|芯), and packaging otherwise (替换装 is still the product).
+const REPLACEMENT_WORD: &str = "替换";
 
 /// Markers that deny the word right after them (非电动牙刷, 非原装).
 const NEGATION_MARKERS: &[&str] = &["非", "不是", "不含"];
+
+/// Words ending in 非 that do not deny what follows (南非钻石).
+const NOT_NEGATIONS: &[&str] = &["南非", "北非", "东非", "西非", "中非", "是非", "除非"];
+
+/// Whether `previous`, written right before a word, denies it: a negation
+/// marker, or 非 glued by jieba to the word before it (洁牙机非|电动牙刷).
+fn denies_next(previous: &str) -> bool {
+    if NEGATION_MARKERS.contains(&previous) {
+        return true;
+    }
+    previous.chars().count() == 2 && previous.ends_with('非') && !NOT_NEGATIONS.contains(&previous)
+}
 
 /// Single characters that, written right after a product word, make the
 /// compound a part or accessory of it (牙刷|头, 手机|壳).
@@ -171,6 +186,15 @@ impl Analyzer {
         if ACCESSORY_WORDS.contains(&token.text.as_str()) {
             return true;
         }
+        if token.text == REPLACEMENT_WORD {
+            let next_word = tagged[index + 1..].iter().find(|next| !next.is_subword);
+            let mut chars = next_word
+                .filter(|next| next.token.offset_from == token.offset_to)
+                .map(|next| next.token.text.chars())
+                .into_iter()
+                .flatten();
+            return matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c));
+        }
         tagged[..index]
             .iter()
             .rev()
@@ -205,7 +229,11 @@ impl Analyzer {
                     .is_none_or(|gap| gap.chars().any(|c| !c.is_alphanumeric()))
             });
             if separated {
-                in_mention = false;
+                // After the product, a `+` adds an extra to it (标配+鼻毛器).
+                let adds_extra = previous_end
+                    .and_then(|end| text.get(end..token.offset_from))
+                    .is_some_and(|gap| gap.contains(['+', '＋']));
+                in_mention = adds_extra && seen_product;
                 in_compatibility = false;
             }
             previous_end = Some(token.offset_to);
@@ -226,17 +254,19 @@ impl Analyzer {
                 .checked_sub(1)
                 .map(|previous| &tagged[words[previous]].token)
                 .is_some_and(|previous| {
-                    previous.offset_to == token.offset_from
-                        && NEGATION_MARKERS.contains(&previous.text.as_str())
+                    previous.offset_to == token.offset_from && denies_next(&previous.text)
                 });
             let next_adjacent = words
                 .get(word_number + 1)
                 .map(|&next| &tagged[next].token)
                 .filter(|next| next.offset_from == token.offset_to);
+            // A product word right before a part names whose part it is
+            // (电动牙刷|替换头, 手环|表带).
             let is_modifier = next_adjacent.is_some_and(|next| {
                 DEVICE_SUFFIXES.contains(&next.text.as_str())
                     || self.makes_modifier_of_previous(&next.text)
-            });
+            }) || (next_adjacent.is_some()
+                && self.names_accessory(tagged, words[word_number + 1]));
             let is_number = word.chars().all(|c| c.is_ascii_digit() || c == '.');
             if !in_mention && !is_modifier && !is_number && !negated {
                 // Sub-words come right before their word; those ending it are
@@ -356,5 +386,33 @@ mod tests {
     #[test]
     fn packaging_does_not_demote_the_product() {
         assert_heads("洗发水套装", &["洗发水"], &[]);
+        assert_heads("洗发水替换装 500ml", &["洗发水"], &[]);
+    }
+
+    #[test]
+    fn a_denied_word_is_no_head() {
+        assert_heads("洁碧冲牙器洁牙机非电动牙刷", &["冲牙器"], &["电动牙刷"]);
+        assert_heads("南非钻石 正品", &["钻石"], &[]);
+    }
+
+    #[test]
+    fn extras_added_with_a_plus_after_the_product_are_no_heads() {
+        assert_heads(
+            "超人吹风机 标配+鼻毛器+电动牙刷",
+            &["吹风机"],
+            &["电动牙刷"],
+        );
+        // A part among the extras does not make the title sell that part.
+        assert_heads(
+            "智能音乐花盆小型音响+充电器",
+            &["花盆", "音响"],
+            &["充电器"],
+        );
+    }
+
+    #[test]
+    fn a_product_word_right_before_an_accessory_word_is_its_modifier() {
+        assert_heads("松下电动牙刷替换头4个装", &[], &["电动牙刷", "牙刷"]);
+        assert_heads("小米手环表带 硅胶", &["表带"], &["手环"]);
     }
 }
