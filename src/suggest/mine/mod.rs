@@ -6,6 +6,7 @@
 
 pub mod hygiene;
 pub mod popularity;
+pub mod signals;
 pub mod words;
 
 use std::collections::HashMap;
@@ -17,13 +18,14 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analyzer;
-use crate::catalog::Catalog;
+use crate::catalog::{Anchor, Catalog, LoggedQuery};
 use crate::text::{is_han, normalize};
 use hygiene::{
     canonical_model_spacing, cuts_a_word, has_stray_latin, HygieneReport, HygieneRule,
     MajorityNeighbour, QueryEvidence, ShapeLimits,
 };
 use popularity::{log_signals, newest_date, LogSignals};
+use signals::DocumentSignals;
 use words::{CatalogWords, TextWords};
 
 /// How candidates are mined and scored; every setting has a default.
@@ -551,31 +553,56 @@ pub fn mine_candidates(
     config: &SuggestConfig,
     as_of: Option<time::Date>,
 ) -> Mined {
-    let words = CatalogWords::analyze(catalog, analyzer);
-    mine_candidates_with_words(catalog, words, analyzer, blocklist, config, as_of)
+    let input = MiningInput {
+        words: CatalogWords::analyze(catalog, analyzer),
+        documents: DocumentSignals::of(catalog),
+        anchors: &catalog.anchors,
+        queries: &catalog.queries,
+    };
+    mine_candidates_from(input, analyzer, blocklist, config, as_of)
 }
 
-/// [`mine_candidates`] with the words of the catalog's titles and captions
-/// already segmented (a build keeps them from its indexing pass); they are
-/// dropped as soon as the phrases are counted. Words that are not those of
-/// `catalog` (another number of products or videos) are a caller's bug:
-/// they are segmented again rather than trusted.
-pub fn mine_candidates_with_words(
-    catalog: &Catalog,
-    words: CatalogWords,
+/// What mining reads of a catalog: the words and signals of its products
+/// and videos (a build collects both while indexing, freeing each record
+/// once indexed), its anchors and its search log.
+#[derive(Debug)]
+pub struct MiningInput<'a> {
+    /// The words of every title and caption; dropped as soon as the phrases
+    /// are counted.
+    pub words: CatalogWords,
+    /// The signals of every product and video, in the same order.
+    pub documents: DocumentSignals,
+    /// Every anchor (their names are candidates).
+    pub anchors: &'a [Anchor],
+    /// The search log.
+    pub queries: &'a [LoggedQuery],
+}
+
+/// [`mine_candidates`] from what a build kept of the catalog.
+///
+/// # Panics
+///
+/// When the words and the signals are of different numbers of products or
+/// videos (a caller's bug: they were taken from different catalogs).
+pub fn mine_candidates_from(
+    input: MiningInput<'_>,
     analyzer: &Analyzer,
     blocklist: &[String],
     config: &SuggestConfig,
     as_of: Option<time::Date>,
 ) -> Mined {
-    debug_assert!(words.fits(catalog), "words of another catalog");
-    let words = if words.fits(catalog) {
-        words
-    } else {
-        CatalogWords::analyze(catalog, analyzer)
-    };
-    let as_of = as_of.or_else(|| newest_date(&catalog.queries));
-    let anchors = catalog.anchor_by_id();
+    let MiningInput {
+        words,
+        documents,
+        anchors,
+        queries,
+    } = input;
+    assert!(
+        words.products.len() == documents.products.len()
+            && words.videos.len() == documents.videos.len(),
+        "the words and the signals of different catalogs"
+    );
+    let as_of = as_of.or_else(|| newest_date(queries));
     let document = |sales: u64, followers: u64| Components {
         sales,
         followers,
@@ -598,32 +625,18 @@ pub fn mine_candidates_with_words(
     // majority-neighbour counters merge in chunk order, so the same catalog
     // gives the same candidates on any machine.
     let mut chunk_tallies = tally_chunks(
-        &catalog.products,
+        &documents.products,
         product_words,
         config,
         &frequent,
-        |product| {
-            let followers = product
-                .anchor_ids
-                .iter()
-                .filter_map(|id| anchors.get(id.as_str()))
-                .map(|anchor| anchor.followers)
-                .max()
-                .unwrap_or(0);
-            (document(product.sales, followers), Vec::new())
-        },
+        |product| (document(product.sales, product.followers), &[]),
     );
     chunk_tallies.extend(tally_chunks(
-        &catalog.videos,
+        &documents.videos,
         video_words,
         config,
         &frequent,
-        |video| {
-            let followers = anchors
-                .get(video.anchor_id.as_str())
-                .map_or(0, |anchor| anchor.followers);
-            (document(0, followers), hashtags(&video.caption))
-        },
+        |video| (document(0, video.followers), &video.hashtags),
     ));
     crate::process::phase_mark("mine: tallies");
     let mut curated = Tally::default();
@@ -638,15 +651,16 @@ pub fn mine_candidates_with_words(
         entry.components.add(&signals);
         entry.components.curated = true;
     };
-    for anchor in &catalog.anchors {
+    for anchor in anchors {
         curate(&anchor.name, document(0, anchor.followers));
     }
     let mut brands: FxHashSet<String> = FxHashSet::default();
-    for product in &catalog.products {
-        if let Some(brand) = &product.brand {
+    for product in &documents.products {
+        let brand = documents.brand(product);
+        if let Some(brand) = brand {
             brands.insert(normalize(brand));
         }
-        for name in [&product.brand, &product.category].into_iter().flatten() {
+        for name in [brand, documents.category(product)].into_iter().flatten() {
             curate(
                 name,
                 Components {
@@ -656,7 +670,8 @@ pub fn mine_candidates_with_words(
             );
         }
     }
-    let signals = log_signals(&catalog.queries, as_of, config);
+    drop(documents);
+    let signals = log_signals(queries, as_of, config);
     for (query, logged) in &signals {
         curate(
             query,
@@ -834,7 +849,7 @@ fn tally_chunks<R: Sync>(
     words: Vec<TextWords>,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
-    describe: impl Fn(&R) -> (Components, Vec<String>) + Sync,
+    describe: impl Fn(&R) -> (Components, &[String]) + Sync,
 ) -> Vec<ChunkTally> {
     let chunks = records.len().div_ceil(DOCUMENTS_PER_TALLY).max(2);
     let chunk = records.len().div_ceil(chunks).max(1);
@@ -847,7 +862,7 @@ fn tally_chunks<R: Sync>(
             let mut tally = ChunkTally::default();
             for (record, text) in records.iter().zip(texts) {
                 let (signals, extra) = describe(record);
-                tally_text(&mut tally, config, frequent, &text, signals, &extra);
+                tally_text(&mut tally, config, frequent, &text, signals, extra);
             }
             tally
         })

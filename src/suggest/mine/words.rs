@@ -123,12 +123,6 @@ impl CatalogWords {
                 .collect(),
         }
     }
-
-    /// Whether these are the words of `catalog` by count (a mismatch is a
-    /// caller's bug: the words were taken from another catalog).
-    pub fn fits(&self, catalog: &Catalog) -> bool {
-        self.products.len() == catalog.products.len() && self.videos.len() == catalog.videos.len()
-    }
 }
 
 #[cfg(test)]
