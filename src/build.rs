@@ -695,10 +695,7 @@ fn index_catalog(
             .iter()
             .map(|doc_type| (doc_type.as_str().to_string(), 0))
             .collect(),
-        words: CatalogWords {
-            products: Vec::with_capacity(product_count),
-            videos: Vec::with_capacity(video_count),
-        },
+        words: CatalogWords::default(),
         analysis_time: Duration::ZERO,
         add_time: Duration::ZERO,
         progress,
@@ -729,8 +726,10 @@ fn index_catalog(
         words,
         analysis_time,
         add_time,
+        id_ranks,
         ..
     } = batches;
+    drop(id_ranks);
     timings_ms.insert("analyze".to_string(), analysis_time.as_millis() as u64);
     timings_ms.insert("index_add".to_string(), add_time.as_millis() as u64);
     crate::process::phase_mark("analyze and index_add");
@@ -801,8 +800,8 @@ impl BatchIndexer<'_> {
         for (record, (document, title_words)) in batch.iter().zip(batch_documents) {
             self.writer.add_document(document)?;
             match (record, title_words) {
-                (Record::Product(_), Some(title_words)) => self.words.products.push(title_words),
-                (Record::Video(_), Some(title_words)) => self.words.videos.push(title_words),
+                (Record::Product(_), Some(title_words)) => self.words.push_product(&title_words),
+                (Record::Video(_), Some(title_words)) => self.words.push_video(&title_words),
                 _ => {}
             }
             *self

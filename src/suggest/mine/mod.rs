@@ -26,7 +26,7 @@ use hygiene::{
 };
 use popularity::{log_signals, newest_date, LogSignals};
 use signals::DocumentSignals;
-use words::{CatalogWords, TextWords};
+use words::{CatalogWords, WordLists};
 
 /// How candidates are mined and scored; every setting has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -410,20 +410,28 @@ fn phrase_hash(words: &[&str]) -> u64 {
 
 /// First pass: hashes of the phrases of several words that occur in at
 /// least `min_phrase_documents` documents. Counting hashes allocates no
-/// strings; only these phrases are then tallied as text.
-fn frequent_phrases(texts: &[&TextWords], config: &SuggestConfig) -> FxHashSet<u64> {
+/// strings; only these phrases are then tallied as text. Each chunk of texts
+/// gives its hashes (once per text) sorted, and the runs of the merged
+/// chunks are their counts: a hash map per chunk cost about three times the
+/// memory, at the build's peak.
+fn frequent_phrases(catalog_words: &CatalogWords, config: &SuggestConfig) -> FxHashSet<u64> {
+    let texts: Vec<&[u32]> = catalog_words
+        .products
+        .iter()
+        .chain(catalog_words.videos.iter())
+        .collect();
     let chunk = texts
         .len()
         .div_ceil(rayon::current_num_threads() * 2)
         .max(1);
-    let counts: Vec<FxHashMap<u64, u32>> = texts
+    let sorted_chunks: Vec<Vec<u64>> = texts
         .par_chunks(chunk)
         .map(|texts| {
-            let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
+            let mut chunk_hashes = Vec::new();
             let mut hashes = Vec::new();
             let mut words = Vec::new();
             for text in texts {
-                text.fill(&mut words);
+                catalog_words.fill(text, &mut words);
                 hashes.clear();
                 hashes.extend(
                     phrase_spans(&words, config)
@@ -433,24 +441,46 @@ fn frequent_phrases(texts: &[&TextWords], config: &SuggestConfig) -> FxHashSet<u
                 );
                 hashes.sort_unstable();
                 hashes.dedup();
-                for hash in &hashes {
-                    *counts.entry(*hash).or_default() += 1;
-                }
+                chunk_hashes.extend_from_slice(&hashes);
             }
-            counts
+            chunk_hashes.sort_unstable();
+            chunk_hashes
         })
         .collect();
-    let mut total: FxHashMap<u64, u32> = FxHashMap::default();
-    for counts in counts {
-        for (hash, count) in counts {
-            *total.entry(hash).or_default() += count;
+    drop(texts);
+    let mut hashes = merge_sorted(sorted_chunks).peekable();
+    let mut frequent = FxHashSet::default();
+    while let Some(hash) = hashes.next() {
+        let mut documents = 1;
+        while hashes.next_if_eq(&hash).is_some() {
+            documents += 1;
+        }
+        if documents >= config.min_phrase_documents {
+            frequent.insert(hash);
         }
     }
-    total
-        .into_iter()
-        .filter(|&(_, count)| u64::from(count) >= config.min_phrase_documents)
-        .map(|(hash, _)| hash)
-        .collect()
+    frequent
+}
+
+/// The values of sorted `runs` in one sorted sequence (each run freed once
+/// read to its end).
+fn merge_sorted(runs: Vec<Vec<u64>>) -> impl Iterator<Item = u64> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut runs: Vec<std::vec::IntoIter<u64>> = runs.into_iter().map(Vec::into_iter).collect();
+    let mut heads: BinaryHeap<Reverse<(u64, usize)>> = runs
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(index, run)| Some(Reverse((run.next()?, index))))
+        .collect();
+    std::iter::from_fn(move || {
+        let Reverse((value, index)) = heads.pop()?;
+        match runs[index].next() {
+            Some(next) => heads.push(Reverse((next, index))),
+            None => runs[index] = Vec::new().into_iter(),
+        }
+        Some(value)
+    })
 }
 
 /// The hanzi at one edge of a word, `'\0'` when there is none (no word, or
@@ -472,15 +502,14 @@ fn tally_text(
     tally: &mut ChunkTally,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
-    text: &TextWords,
+    words: &[&str],
     signals: Components,
     extra: &[String],
 ) {
-    let words: Vec<&str> = text.iter().collect();
     // (phrase, words in it, left and right neighbours); each phrase counts
     // once per document, with the neighbours of its first occurrence.
     let mut phrases: Vec<(String, u8, char, char)> = Vec::with_capacity(words.len() * 2);
-    for (start, length) in phrase_spans(&words, config) {
+    for (start, length) in phrase_spans(words, config) {
         let run = &words[start..start + length];
         if length > 1 && !frequent.contains(&phrase_hash(run)) {
             continue;
@@ -609,14 +638,8 @@ pub fn mine_candidates_from(
         documents: 1,
         ..Components::default()
     };
-    let texts: Vec<&TextWords> = words.products.iter().chain(&words.videos).collect();
-    let frequent = frequent_phrases(&texts, config);
+    let frequent = frequent_phrases(&words, config);
     crate::process::phase_mark("mine: frequent phrases");
-    drop(texts);
-    let CatalogWords {
-        products: product_words,
-        videos: video_words,
-    } = words;
 
     // One tally per chunk of documents, not per rayon split: merging many
     // large maps cost more than building them, and every chunk's map holds
@@ -626,18 +649,21 @@ pub fn mine_candidates_from(
     // gives the same candidates on any machine.
     let mut chunk_tallies = tally_chunks(
         &documents.products,
-        product_words,
+        &words.products,
+        &words,
         config,
         &frequent,
         |product| (document(product.sales, product.followers), &[]),
     );
     chunk_tallies.extend(tally_chunks(
         &documents.videos,
-        video_words,
+        &words.videos,
+        &words,
         config,
         &frequent,
         |video| (document(0, video.followers), &video.hashtags),
     ));
+    drop(words);
     crate::process::phase_mark("mine: tallies");
     let mut curated = Tally::default();
 
@@ -842,27 +868,29 @@ pub fn mine_candidates_from(
     }
 }
 
-/// One tally per chunk of `records` (in order), each record's words counted
-/// with the signals and extra phrases (hashtags) `describe` gives it.
+/// One tally per chunk of `records` (in order), each record's words (of
+/// `texts`, ids into `words`' vocabulary) counted with the signals and extra
+/// phrases (hashtags) `describe` gives it.
 fn tally_chunks<R: Sync>(
     records: &[R],
-    words: Vec<TextWords>,
+    texts: &WordLists,
+    words: &CatalogWords,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
     describe: impl Fn(&R) -> (Components, &[String]) + Sync,
 ) -> Vec<ChunkTally> {
     let chunks = records.len().div_ceil(DOCUMENTS_PER_TALLY).max(2);
     let chunk = records.len().div_ceil(chunks).max(1);
-    // The words are taken by value: each text's are freed once counted,
-    // while the tallies grow.
     records
         .par_chunks(chunk)
-        .zip(words.into_par_iter().chunks(chunk))
-        .map(|(records, texts)| {
+        .enumerate()
+        .map(|(index, records)| {
             let mut tally = ChunkTally::default();
-            for (record, text) in records.iter().zip(texts) {
+            let mut text_words = Vec::new();
+            for (offset, record) in records.iter().enumerate() {
                 let (signals, extra) = describe(record);
-                tally_text(&mut tally, config, frequent, &text, signals, extra);
+                words.fill(texts.get(index * chunk + offset), &mut text_words);
+                tally_text(&mut tally, config, frequent, &text_words, signals, extra);
             }
             tally
         })
@@ -1092,6 +1120,13 @@ pub fn score_and_rank(kept: Vec<(String, Components)>, config: &SuggestConfig) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorted_runs_merge_into_one_sorted_sequence() {
+        let runs = vec![vec![1, 4, 4, 9], vec![], vec![2, 4, 10], vec![0]];
+        let merged: Vec<u64> = merge_sorted(runs).collect();
+        assert_eq!(merged, [0, 1, 2, 4, 4, 4, 9, 10]);
+    }
 
     #[test]
     fn hashtags_are_extracted() {
