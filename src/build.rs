@@ -666,7 +666,7 @@ fn index_catalog(
     let index = Index::create_in_dir(index_dir, fields.schema.clone())?;
     register_analyzers(&index, analyzer);
     let writer_threads = options.writer_threads();
-    let writer: IndexWriter<CatalogDocument> =
+    let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
 
     let products = std::mem::take(&mut catalog.products);
@@ -738,7 +738,6 @@ fn index_catalog(
     progress.start_phase("committing index", 0);
     fail_point("during_commit");
     let commit_started = Instant::now();
-    let mut writer = writer;
     writer.commit()?;
     writer.wait_merging_threads()?;
     record_phase(timings_ms, "commit_and_merge", commit_started);

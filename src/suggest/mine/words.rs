@@ -11,7 +11,8 @@ use crate::catalog::Catalog;
 /// The words of one text in one allocation: the words back to back, then
 /// where each one ends, as a little-endian u16 when the words fit in 64 KiB
 /// (a title's always do), else u32 (a `Vec<String>` costs an allocation per
-/// word, and a build keeps one of these per product and video).
+/// word). What the parallel analysis hands over to [`CatalogWords`], which
+/// keeps the words as vocabulary ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextWords {
     data: Box<[u8]>,
