@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use tantivy::{Index, IndexWriter};
 
 use crate::analysis::{register_analyzers, Analyzer, ANALYZER_VERSION};
-use crate::catalog::{read_catalog, Anchor, Catalog, Reject, VideoKind};
+use crate::catalog::{read_catalog, Anchor, Catalog, Product, Reject, Video, VideoKind};
 use crate::dictionaries::Dictionaries;
 use crate::document::CatalogDocument;
 use crate::error::{Error, Result};
@@ -25,7 +25,8 @@ use crate::generation::{
 use crate::schema::{CatalogSchema, DocType, SCHEMA_VERSION};
 use crate::suggest::index::write_suggest_index_with;
 use crate::suggest::{
-    mine_candidates_with_words, CatalogWords, HygieneReport, SuggestConfig, TextWords,
+    mine_candidates_from, CatalogWords, DocumentSignals, HygieneReport, MiningInput, SuggestConfig,
+    TextWords,
 };
 use tantivy::tokenizer::Token;
 
@@ -271,7 +272,7 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
 
     progress.start_phase("reading catalog", 0);
     let phase = Instant::now();
-    let catalog = read_catalog(&options.input)?;
+    let mut catalog = read_catalog(&options.input)?;
     record_phase(&mut timings_ms, "read_catalog", phase);
     progress.finish_phase();
 
@@ -300,7 +301,7 @@ fn build_in_pool(options: &BuildOptions, progress: &dyn Progress) -> Result<Buil
     let staged_dir = root.staging_dir().join(&generation);
     let written = write_generation(
         options,
-        &catalog,
+        &mut catalog,
         &generation,
         &staged_dir,
         timings_ms,
@@ -477,9 +478,10 @@ fn record_phase(timings_ms: &mut BTreeMap<String, u64>, name: &str, started: Ins
 }
 
 /// Writes the whole generation into `dir` and syncs it; returns its manifest.
+/// Takes the catalog's products and videos (indexing frees them as it goes).
 fn write_generation(
     options: &BuildOptions,
-    catalog: &Catalog,
+    catalog: &mut Catalog,
     generation: &str,
     dir: &Path,
     mut timings_ms: BTreeMap<String, u64>,
@@ -495,7 +497,11 @@ fn write_generation(
     std::fs::create_dir_all(&index_dir).map_err(Error::io(&index_dir))?;
 
     let phase = Instant::now();
-    let (documents, words) = index_catalog(
+    let Indexed {
+        documents,
+        words,
+        signals,
+    } = index_catalog(
         options,
         catalog,
         &analyzer,
@@ -507,9 +513,14 @@ fn write_generation(
 
     progress.start_phase("mining suggestions", 0);
     let phase = Instant::now();
-    let mined = mine_candidates_with_words(
-        catalog,
+    let input = MiningInput {
         words,
+        documents: signals,
+        anchors: &catalog.anchors,
+        queries: &catalog.queries,
+    };
+    let mined = mine_candidates_from(
+        input,
         &analyzer,
         dictionaries.blocklist(),
         &options.suggest,
@@ -593,8 +604,8 @@ fn write_rejects(path: &Path, rejects: &[Reject]) -> Result<()> {
 
 /// One catalog record to index, borrowed from the catalog.
 enum Record<'a> {
-    Product(&'a crate::catalog::Product),
-    Video(&'a crate::catalog::Video),
+    Product(&'a Product),
+    Video(&'a Video),
     Anchor(&'a Anchor),
 }
 
@@ -628,16 +639,29 @@ impl<'a> Record<'a> {
     }
 }
 
-/// Analyses every record in parallel and writes the tantivy index; returns
-/// document counts by type.
+/// What indexing keeps for the rest of the build.
+struct Indexed {
+    /// Documents by type.
+    documents: BTreeMap<String, u64>,
+    /// The words of every title and caption, so that mining never segments one again.
+    words: CatalogWords,
+    /// What mining reads of every product and video.
+    signals: DocumentSignals,
+}
+
+/// Analyses every record in parallel and writes the tantivy index. Takes
+/// the catalog's products and videos, and frees them batch by batch as they
+/// are indexed: what mining needs of them is kept (their words and
+/// signals), so at the writer's commit, the build's peak, the catalog is
+/// mostly gone.
 fn index_catalog(
     options: &BuildOptions,
-    catalog: &Catalog,
+    catalog: &mut Catalog,
     analyzer: &Analyzer,
     index_dir: &Path,
     timings_ms: &mut BTreeMap<String, u64>,
     progress: &dyn Progress,
-) -> Result<(BTreeMap<String, u64>, CatalogWords)> {
+) -> Result<Indexed> {
     let fields = CatalogSchema::new();
     let index = Index::create_in_dir(index_dir, fields.schema.clone())?;
     register_analyzers(&index, analyzer);
@@ -645,50 +669,67 @@ fn index_catalog(
     let mut writer: IndexWriter<CatalogDocument> =
         index.writer_with_num_threads(writer_threads, options.writer_memory_bytes)?;
 
-    let records = Record::all(catalog);
-    let id_ranks = rank_ids(&records);
-    let anchors = catalog.anchor_by_id();
-    let builder = DocumentBuilder::new(&fields, analyzer, &anchors);
-
-    progress.start_phase("analysing and indexing", records.len() as u64);
-    let mut documents: BTreeMap<String, u64> = DocType::ALL
-        .iter()
-        .map(|doc_type| (doc_type.as_str().to_string(), 0))
-        .collect();
-    // Kept for mining, so that titles and captions are segmented once.
-    let mut words = CatalogWords {
-        products: Vec::with_capacity(catalog.products.len()),
-        videos: Vec::with_capacity(catalog.videos.len()),
-    };
-    let mut analysis_time = Duration::ZERO;
-    let mut add_time = Duration::ZERO;
-    for (batch_index, batch) in records.chunks(ANALYSIS_BATCH).enumerate() {
-        let analysis_started = Instant::now();
-        let first = batch_index * ANALYSIS_BATCH;
-        let batch_documents: Vec<(CatalogDocument, Option<TextWords>)> = batch
-            .par_iter()
-            .enumerate()
-            .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
+    let products = std::mem::take(&mut catalog.products);
+    let videos = std::mem::take(&mut catalog.videos);
+    let anchors = &catalog.anchors;
+    let (product_count, video_count) = (products.len(), videos.len());
+    let product_batches = into_batches(products, ANALYSIS_BATCH);
+    let video_batches = into_batches(videos, ANALYSIS_BATCH);
+    let id_ranks = {
+        let records: Vec<Record<'_>> = (product_batches.iter().flatten().map(Record::Product))
+            .chain(video_batches.iter().flatten().map(Record::Video))
+            .chain(anchors.iter().map(Record::Anchor))
             .collect();
-        analysis_time += analysis_started.elapsed();
-        if batch_index == 0 {
-            fail_point("during_analysis");
+        rank_ids(&records)
+    };
+    let anchor_by_id: HashMap<&str, &Anchor> = anchors
+        .iter()
+        .map(|anchor| (anchor.anchor_id.as_str(), anchor))
+        .collect();
+    let mut batches = BatchIndexer {
+        writer: &writer,
+        builder: DocumentBuilder::new(&fields, analyzer, &anchor_by_id),
+        id_ranks,
+        indexed: 0,
+        documents: DocType::ALL
+            .iter()
+            .map(|doc_type| (doc_type.as_str().to_string(), 0))
+            .collect(),
+        words: CatalogWords::default(),
+        analysis_time: Duration::ZERO,
+        add_time: Duration::ZERO,
+        progress,
+    };
+    progress.start_phase(
+        "analysing and indexing",
+        (product_count + video_count + anchors.len()) as u64,
+    );
+    let mut signals = DocumentSignals::with_capacity(product_count, video_count);
+    // Each batch is dropped once indexed and its signals taken.
+    for batch in product_batches {
+        batches.index(&batch.iter().map(Record::Product).collect::<Vec<_>>())?;
+        for product in &batch {
+            signals.push_product(product, &anchor_by_id);
         }
-        let add_started = Instant::now();
-        for (record, (document, title_words)) in batch.iter().zip(batch_documents) {
-            writer.add_document(document)?;
-            match (record, title_words) {
-                (Record::Product(_), Some(title_words)) => words.products.push(title_words),
-                (Record::Video(_), Some(title_words)) => words.videos.push(title_words),
-                _ => {}
-            }
-            *documents
-                .entry(record.doc_type().as_str().to_string())
-                .or_default() += 1;
-        }
-        add_time += add_started.elapsed();
-        progress.advance(batch.len() as u64);
     }
+    for batch in video_batches {
+        batches.index(&batch.iter().map(Record::Video).collect::<Vec<_>>())?;
+        for video in &batch {
+            signals.push_video(video, &anchor_by_id);
+        }
+    }
+    for batch in anchors.chunks(ANALYSIS_BATCH) {
+        batches.index(&batch.iter().map(Record::Anchor).collect::<Vec<_>>())?;
+    }
+    let BatchIndexer {
+        documents,
+        words,
+        analysis_time,
+        add_time,
+        id_ranks,
+        ..
+    } = batches;
+    drop(id_ranks);
     timings_ms.insert("analyze".to_string(), analysis_time.as_millis() as u64);
     timings_ms.insert("index_add".to_string(), add_time.as_millis() as u64);
     crate::process::phase_mark("analyze and index_add");
@@ -701,7 +742,77 @@ fn index_catalog(
     writer.wait_merging_threads()?;
     record_phase(timings_ms, "commit_and_merge", commit_started);
     progress.finish_phase();
-    Ok((documents, words))
+    Ok(Indexed {
+        documents,
+        words,
+        signals,
+    })
+}
+
+/// `records` in batches of `size`, each its own allocation: a batch is
+/// freed as soon as it is indexed, where the one vector would be held
+/// until its last record.
+fn into_batches<T>(records: Vec<T>, size: usize) -> Vec<Vec<T>> {
+    let mut batches = Vec::with_capacity(records.len().div_ceil(size));
+    let mut records = records.into_iter();
+    loop {
+        let batch: Vec<T> = records.by_ref().take(size).collect();
+        if batch.is_empty() {
+            return batches;
+        }
+        batches.push(batch);
+    }
+}
+
+/// Feeds the writer one batch of records at a time (analysed in parallel,
+/// then added in order), keeping the words of titles and captions.
+struct BatchIndexer<'a> {
+    writer: &'a IndexWriter<CatalogDocument>,
+    builder: DocumentBuilder<'a>,
+    /// Of every record, in the order they are indexed.
+    id_ranks: Vec<u64>,
+    /// Records indexed so far.
+    indexed: usize,
+    documents: BTreeMap<String, u64>,
+    words: CatalogWords,
+    analysis_time: Duration,
+    add_time: Duration,
+    progress: &'a dyn Progress,
+}
+
+impl BatchIndexer<'_> {
+    fn index(&mut self, batch: &[Record<'_>]) -> Result<()> {
+        let analysis_started = Instant::now();
+        let first = self.indexed;
+        let id_ranks = &self.id_ranks;
+        let builder = &self.builder;
+        let batch_documents: Vec<(CatalogDocument, Option<TextWords>)> = batch
+            .par_iter()
+            .enumerate()
+            .map(|(offset, record)| builder.document(record, id_ranks[first + offset]))
+            .collect();
+        self.analysis_time += analysis_started.elapsed();
+        if first == 0 {
+            fail_point("during_analysis");
+        }
+        let add_started = Instant::now();
+        for (record, (document, title_words)) in batch.iter().zip(batch_documents) {
+            self.writer.add_document(document)?;
+            match (record, title_words) {
+                (Record::Product(_), Some(title_words)) => self.words.push_product(&title_words),
+                (Record::Video(_), Some(title_words)) => self.words.push_video(&title_words),
+                _ => {}
+            }
+            *self
+                .documents
+                .entry(record.doc_type().as_str().to_string())
+                .or_default() += 1;
+        }
+        self.add_time += add_started.elapsed();
+        self.indexed += batch.len();
+        self.progress.advance(batch.len() as u64);
+        Ok(())
+    }
 }
 
 /// Indexes a validated catalog in RAM, with the same documents a build

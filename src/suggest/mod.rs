@@ -15,7 +15,8 @@ pub mod related;
 pub use index::{MatchKind, Probe, SuggestIndex, Suggestion};
 pub use keys::FuzzyRules;
 pub use mine::hygiene::{HygieneReport, HygieneRule};
+pub use mine::signals::DocumentSignals;
 pub use mine::words::{CatalogWords, TextWords};
 pub use mine::{
-    mine_candidates, mine_candidates_with_words, Candidate, Components, Mined, SuggestConfig,
+    mine_candidates, mine_candidates_from, Candidate, Components, Mined, MiningInput, SuggestConfig,
 };

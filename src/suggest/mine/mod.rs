@@ -6,6 +6,7 @@
 
 pub mod hygiene;
 pub mod popularity;
+pub mod signals;
 pub mod words;
 
 use std::collections::HashMap;
@@ -17,14 +18,15 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::Analyzer;
-use crate::catalog::Catalog;
+use crate::catalog::{Anchor, Catalog, LoggedQuery};
 use crate::text::{is_han, normalize};
 use hygiene::{
     canonical_model_spacing, cuts_a_word, has_stray_latin, HygieneReport, HygieneRule,
     MajorityNeighbour, QueryEvidence, ShapeLimits,
 };
 use popularity::{log_signals, newest_date, LogSignals};
-use words::{CatalogWords, TextWords};
+use signals::DocumentSignals;
+use words::{CatalogWords, WordLists};
 
 /// How candidates are mined and scored; every setting has a default.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -408,20 +410,28 @@ fn phrase_hash(words: &[&str]) -> u64 {
 
 /// First pass: hashes of the phrases of several words that occur in at
 /// least `min_phrase_documents` documents. Counting hashes allocates no
-/// strings; only these phrases are then tallied as text.
-fn frequent_phrases(texts: &[&TextWords], config: &SuggestConfig) -> FxHashSet<u64> {
+/// strings; only these phrases are then tallied as text. Each chunk of texts
+/// gives its hashes (once per text) sorted, and the runs of the merged
+/// chunks are their counts: a hash map per chunk cost about three times the
+/// memory, at the build's peak.
+fn frequent_phrases(catalog_words: &CatalogWords, config: &SuggestConfig) -> FxHashSet<u64> {
+    let texts: Vec<&[u32]> = catalog_words
+        .products
+        .iter()
+        .chain(catalog_words.videos.iter())
+        .collect();
     let chunk = texts
         .len()
         .div_ceil(rayon::current_num_threads() * 2)
         .max(1);
-    let counts: Vec<FxHashMap<u64, u32>> = texts
+    let sorted_chunks: Vec<Vec<u64>> = texts
         .par_chunks(chunk)
         .map(|texts| {
-            let mut counts: FxHashMap<u64, u32> = FxHashMap::default();
+            let mut chunk_hashes = Vec::new();
             let mut hashes = Vec::new();
             let mut words = Vec::new();
             for text in texts {
-                text.fill(&mut words);
+                catalog_words.fill(text, &mut words);
                 hashes.clear();
                 hashes.extend(
                     phrase_spans(&words, config)
@@ -431,24 +441,46 @@ fn frequent_phrases(texts: &[&TextWords], config: &SuggestConfig) -> FxHashSet<u
                 );
                 hashes.sort_unstable();
                 hashes.dedup();
-                for hash in &hashes {
-                    *counts.entry(*hash).or_default() += 1;
-                }
+                chunk_hashes.extend_from_slice(&hashes);
             }
-            counts
+            chunk_hashes.sort_unstable();
+            chunk_hashes
         })
         .collect();
-    let mut total: FxHashMap<u64, u32> = FxHashMap::default();
-    for counts in counts {
-        for (hash, count) in counts {
-            *total.entry(hash).or_default() += count;
+    drop(texts);
+    let mut hashes = merge_sorted(sorted_chunks).peekable();
+    let mut frequent = FxHashSet::default();
+    while let Some(hash) = hashes.next() {
+        let mut documents = 1;
+        while hashes.next_if_eq(&hash).is_some() {
+            documents += 1;
+        }
+        if documents >= config.min_phrase_documents {
+            frequent.insert(hash);
         }
     }
-    total
-        .into_iter()
-        .filter(|&(_, count)| u64::from(count) >= config.min_phrase_documents)
-        .map(|(hash, _)| hash)
-        .collect()
+    frequent
+}
+
+/// The values of sorted `runs` in one sorted sequence (each run freed once
+/// read to its end).
+fn merge_sorted(runs: Vec<Vec<u64>>) -> impl Iterator<Item = u64> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let mut runs: Vec<std::vec::IntoIter<u64>> = runs.into_iter().map(Vec::into_iter).collect();
+    let mut heads: BinaryHeap<Reverse<(u64, usize)>> = runs
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(index, run)| Some(Reverse((run.next()?, index))))
+        .collect();
+    std::iter::from_fn(move || {
+        let Reverse((value, index)) = heads.pop()?;
+        match runs[index].next() {
+            Some(next) => heads.push(Reverse((next, index))),
+            None => runs[index] = Vec::new().into_iter(),
+        }
+        Some(value)
+    })
 }
 
 /// The hanzi at one edge of a word, `'\0'` when there is none (no word, or
@@ -470,15 +502,14 @@ fn tally_text(
     tally: &mut ChunkTally,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
-    text: &TextWords,
+    words: &[&str],
     signals: Components,
     extra: &[String],
 ) {
-    let words: Vec<&str> = text.iter().collect();
     // (phrase, words in it, left and right neighbours); each phrase counts
     // once per document, with the neighbours of its first occurrence.
     let mut phrases: Vec<(String, u8, char, char)> = Vec::with_capacity(words.len() * 2);
-    for (start, length) in phrase_spans(&words, config) {
+    for (start, length) in phrase_spans(words, config) {
         let run = &words[start..start + length];
         if length > 1 && !frequent.contains(&phrase_hash(run)) {
             continue;
@@ -551,45 +582,64 @@ pub fn mine_candidates(
     config: &SuggestConfig,
     as_of: Option<time::Date>,
 ) -> Mined {
-    let words = CatalogWords::analyze(catalog, analyzer);
-    mine_candidates_with_words(catalog, words, analyzer, blocklist, config, as_of)
+    let input = MiningInput {
+        words: CatalogWords::analyze(catalog, analyzer),
+        documents: DocumentSignals::of(catalog),
+        anchors: &catalog.anchors,
+        queries: &catalog.queries,
+    };
+    mine_candidates_from(input, analyzer, blocklist, config, as_of)
 }
 
-/// [`mine_candidates`] with the words of the catalog's titles and captions
-/// already segmented (a build keeps them from its indexing pass); they are
-/// dropped as soon as the phrases are counted. Words that are not those of
-/// `catalog` (another number of products or videos) are a caller's bug:
-/// they are segmented again rather than trusted.
-pub fn mine_candidates_with_words(
-    catalog: &Catalog,
-    words: CatalogWords,
+/// What mining reads of a catalog: the words and signals of its products
+/// and videos (a build collects both while indexing, freeing each record
+/// once indexed), its anchors and its search log.
+#[derive(Debug)]
+pub struct MiningInput<'a> {
+    /// The words of every title and caption; dropped as soon as the phrases
+    /// are counted.
+    pub words: CatalogWords,
+    /// The signals of every product and video, in the same order.
+    pub documents: DocumentSignals,
+    /// Every anchor (their names are candidates).
+    pub anchors: &'a [Anchor],
+    /// The search log.
+    pub queries: &'a [LoggedQuery],
+}
+
+/// [`mine_candidates`] from what a build kept of the catalog.
+///
+/// # Panics
+///
+/// When the words and the signals are of different numbers of products or
+/// videos (a caller's bug: they were taken from different catalogs).
+pub fn mine_candidates_from(
+    input: MiningInput<'_>,
     analyzer: &Analyzer,
     blocklist: &[String],
     config: &SuggestConfig,
     as_of: Option<time::Date>,
 ) -> Mined {
-    debug_assert!(words.fits(catalog), "words of another catalog");
-    let words = if words.fits(catalog) {
-        words
-    } else {
-        CatalogWords::analyze(catalog, analyzer)
-    };
-    let as_of = as_of.or_else(|| newest_date(&catalog.queries));
-    let anchors = catalog.anchor_by_id();
+    let MiningInput {
+        words,
+        documents,
+        anchors,
+        queries,
+    } = input;
+    assert!(
+        words.products.len() == documents.products.len()
+            && words.videos.len() == documents.videos.len(),
+        "the words and the signals of different catalogs"
+    );
+    let as_of = as_of.or_else(|| newest_date(queries));
     let document = |sales: u64, followers: u64| Components {
         sales,
         followers,
         documents: 1,
         ..Components::default()
     };
-    let texts: Vec<&TextWords> = words.products.iter().chain(&words.videos).collect();
-    let frequent = frequent_phrases(&texts, config);
+    let frequent = frequent_phrases(&words, config);
     crate::process::phase_mark("mine: frequent phrases");
-    drop(texts);
-    let CatalogWords {
-        products: product_words,
-        videos: video_words,
-    } = words;
 
     // One tally per chunk of documents, not per rayon split: merging many
     // large maps cost more than building them, and every chunk's map holds
@@ -598,33 +648,22 @@ pub fn mine_candidates_with_words(
     // majority-neighbour counters merge in chunk order, so the same catalog
     // gives the same candidates on any machine.
     let mut chunk_tallies = tally_chunks(
-        &catalog.products,
-        product_words,
+        &documents.products,
+        &words.products,
+        &words,
         config,
         &frequent,
-        |product| {
-            let followers = product
-                .anchor_ids
-                .iter()
-                .filter_map(|id| anchors.get(id.as_str()))
-                .map(|anchor| anchor.followers)
-                .max()
-                .unwrap_or(0);
-            (document(product.sales, followers), Vec::new())
-        },
+        |product| (document(product.sales, product.followers), &[]),
     );
     chunk_tallies.extend(tally_chunks(
-        &catalog.videos,
-        video_words,
+        &documents.videos,
+        &words.videos,
+        &words,
         config,
         &frequent,
-        |video| {
-            let followers = anchors
-                .get(video.anchor_id.as_str())
-                .map_or(0, |anchor| anchor.followers);
-            (document(0, followers), hashtags(&video.caption))
-        },
+        |video| (document(0, video.followers), &video.hashtags),
     ));
+    drop(words);
     crate::process::phase_mark("mine: tallies");
     let mut curated = Tally::default();
 
@@ -638,15 +677,16 @@ pub fn mine_candidates_with_words(
         entry.components.add(&signals);
         entry.components.curated = true;
     };
-    for anchor in &catalog.anchors {
+    for anchor in anchors {
         curate(&anchor.name, document(0, anchor.followers));
     }
     let mut brands: FxHashSet<String> = FxHashSet::default();
-    for product in &catalog.products {
-        if let Some(brand) = &product.brand {
+    for product in &documents.products {
+        let brand = documents.brand(product);
+        if let Some(brand) = brand {
             brands.insert(normalize(brand));
         }
-        for name in [&product.brand, &product.category].into_iter().flatten() {
+        for name in [brand, documents.category(product)].into_iter().flatten() {
             curate(
                 name,
                 Components {
@@ -656,7 +696,8 @@ pub fn mine_candidates_with_words(
             );
         }
     }
-    let signals = log_signals(&catalog.queries, as_of, config);
+    drop(documents);
+    let signals = log_signals(queries, as_of, config);
     for (query, logged) in &signals {
         curate(
             query,
@@ -827,27 +868,29 @@ pub fn mine_candidates_with_words(
     }
 }
 
-/// One tally per chunk of `records` (in order), each record's words counted
-/// with the signals and extra phrases (hashtags) `describe` gives it.
+/// One tally per chunk of `records` (in order), each record's words (of
+/// `texts`, ids into `words`' vocabulary) counted with the signals and extra
+/// phrases (hashtags) `describe` gives it.
 fn tally_chunks<R: Sync>(
     records: &[R],
-    words: Vec<TextWords>,
+    texts: &WordLists,
+    words: &CatalogWords,
     config: &SuggestConfig,
     frequent: &FxHashSet<u64>,
-    describe: impl Fn(&R) -> (Components, Vec<String>) + Sync,
+    describe: impl Fn(&R) -> (Components, &[String]) + Sync,
 ) -> Vec<ChunkTally> {
     let chunks = records.len().div_ceil(DOCUMENTS_PER_TALLY).max(2);
     let chunk = records.len().div_ceil(chunks).max(1);
-    // The words are taken by value: each text's are freed once counted,
-    // while the tallies grow.
     records
         .par_chunks(chunk)
-        .zip(words.into_par_iter().chunks(chunk))
-        .map(|(records, texts)| {
+        .enumerate()
+        .map(|(index, records)| {
             let mut tally = ChunkTally::default();
-            for (record, text) in records.iter().zip(texts) {
+            let mut text_words = Vec::new();
+            for (offset, record) in records.iter().enumerate() {
                 let (signals, extra) = describe(record);
-                tally_text(&mut tally, config, frequent, &text, signals, &extra);
+                words.fill(texts.get(index * chunk + offset), &mut text_words);
+                tally_text(&mut tally, config, frequent, &text_words, signals, extra);
             }
             tally
         })
@@ -1077,6 +1120,13 @@ pub fn score_and_rank(kept: Vec<(String, Components)>, config: &SuggestConfig) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sorted_runs_merge_into_one_sorted_sequence() {
+        let runs = vec![vec![1, 4, 4, 9], vec![], vec![2, 4, 10], vec![0]];
+        let merged: Vec<u64> = merge_sorted(runs).collect();
+        assert_eq!(merged, [0, 1, 2, 4, 4, 4, 9, 10]);
+    }
 
     #[test]
     fn hashtags_are_extracted() {

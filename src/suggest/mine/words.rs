@@ -3,6 +3,7 @@
 //! instead of running jieba over every text again.
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::analysis::Analyzer;
 use crate::catalog::Catalog;
@@ -10,7 +11,8 @@ use crate::catalog::Catalog;
 /// The words of one text in one allocation: the words back to back, then
 /// where each one ends, as a little-endian u16 when the words fit in 64 KiB
 /// (a title's always do), else u32 (a `Vec<String>` costs an allocation per
-/// word, and a build keeps one of these per product and video).
+/// word). What the parallel analysis hands over to [`CatalogWords`], which
+/// keeps the words as vocabulary ids.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TextWords {
     data: Box<[u8]>,
@@ -94,14 +96,117 @@ impl<S: AsRef<str>> FromIterator<S> for TextWords {
     }
 }
 
+/// Texts per block of a [`WordLists`].
+const TEXTS_PER_BLOCK: usize = 4_096;
+
+/// Every distinct word once, by id: a title's words are mostly words other
+/// titles have, so a build keeps 4-byte ids instead of the words themselves.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    words: Vec<Box<str>>,
+    ids: FxHashMap<Box<str>, u32>,
+}
+
+impl Vocabulary {
+    /// The id of `word`, added if new.
+    fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        // Fewer than u32::MAX distinct words: a catalog's text is far
+        // smaller than 4 G words.
+        let id = self.words.len() as u32;
+        self.words.push(word.into());
+        self.ids.insert(word.into(), id);
+        id
+    }
+
+    /// The word of `id`.
+    pub fn word(&self, id: u32) -> &str {
+        &self.words[id as usize]
+    }
+
+    /// Number of distinct words.
+    pub fn len(&self) -> usize {
+        self.words.len()
+    }
+
+    /// Whether no word was kept.
+    pub fn is_empty(&self) -> bool {
+        self.words.is_empty()
+    }
+}
+
+/// The words of many texts in order, as vocabulary ids: blocks of
+/// [`TEXTS_PER_BLOCK`] texts, each block's ids and ends in one allocation
+/// (an allocation per text would cost more than its ids).
+#[derive(Debug, Clone, Default)]
+pub struct WordLists {
+    /// Sealed blocks: the ids of their texts back to back, then where each
+    /// text's ids end within the block.
+    blocks: Vec<Box<[u32]>>,
+    /// The block being filled: its ids, and where each text's ids end.
+    open_ids: Vec<u32>,
+    open_ends: Vec<u32>,
+    texts: usize,
+}
+
+impl WordLists {
+    /// Number of texts.
+    pub fn len(&self) -> usize {
+        self.texts
+    }
+
+    /// Whether there is no text.
+    pub fn is_empty(&self) -> bool {
+        self.texts == 0
+    }
+
+    fn push(&mut self, ids: impl IntoIterator<Item = u32>) {
+        self.open_ids.extend(ids);
+        // A block's ids are far below 4 G: TEXTS_PER_BLOCK bounded texts.
+        self.open_ends.push(self.open_ids.len() as u32);
+        self.texts += 1;
+        if self.open_ends.len() == TEXTS_PER_BLOCK {
+            self.seal();
+        }
+    }
+
+    /// Closes the open block into one exact allocation.
+    fn seal(&mut self) {
+        let mut block = std::mem::take(&mut self.open_ids);
+        block.append(&mut self.open_ends);
+        self.blocks.push(block.into_boxed_slice());
+    }
+
+    /// The ids of text `index`.
+    pub fn get(&self, index: usize) -> &[u32] {
+        let (block, offset) = (index / TEXTS_PER_BLOCK, index % TEXTS_PER_BLOCK);
+        let (ids, ends) = match self.blocks.get(block) {
+            Some(sealed) => sealed.split_at(sealed.len() - TEXTS_PER_BLOCK),
+            None => (&self.open_ids[..], &self.open_ends[..]),
+        };
+        let start = offset
+            .checked_sub(1)
+            .map_or(0, |before| ends[before] as usize);
+        &ids[start..ends[offset] as usize]
+    }
+
+    /// The ids of every text, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &[u32]> + '_ {
+        (0..self.texts).map(|index| self.get(index))
+    }
+}
+
 /// The words of every product title and video caption of a catalog, in the
-/// catalog's order.
+/// catalog's order, as ids into one vocabulary.
 #[derive(Debug, Clone, Default)]
 pub struct CatalogWords {
+    vocabulary: Vocabulary,
     /// One per `catalog.products`, same order.
-    pub products: Vec<TextWords>,
+    pub products: WordLists,
     /// One per `catalog.videos`, same order.
-    pub videos: Vec<TextWords>,
+    pub videos: WordLists,
 }
 
 impl CatalogWords {
@@ -110,24 +215,49 @@ impl CatalogWords {
     /// indexing pass instead.
     pub fn analyze(catalog: &Catalog, analyzer: &Analyzer) -> Self {
         let words = |text: &str| TextWords::new(&analyzer.words(text));
-        CatalogWords {
-            products: catalog
-                .products
-                .par_iter()
-                .map(|product| words(&product.title))
-                .collect(),
-            videos: catalog
-                .videos
-                .par_iter()
-                .map(|video| words(&video.caption))
-                .collect(),
+        let mut catalog_words = CatalogWords::default();
+        let titles: Vec<TextWords> = catalog
+            .products
+            .par_iter()
+            .map(|product| words(&product.title))
+            .collect();
+        for title in &titles {
+            catalog_words.push_product(title);
         }
+        let captions: Vec<TextWords> = catalog
+            .videos
+            .par_iter()
+            .map(|video| words(&video.caption))
+            .collect();
+        for caption in &captions {
+            catalog_words.push_video(caption);
+        }
+        catalog_words
     }
 
-    /// Whether these are the words of `catalog` by count (a mismatch is a
-    /// caller's bug: the words were taken from another catalog).
-    pub fn fits(&self, catalog: &Catalog) -> bool {
-        self.products.len() == catalog.products.len() && self.videos.len() == catalog.videos.len()
+    /// Adds the words of the next product's title.
+    pub fn push_product(&mut self, words: &TextWords) {
+        let vocabulary = &mut self.vocabulary;
+        self.products
+            .push(words.iter().map(|word| vocabulary.id(word)));
+    }
+
+    /// Adds the words of the next video's caption.
+    pub fn push_video(&mut self, words: &TextWords) {
+        let vocabulary = &mut self.vocabulary;
+        self.videos
+            .push(words.iter().map(|word| vocabulary.id(word)));
+    }
+
+    /// The vocabulary the ids are of.
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocabulary
+    }
+
+    /// The words of `ids` into `out` (cleared first), to reuse its allocation.
+    pub fn fill<'a>(&'a self, ids: &[u32], out: &mut Vec<&'a str>) {
+        out.clear();
+        out.extend(ids.iter().map(|&id| self.vocabulary.word(id)));
     }
 }
 
@@ -162,5 +292,32 @@ mod tests {
         let edge = "a".repeat(usize::from(u16::MAX));
         let narrow = TextWords::new(&[edge.as_str()]);
         assert_eq!(narrow.iter().collect::<Vec<_>>(), [edge.as_str()]);
+    }
+
+    #[test]
+    fn catalog_words_come_back_by_text_across_blocks() {
+        let mut words = CatalogWords::default();
+        let texts: Vec<TextWords> = (0..TEXTS_PER_BLOCK * 2 + 3)
+            .map(|index| match index % 3 {
+                0 => TextWords::new(&["连衣裙", "女"]),
+                1 => TextWords::new::<&str>(&[]),
+                _ => TextWords::new(&[format!("款{index}"), "女".to_string()]),
+            })
+            .collect();
+        for text in &texts {
+            words.push_product(text);
+        }
+        words.push_video(&TextWords::new(&["女", "包"]));
+        assert_eq!(words.products.len(), texts.len());
+        let mut out = Vec::new();
+        for (index, text) in texts.iter().enumerate() {
+            words.fill(words.products.get(index), &mut out);
+            assert_eq!(out, text.iter().collect::<Vec<_>>(), "text {index}");
+        }
+        assert_eq!(words.products.iter().count(), texts.len());
+        words.fill(words.videos.get(0), &mut out);
+        assert_eq!(out, ["女", "包"]);
+        // 连衣裙, 女, 包 and one 款 per third text.
+        assert_eq!(words.vocabulary().len(), 3 + texts.len() / 3);
     }
 }
