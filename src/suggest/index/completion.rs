@@ -329,7 +329,7 @@ impl SuggestIndex {
             let spelled = || {
                 (2..=left.len().min(MAX_WORD_LETTERS))
                     .rev()
-                    .find_map(|end| Some((end, self.spelled_words.get(&left[..end])?.as_str())))
+                    .find_map(|end| Some((end, self.spelled_words.get(left.get(..end)?)?.as_str())))
             };
             let Some((length, word)) = following.or_else(spelled) else {
                 break;
