@@ -138,7 +138,7 @@ impl Vocabulary {
 }
 
 /// The words of many texts in order, as vocabulary ids: blocks of
-/// [`TEXTS_PER_BLOCK`] texts, each block's ids and ends in one allocation
+/// `TEXTS_PER_BLOCK` (4,096) texts, each block's ids and ends in one allocation
 /// (an allocation per text would cost more than its ids).
 #[derive(Debug, Clone, Default)]
 pub struct WordLists {
