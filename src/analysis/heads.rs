@@ -10,7 +10,10 @@
 //! - it does not stand in a mention clause: after a gift marker (送, 赠, …)
 //!   that follows a product word, or after a compatibility marker (适用,
 //!   兼容, …), up to the next space or punctuation, and
-//! - it is not the compatible device before 专用/通用 (苹果专用).
+//! - it is not the compatible device before 专用/通用 (苹果专用), nor a
+//!   product word right before a part (电动牙刷|替换头, 手环|表带), and
+//! - it is not denied (非电动牙刷), nor an extra added with `+` after the
+//!   product (吹风机 标配+鼻毛器).
 //!
 //! A dictionary word inside a head word is a head too when it ends that word
 //! (无线鼠标 → 鼠标), and not when it starts it (鼠标垫 → not 鼠标).
@@ -121,10 +124,12 @@ const REPLACEMENT_WORD: &str = "替换";
 const NEGATION_MARKERS: &[&str] = &["非", "不是", "不含"];
 
 /// Words ending in 非 that do not deny what follows (南非钻石).
-const NOT_NEGATIONS: &[&str] = &["南非", "北非", "东非", "西非", "中非", "是非", "除非"];
+const NOT_NEGATIONS: &[&str] = &[
+    "南非", "北非", "东非", "西非", "中非", "是非", "除非", "莫非", "无非",
+];
 
 /// Whether `previous`, written right before a word, denies it: a negation
-/// marker, or 非 glued by jieba to the word before it (洁牙机非|电动牙刷).
+/// marker, or 非 glued by jieba to the character before it (洁牙|机非|电动牙刷).
 fn denies_next(previous: &str) -> bool {
     if NEGATION_MARKERS.contains(&previous) {
         return true;
@@ -186,6 +191,22 @@ impl Analyzer {
         if ACCESSORY_WORDS.contains(&token.text.as_str()) {
             return true;
         }
+        // The part character after 替换 names the replacement part (替换|头).
+        let is_single_part_char = {
+            let mut chars = token.text.chars();
+            matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c))
+        };
+        let after_replacement = tagged[..index]
+            .iter()
+            .rev()
+            .find(|previous| !previous.is_subword)
+            .is_some_and(|previous| {
+                previous.token.text == REPLACEMENT_WORD
+                    && previous.token.offset_to == token.offset_from
+            });
+        if is_single_part_char && after_replacement {
+            return true;
+        }
         if token.text == REPLACEMENT_WORD {
             let next_word = tagged[index + 1..].iter().find(|next| !next.is_subword);
             let mut chars = next_word
@@ -219,6 +240,8 @@ impl Analyzer {
         let mut in_compatibility = false;
         let mut seen_product = false;
         let mut previous_end: Option<usize> = None;
+        let mut previous_word: Option<&str> = None;
+        let mut in_extras = false;
         for (word_number, &index) in words.iter().enumerate() {
             let token = &tagged[index].token;
             let word = token.text.as_str();
@@ -229,14 +252,21 @@ impl Analyzer {
                     .is_none_or(|gap| gap.chars().any(|c| !c.is_alphanumeric()))
             });
             if separated {
-                // After the product, a `+` adds an extra to it (标配+鼻毛器).
-                let adds_extra = previous_end
+                // After the product, a `+` that follows no product word adds
+                // an extra to it (标配+鼻毛器); between two products it
+                // joins a set (手机壳+钢化膜, 上衣+裤子).
+                let plus = previous_end
                     .and_then(|end| text.get(end..token.offset_from))
                     .is_some_and(|gap| gap.contains(['+', '＋']));
-                in_mention = adds_extra && seen_product;
+                let after_product =
+                    previous_word.is_some_and(|previous| self.is_product_word(previous));
+                // Once extras begin, each further `+` adds another.
+                in_extras = plus && seen_product && (in_extras || !after_product);
+                in_mention = in_extras;
                 in_compatibility = false;
             }
             previous_end = Some(token.offset_to);
+            previous_word = Some(word);
             if GIFT_MARKERS.contains(&word) {
                 in_mention |= seen_product;
                 continue;
@@ -246,7 +276,7 @@ impl Analyzer {
                 in_compatibility = true;
                 continue;
             }
-            if in_compatibility && self.names_accessory(&tagged[..=index], index) {
+            if in_compatibility && self.names_accessory(tagged, index) {
                 in_mention = false;
                 in_compatibility = false;
             }
@@ -402,6 +432,8 @@ mod tests {
             &["吹风机"],
             &["电动牙刷"],
         );
+        // Between two products, `+` joins a set.
+        assert_heads("手机壳+钢化膜", &["手机壳", "钢化膜"], &[]);
         // A part among the extras does not make the title sell that part.
         assert_heads(
             "智能音乐花盆小型音响+充电器",
@@ -412,7 +444,11 @@ mod tests {
 
     #[test]
     fn a_product_word_right_before_an_accessory_word_is_its_modifier() {
-        assert_heads("松下电动牙刷替换头4个装", &[], &["电动牙刷", "牙刷"]);
+        assert_heads("松下电动牙刷替换头4个装", &["头"], &["电动牙刷", "牙刷"]);
+        // The replacement part is the title's product, written apart or
+        // after a compatibility marker.
+        assert_heads("电动牙刷 替换头", &["头"], &["电动牙刷", "牙刷"]);
+        assert_heads("适用飞利浦电动牙刷替换头", &["头"], &["电动牙刷"]);
         assert_heads("小米手环表带 硅胶", &["表带"], &["手环"]);
     }
 }

@@ -208,8 +208,9 @@ fn pinyin_keys_of_units(units: &[Unit<'_>]) -> (Vec<String>, Vec<String>) {
     (full, initials)
 }
 
-/// The primary reading of `text` (every character's first reading), the
-/// first of [`pinyin_keys`]' full keys; other characters as they are.
+/// The primary reading of `text`: every Han character's first reading,
+/// letters and digits as they are, anything else left out (for text with
+/// Han characters, the first of [`pinyin_keys`]' full keys).
 pub fn primary_reading(text: &str) -> String {
     let mut spelled = String::new();
     for unit in units(text) {
@@ -504,6 +505,23 @@ pub fn compact_pinyin(latin: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn the_primary_reading_is_the_first_full_key() {
+        for text in ["连衣裙", "长城 wifi", "iphone 15手机壳", "豐田"] {
+            assert_eq!(primary_reading(text), pinyin_keys(text).0[0], "{text}");
+        }
+        assert_eq!(
+            primary_reading("长城"),
+            "zhangcheng",
+            "each character's first reading"
+        );
+        assert_eq!(
+            primary_reading("p30 pro"),
+            "p30pro",
+            "punctuation and spaces left out"
+        );
+    }
 
     #[test]
     fn the_readings_table_holds_every_han_characters_readings() {

@@ -54,9 +54,12 @@ impl SuggestIndex {
     /// (hanzi, or hanzi then letters), after what it already holds. At each
     /// word start of the typed text, the longest rest first: the words that
     /// follow the word before it, then (when the rest holds hanzi or enough
-    /// letters) the candidates that begin with it. The list's order is the
-    /// ranking: a completion's score is comparable only with other
-    /// completions of the same rest.
+    /// letters) the candidates that begin with it. When none of that adds
+    /// anything, letters are read as the words they spell and what is left
+    /// after them is completed (双汇玉米changzheng), and a typed text ending
+    /// in a word is followed by that word's next words (桃红色 → 桃红色连衣裙).
+    /// The list's order is the ranking: a completion's score is comparable
+    /// only with other completions of the same rest.
     pub(super) fn complete_tail(
         &self,
         typed: &TypedPrefix,
@@ -105,10 +108,7 @@ impl SuggestIndex {
         let shown_before = shown.len();
         let mut offer = |text: String, score: f32, id: u32| {
             let too_long = text.chars().count() > MAX_COMPLETED_CHARS;
-            if too_long
-                || self.is_blocked(&text)
-                || shown.iter().any(|already| already.text == text)
-            {
+            if too_long || self.is_blocked(&text) || is_shown(shown, &text) {
                 return false;
             }
             shown.push(Suggestion {
@@ -212,7 +212,10 @@ impl SuggestIndex {
         if shown.len() > shown_before {
             return;
         }
-        let last_word = words.last().filter(|word| word.offset_to == hanzi.len());
+        // A single character is more often a word still being typed (电动牙).
+        let last_word = words
+            .last()
+            .filter(|word| word.offset_to == hanzi.len() && word.text.chars().count() >= 2);
         if letters.is_empty() {
             if let Some(last_word) = last_word {
                 self.offer_next_words(hanzi, &last_word.text, limit, shown);
@@ -254,10 +257,9 @@ impl SuggestIndex {
                 return;
             }
             let text = format!("{typed}{next}");
-            let already_shown = shown
-                .iter()
-                .any(|already| already.text.replace(' ', "") == text);
-            if text.chars().count() > MAX_COMPLETED_CHARS || self.is_blocked(&text) || already_shown
+            if text.chars().count() > MAX_COMPLETED_CHARS
+                || self.is_blocked(&text)
+                || is_shown(shown, &text)
             {
                 continue;
             }
@@ -318,8 +320,9 @@ impl SuggestIndex {
                 .flatten()
                 .filter_map(|next| {
                     let reading = self.word_readings.get(next)?;
-                    left.starts_with(reading.as_str())
-                        .then_some((reading.len(), next.as_str()))
+                    let reads = left.starts_with(reading.as_str())
+                        && !splits_a_syllable(next, &left[reading.len()..]);
+                    reads.then_some((reading.len(), next.as_str()))
                 })
                 // The longest; of equal length, the most frequent (listed first).
                 .fold(None, |best: Option<(usize, &str)>, found| match best {
@@ -329,7 +332,10 @@ impl SuggestIndex {
             let spelled = || {
                 (2..=left.len().min(MAX_WORD_LETTERS))
                     .rev()
-                    .find_map(|end| Some((end, self.spelled_words.get(left.get(..end)?)?.as_str())))
+                    .find_map(|end| {
+                        let word = self.spelled_words.get(left.get(..end)?)?;
+                        (!splits_a_syllable(word, &left[end..])).then_some((end, word.as_str()))
+                    })
             };
             let Some((length, word)) = following.or_else(spelled) else {
                 break;
@@ -345,6 +351,29 @@ impl SuggestIndex {
         }
         (read, from)
     }
+}
+
+/// Whether `text` is shown already, spaces aside (宠物 狗粮 and 宠物狗粮 are
+/// one suggestion to a buyer).
+fn is_shown(shown: &[Suggestion], text: &str) -> bool {
+    let compact = |text: &str| text.chars().filter(|c| *c != ' ').collect::<String>();
+    let text = compact(text);
+    shown.iter().any(|already| compact(&already.text) == text)
+}
+
+/// Whether reading `word` from typed letters, with `after` left, cuts a
+/// syllable: its last syllable and the next letters would spell a longer
+/// one (xi|an… reads 西安, not 西 + an; chang|z reads 肠 + z).
+fn splits_a_syllable(word: &str, after: &str) -> bool {
+    let Some(last) = word.chars().last() else {
+        return false;
+    };
+    let Some(reading) = char_readings(last).into_iter().next() else {
+        return false;
+    };
+    (1..=after.len().min(4))
+        .filter_map(|length| after.get(..length))
+        .any(|more| is_syllable(&format!("{reading}{more}")))
 }
 
 /// The primary full pinyin of every Han word of the next-words table (the
@@ -647,10 +676,26 @@ mod tests {
     }
 
     #[test]
+    fn letters_are_not_read_as_a_word_that_cuts_a_syllable() {
+        assert!(splits_a_syllable("西", "anquan"), "xi|an reads xian");
+        assert!(splits_a_syllable("铲", "gzi"), "chan|g reads chang");
+        assert!(!splits_a_syllable("肠", "zheng"));
+        assert!(!splits_a_syllable("肠", ""));
+        // 西 follows 宠物 and spells xi, but xi|an… is 西安 or 先, not 西 + 安全.
+        let (_dir, index) = index_of(&[("宠物 西", 0.3), ("西 安全", 0.2), ("安全 座椅", 0.1)]);
+        assert!(!shown(&index, "宠物xianquanzuoyi")
+            .iter()
+            .any(|(text, _)| text.starts_with("宠物西")));
+    }
+
+    #[test]
     fn a_typed_word_is_followed_by_its_next_words_when_the_list_is_short() {
         let (_dir, index) = index_of(&[("小型 宠物 牵引绳", 0.3)]);
         // No candidate begins with 宠物.
         assert_eq!(shown(&index, "宠物"), vec![completion("宠物牵引绳")]);
+        // A single character is a word still being typed: no next words.
+        let (_dir, index) = index_of(&[("美白 牙 贴片", 0.3)]);
+        assert!(shown(&index, "电动牙").is_empty());
         // One does: it comes first, and the next word it already shows
         // (狗粮, spaced otherwise) is not shown twice.
         let (_dir, index) = index_of(&[("小型 宠物 牵引绳", 0.3), ("宠物 狗粮", 0.2)]);
@@ -706,6 +751,19 @@ mod tests {
         assert!(!shown(&index, "女装高仿")
             .iter()
             .any(|(text, _)| text.contains("高仿")));
+        // Nor with a space between: 女装 kept, 高 仿包 completing (a
+        // candidate a build would have refused; here, written directly).
+        let (_dir, index) = index_blocking(&[("高 仿包", 0.5)], &["高仿"]);
+        for typed in ["女装高", "女装gaofang"] {
+            let texts: Vec<String> = shown(&index, typed)
+                .into_iter()
+                .map(|(text, _)| text.replace(' ', ""))
+                .collect();
+            assert!(
+                !texts.iter().any(|text| text.contains("高仿")),
+                "{typed}: {texts:?}"
+            );
+        }
     }
 
     #[test]

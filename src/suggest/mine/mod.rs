@@ -262,12 +262,16 @@ impl<'a> CandidateFilter<'a> {
     }
 }
 
-/// Whether `text` contains a term of `blocklist`: the one rule mining and
-/// the completions of a loaded index both apply.
+/// Whether `text` contains a term of `blocklist`, spaces aside (高 仿 is
+/// 高仿): the one rule mining and the completions of a loaded index both
+/// apply.
 pub fn holds_blocked_term(text: &str, blocklist: &[String]) -> bool {
-    blocklist
-        .iter()
-        .any(|term| !term.is_empty() && text.contains(term.as_str()))
+    let unspaced = text.contains(' ').then(|| text.replace(' ', ""));
+    blocklist.iter().any(|term| {
+        let term = term.as_str();
+        !term.is_empty()
+            && (text.contains(term) || unspaced.as_deref().is_some_and(|text| text.contains(term)))
+    })
 }
 
 /// Joins consecutive words: Latin and digit words keep a space between them.

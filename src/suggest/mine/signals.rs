@@ -111,7 +111,8 @@ impl DocumentSignals {
     }
 
     fn name(&self, id: u32) -> Option<&str> {
-        (id != NO_NAME).then(|| &*self.names[id as usize])
+        // An id of other signals names nothing here rather than panicking.
+        self.names.get(id as usize).map(|name| &**name)
     }
 
     fn name_id(&mut self, name: Option<&str>) -> u32 {
