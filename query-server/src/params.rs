@@ -103,6 +103,11 @@ impl Params {
             .map(|(_, value)| value.as_str())
     }
 
+    /// How many times `name` is given (`brand=&brand=a` gives it twice).
+    pub fn occurrences(&self, name: &str) -> usize {
+        self.pairs.iter().filter(|(key, _)| key == name).count()
+    }
+
     /// Every value of a list parameter, given repeated or comma-separated
     /// (`brand=a&brand=b` or `brand=a,b`), trimmed; empty pieces are skipped.
     pub fn list<'a>(&'a self, name: &'a str) -> Vec<&'a str> {

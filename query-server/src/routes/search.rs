@@ -213,13 +213,13 @@ fn filters(params: &Params) -> Result<Filters, ApiError> {
 
 fn list(params: &Params, name: &str) -> Result<Vec<String>, ApiError> {
     let values = params.list(name);
-    if values.len() > MAX_LIST_VALUES {
+    // The OpenAPI document's `maxItems` counts the parameter's repeats, empty
+    // ones too; comma-separated pieces count as values as well.
+    let given = values.len().max(params.occurrences(name));
+    if given > MAX_LIST_VALUES {
         return Err(ApiError::invalid(
             name,
-            format!(
-                "has {} values, over the limit of {MAX_LIST_VALUES}",
-                values.len()
-            ),
+            format!("has {given} values, over the limit of {MAX_LIST_VALUES}"),
         ));
     }
     Ok(values.into_iter().map(str::to_string).collect())
