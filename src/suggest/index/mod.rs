@@ -17,8 +17,8 @@ use fst::{IntoStreamer, Map, MapBuilder, Streamer};
 use rayon::prelude::*;
 
 use super::keys::{
-    candidate_key_texts, classify, compact_pinyin, initials_prefixes, mixed_keys,
-    one_typo_variants, pinyin_keys, syllable_prefixes, FuzzyRules, TypedPrefix,
+    candidate_key_texts, classify, compact_pinyin, initials_prefixes, mixed_keys, pinyin_keys,
+    syllable_prefixes, FuzzyRules, TypedPrefix,
 };
 use super::mine::Candidate;
 use super::next_words::{NextWords, NEXT_WORDS_PER_WORD};
@@ -728,7 +728,9 @@ impl SuggestIndex {
         ids
     }
 
-    /// Whether any key starts with `key`: one seek, no ids read.
+    /// Whether any key starts with `key`: one seek, no ids read (the
+    /// reference the typo walk is tested against).
+    #[cfg(test)]
     fn has_key_under(&self, key: &[u8]) -> bool {
         let mut upper = key.to_vec();
         upper.push(0xFF);
@@ -739,6 +741,80 @@ impl SuggestIndex {
             .into_stream()
             .next()
             .is_some()
+    }
+
+    /// The variants of `typed` one typo away (a letter deleted, inserted or
+    /// replaced, or two neighbours swapped; letters a to z) that some key of
+    /// kind `tag` begins with, sorted. As [`crate::suggest::keys::one_typo_variants`] each looked
+    /// up, but walked along the fst once: the typed start is shared by every
+    /// variant that keeps it, and most branches end at their first letter.
+    fn one_typo_keys_present(&self, tag: u8, typed: &str) -> Vec<String> {
+        use fst::raw::{Fst, Node};
+        /// The node reached from `node` by `bytes`, if keys go on that way.
+        fn walk<'f>(fst: &'f Fst<Vec<u8>>, mut node: Node<'f>, bytes: &[u8]) -> Option<Node<'f>> {
+            for &byte in bytes {
+                let transition = node.transition(node.find_input(byte)?);
+                node = fst.node(transition.addr);
+            }
+            Some(node)
+        }
+        let fst = self.keys.as_fst();
+        let typed = typed.as_bytes();
+        let Some(start) = walk(fst, fst.root(), &[tag]) else {
+            return Vec::new();
+        };
+        // path[i]: the node after the first i typed letters, as far as keys go.
+        let mut path = vec![start];
+        for &byte in typed {
+            match walk(fst, path[path.len() - 1], &[byte]) {
+                Some(node) => path.push(node),
+                None => break,
+            }
+        }
+        let mut present: Vec<Vec<u8>> = Vec::new();
+        let mut keep_if = |exists: bool, variant: &dyn Fn() -> Vec<u8>| {
+            if exists {
+                present.push(variant());
+            }
+        };
+        for (at, &node) in path.iter().enumerate() {
+            let (before, from_here) = typed.split_at(at);
+            if let Some((&letter, after)) = from_here.split_first() {
+                keep_if(walk(fst, node, after).is_some(), &|| {
+                    [before, after].concat()
+                });
+                if let Some((&next, rest)) = after.split_first() {
+                    let swapped = [&[next, letter][..], rest].concat();
+                    keep_if(
+                        next != letter && walk(fst, node, &swapped).is_some(),
+                        &|| [before, &swapped].concat(),
+                    );
+                }
+            }
+            for transition in node.transitions() {
+                let inserted = transition.inp;
+                if !inserted.is_ascii_lowercase() {
+                    continue;
+                }
+                let child = fst.node(transition.addr);
+                if let Some((&letter, after)) = from_here.split_first() {
+                    keep_if(
+                        inserted != letter && walk(fst, child, after).is_some(),
+                        &|| [before, &[inserted], after].concat(),
+                    );
+                }
+                keep_if(walk(fst, child, from_here).is_some(), &|| {
+                    [before, &[inserted], from_here].concat()
+                });
+            }
+        }
+        present.sort_unstable();
+        present.dedup();
+        present
+            .into_iter()
+            .filter(|variant| variant.as_slice() != typed)
+            .filter_map(|variant| String::from_utf8(variant).ok())
+            .collect()
     }
 
     /// The ids stored at `offset` of the postings.
@@ -924,13 +1000,7 @@ impl SuggestIndex {
         // methods correct): about 50 variants a letter, each an fst seek.
         let typo_length = (MIN_TYPO_LETTERS..=MAX_TYPO_LETTERS).contains(&pinyin.len());
         if self.fuzzy.one_typo && typo_length && found.is_empty() {
-            let mut key = vec![PINYIN];
-            for variant in one_typo_variants(&pinyin) {
-                key.truncate(1);
-                key.extend_from_slice(variant.as_bytes());
-                if !self.has_key_under(&key) {
-                    continue;
-                }
+            for variant in self.one_typo_keys_present(PINYIN, &pinyin) {
                 found.extend(
                     self.top_ids(PINYIN, &variant, limit)
                         .into_iter()
@@ -1214,6 +1284,7 @@ pub struct ProbePrefix {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suggest::keys::one_typo_variants;
     use crate::suggest::mine::Components;
 
     fn index_of(entries: &[(&str, f32)]) -> (tempfile::TempDir, SuggestIndex) {
@@ -1321,6 +1392,59 @@ mod tests {
             MatchKind::Fuzzy,
             "c/ch is on"
         );
+    }
+
+    #[test]
+    fn the_typo_walk_finds_exactly_the_variants_a_lookup_each_would() {
+        let (_dir, index) = index_of(&[
+            ("连衣裙", 0.9),
+            ("蓝衣", 0.1),
+            ("连衣裙夏", 0.5),
+            ("牵引绳", 0.4),
+            ("iphone 15", 0.3),
+            ("强力胶", 0.2),
+        ]);
+        let mut typed_texts: Vec<String> = [
+            "lainyi",
+            "lianyiq",
+            "lianyqun",
+            "liangyiqun",
+            "qianyinshen",
+            "iphoen",
+            "qinaglijiao",
+            "aaaa",
+            "zzzzzz",
+            "l",
+            "",
+        ]
+        .iter()
+        .map(|text| text.to_string())
+        .collect();
+        // Every one-letter change of a real reading, and some of those again.
+        for reading in ["lianyiqun", "qiangli"] {
+            for variant in one_typo_variants(reading) {
+                if variant.len() % 7 == 0 {
+                    typed_texts.extend(one_typo_variants(&variant).into_iter().step_by(97));
+                }
+                typed_texts.push(variant);
+            }
+        }
+        for typed in typed_texts {
+            let mut key = vec![PINYIN];
+            let looked_up: Vec<String> = one_typo_variants(&typed)
+                .into_iter()
+                .filter(|variant| {
+                    key.truncate(1);
+                    key.extend_from_slice(variant.as_bytes());
+                    index.has_key_under(&key)
+                })
+                .collect();
+            assert_eq!(
+                index.one_typo_keys_present(PINYIN, &typed),
+                looked_up,
+                "{typed}"
+            );
+        }
     }
 
     #[test]
