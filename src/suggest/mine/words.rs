@@ -214,22 +214,22 @@ impl CatalogWords {
     /// [`Analyzer::words`] does; a build gets the same words from its
     /// indexing pass instead.
     pub fn analyze(catalog: &Catalog, analyzer: &Analyzer) -> Self {
-        let words = |text: &str| TextWords::new(&analyzer.words(text));
+        let segment = |texts: Vec<&str>| -> Vec<TextWords> {
+            texts
+                .par_iter()
+                .map(|text| TextWords::new(&analyzer.words(text)))
+                .collect()
+        };
         let mut catalog_words = CatalogWords::default();
-        let titles: Vec<TextWords> = catalog
+        let titles = catalog
             .products
-            .par_iter()
-            .map(|product| words(&product.title))
-            .collect();
-        for title in &titles {
+            .iter()
+            .map(|product| product.title.as_str());
+        for title in &segment(titles.collect()) {
             catalog_words.push_product(title);
         }
-        let captions: Vec<TextWords> = catalog
-            .videos
-            .par_iter()
-            .map(|video| words(&video.caption))
-            .collect();
-        for caption in &captions {
+        let captions = catalog.videos.iter().map(|video| video.caption.as_str());
+        for caption in &segment(captions.collect()) {
             catalog_words.push_video(caption);
         }
         catalog_words
