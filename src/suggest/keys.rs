@@ -212,38 +212,31 @@ fn pinyin_keys_of_units(units: &[Unit<'_>]) -> (Vec<String>, Vec<String>) {
 /// letters and digits as they are, anything else left out (for text with
 /// Han characters, the first of [`pinyin_keys`]' full keys).
 pub fn primary_reading(text: &str) -> String {
-    let mut spelled = String::new();
-    for unit in units(text) {
-        match unit {
-            Unit::Han(readings) => spelled.push_str(&readings[0]),
-            Unit::Literal(literal) => spelled.push_str(literal),
-        }
-    }
-    spelled
+    primary_prefixes(text, |reading| reading)
+        .pop()
+        .unwrap_or_default()
 }
 
 /// Syllable boundaries of the primary reading: the full-pinyin prefixes a
 /// user types on the way to `text` (lian, lianyi, lianyiqun).
 pub fn syllable_prefixes(text: &str) -> Vec<String> {
-    let mut prefixes = Vec::new();
-    let mut spelled = String::new();
-    for unit in units(text) {
-        match unit {
-            Unit::Han(readings) => spelled.push_str(&readings[0]),
-            Unit::Literal(literal) => spelled.push_str(literal),
-        }
-        prefixes.push(spelled.clone());
-    }
-    prefixes
+    primary_prefixes(text, |reading| reading)
 }
 
 /// Initials prefixes of the primary reading (l, ly, lyq).
 pub fn initials_prefixes(text: &str) -> Vec<String> {
+    primary_prefixes(text, |reading| reading.get(..1).unwrap_or(reading))
+}
+
+/// The prefixes of `text`'s primary reading, unit by unit: each Han
+/// character written as `spell` of its first reading, letters and digits as
+/// they are.
+fn primary_prefixes(text: &str, spell: fn(&str) -> &str) -> Vec<String> {
     let mut prefixes = Vec::new();
     let mut spelled = String::new();
     for unit in units(text) {
         match unit {
-            Unit::Han(readings) => spelled.extend(readings[0].chars().next()),
+            Unit::Han(readings) => spelled.push_str(spell(&readings[0])),
             Unit::Literal(literal) => spelled.push_str(literal),
         }
         prefixes.push(spelled.clone());
