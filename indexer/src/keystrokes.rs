@@ -8,8 +8,8 @@
 //! far, then the letters typed since).
 
 use livesearch::suggest::index::DROP_DOWN_LEN;
-use livesearch::suggest::keys::{char_readings, classify, TypedPrefix};
-use livesearch::text::{is_han, normalize};
+use livesearch::suggest::keys::{classify, first_reading, TypedPrefix};
+use livesearch::text::normalize;
 
 /// Something that answers a typed prefix with up to [`DROP_DOWN_LEN`] texts.
 pub trait DropDown {
@@ -44,14 +44,7 @@ fn typed_units(query: &str) -> Vec<(char, String)> {
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| {
-            let spelled = if is_han(c) {
-                char_readings(c)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(|| c.to_string())
-            } else {
-                c.to_string()
-            };
+            let spelled = first_reading(c).map_or_else(|| c.to_string(), str::to_string);
             (c, spelled)
         })
         .collect()

@@ -178,10 +178,7 @@ impl Analyzer {
     /// Whether `word` written right after another word turns that word into
     /// a modifier (a product word, or a part character on its own).
     fn makes_modifier_of_previous(&self, word: &str) -> bool {
-        let mut chars = word.chars();
-        let single_part_char =
-            matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c));
-        single_part_char || self.is_product_word(word)
+        is_single_part_char(word) || self.is_product_word(word)
     }
 
     /// Whether the word at `index` of `tagged` (or a dictionary word ending
@@ -192,10 +189,6 @@ impl Analyzer {
             return true;
         }
         // The part character after 替换 names the replacement part (替换|头).
-        let is_single_part_char = {
-            let mut chars = token.text.chars();
-            matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c))
-        };
         let after_replacement = tagged[..index]
             .iter()
             .rev()
@@ -204,17 +197,17 @@ impl Analyzer {
                 previous.token.text == REPLACEMENT_WORD
                     && previous.token.offset_to == token.offset_from
             });
-        if is_single_part_char && after_replacement {
+        if is_single_part_char(&token.text) && after_replacement {
             return true;
         }
         if token.text == REPLACEMENT_WORD {
-            let next_word = tagged[index + 1..].iter().find(|next| !next.is_subword);
-            let mut chars = next_word
-                .filter(|next| next.token.offset_from == token.offset_to)
-                .map(|next| next.token.text.chars())
-                .into_iter()
-                .flatten();
-            return matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c));
+            return tagged[index + 1..]
+                .iter()
+                .find(|next| !next.is_subword)
+                .is_some_and(|next| {
+                    next.token.offset_from == token.offset_to
+                        && is_single_part_char(&next.token.text)
+                });
         }
         tagged[..index]
             .iter()
@@ -245,19 +238,17 @@ impl Analyzer {
         for (word_number, &index) in words.iter().enumerate() {
             let token = &tagged[index].token;
             let word = token.text.as_str();
+            // What stands between the previous word and this one.
+            let gap = previous_end.map(|end| text.get(end..token.offset_from));
             // A space or punctuation ends a clause; a dropped stopword
             // (适用于 → 适用 | 于) does not.
-            let separated = previous_end.is_some_and(|end| {
-                text.get(end..token.offset_from)
-                    .is_none_or(|gap| gap.chars().any(|c| !c.is_alphanumeric()))
-            });
+            let separated = gap
+                .is_some_and(|gap| gap.is_none_or(|gap| gap.chars().any(|c| !c.is_alphanumeric())));
             if separated {
                 // After the product, a `+` that follows no product word adds
                 // an extra to it (标配+鼻毛器); between two products it
                 // joins a set (手机壳+钢化膜, 上衣+裤子).
-                let plus = previous_end
-                    .and_then(|end| text.get(end..token.offset_from))
-                    .is_some_and(|gap| gap.contains(['+', '＋']));
+                let plus = gap.flatten().is_some_and(|gap| gap.contains(['+', '＋']));
                 let after_product =
                     previous_word.is_some_and(|previous| self.is_product_word(previous));
                 // Once extras begin, each further `+` adds another.
@@ -330,6 +321,12 @@ impl Analyzer {
             accessory_heads
         }
     }
+}
+
+/// Whether `word` is a single part character (头, 壳, 膜 …).
+fn is_single_part_char(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if PART_CHARS.contains(c))
 }
 
 #[cfg(test)]

@@ -18,6 +18,12 @@ pub fn char_readings(c: char) -> Vec<String> {
         .collect()
 }
 
+/// The first (primary) reading of `c`, when it is a Han character with
+/// one: [`char_readings`]' first, without copying the list.
+pub fn first_reading(c: char) -> Option<&'static str> {
+    readings_of(c).first().map(|reading| &**reading)
+}
+
 /// [`char_readings`] of every Han character, computed once: a build asks
 /// for the readings of millions of characters, a few thousand distinct.
 fn readings_of(c: char) -> &'static [Box<str>] {
@@ -215,6 +221,13 @@ pub fn primary_reading(text: &str) -> String {
     primary_prefixes(text, |reading| reading)
         .pop()
         .unwrap_or_default()
+}
+
+/// The initials of `text`'s primary reading (lyq for 连衣裙): the last of
+/// [`initials_prefixes`], and the first of [`pinyin_keys`]' initials keys
+/// for text with Han characters.
+pub fn primary_initials(text: &str) -> String {
+    initials_prefixes(text).pop().unwrap_or_default()
 }
 
 /// Syllable boundaries of the primary reading: the full-pinyin prefixes a
@@ -503,7 +516,10 @@ mod tests {
     fn the_primary_reading_is_the_first_full_key() {
         for text in ["连衣裙", "长城 wifi", "iphone 15手机壳", "豐田"] {
             assert_eq!(primary_reading(text), pinyin_keys(text).0[0], "{text}");
+            assert_eq!(primary_initials(text), pinyin_keys(text).1[0], "{text}");
         }
+        assert_eq!(first_reading('长'), Some("zhang"));
+        assert_eq!(first_reading('a'), None);
         assert_eq!(
             primary_reading("长城"),
             "zhangcheng",

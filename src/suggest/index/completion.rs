@@ -14,7 +14,8 @@ use std::collections::HashMap;
 use super::{MatchKind, Reach, SuggestIndex, Suggestion, MAX_LIMIT, NO_CANDIDATE};
 use crate::analysis::AnalyzerMode;
 use crate::suggest::keys::{
-    char_readings, classify, compact_pinyin, is_syllable, pinyin_keys, primary_reading, TypedPrefix,
+    classify, compact_pinyin, first_reading, is_syllable, primary_initials, primary_reading,
+    TypedPrefix,
 };
 use crate::suggest::mine::holds_blocked_term;
 use crate::text::is_han;
@@ -107,16 +108,7 @@ impl SuggestIndex {
         let letters = compact_pinyin(latin);
         let shown_before = shown.len();
         let mut offer = |text: String, score: f32, id: u32| {
-            let too_long = text.chars().count() > MAX_COMPLETED_CHARS;
-            if too_long || self.is_blocked(&text) || is_shown(shown, &text) {
-                return false;
-            }
-            shown.push(Suggestion {
-                text,
-                score: score * MatchKind::Completion.factor(),
-                match_kind: MatchKind::Completion,
-                id,
-            });
+            self.push_completion(shown, text, score, id);
             shown.len() >= limit
         };
         let word_starts = words.iter().map(|word| word.offset_from);
@@ -145,11 +137,7 @@ impl SuggestIndex {
                 if !begins_as_typed(next, rest_hanzi, &letters) {
                     continue;
                 }
-                // A next word that is no candidate of its own (a word seen
-                // only inside longer queries) has no popularity to show.
-                let (id, score) = self
-                    .find(next)
-                    .map_or((NO_CANDIDATE, 0.0), |(id, candidate)| (id, candidate.score));
+                let (id, score) = self.word_popularity(next);
                 followed += 1;
                 let text = format!("{kept}{next}");
                 let after_next = self
@@ -256,23 +244,32 @@ impl SuggestIndex {
             if shown.len() >= limit {
                 return;
             }
-            let text = format!("{typed}{next}");
-            if text.chars().count() > MAX_COMPLETED_CHARS
-                || self.is_blocked(&text)
-                || is_shown(shown, &text)
-            {
-                continue;
-            }
-            let (id, score) = self
-                .find(next)
-                .map_or((NO_CANDIDATE, 0.0), |(id, candidate)| (id, candidate.score));
-            shown.push(Suggestion {
-                text,
-                score: score * MatchKind::Completion.factor(),
-                match_kind: MatchKind::Completion,
-                id,
-            });
+            let (id, score) = self.word_popularity(next);
+            self.push_completion(shown, format!("{typed}{next}"), score, id);
         }
+    }
+
+    /// The id and popularity of the candidate `word`; a word that is no
+    /// candidate of its own (seen only inside longer queries) has no
+    /// popularity to show.
+    fn word_popularity(&self, word: &str) -> (u32, f32) {
+        self.find(word)
+            .map_or((NO_CANDIDATE, 0.0), |(id, candidate)| (id, candidate.score))
+    }
+
+    /// Appends the completion `text` to `shown` unless it is too long,
+    /// holds a blocklisted term or is shown already.
+    fn push_completion(&self, shown: &mut Vec<Suggestion>, text: String, score: f32, id: u32) {
+        let too_long = text.chars().count() > MAX_COMPLETED_CHARS;
+        if too_long || self.is_blocked(&text) || is_shown(shown, &text) {
+            return;
+        }
+        shown.push(Suggestion {
+            text,
+            score: score * MatchKind::Completion.factor(),
+            match_kind: MatchKind::Completion,
+            id,
+        });
     }
 }
 
@@ -309,12 +306,11 @@ impl SuggestIndex {
     /// hanzi read and how many letters they take.
     fn read_letters(&self, word_before: Option<&str>, letters: &str) -> (String, usize) {
         let mut read = String::new();
-        let mut before = word_before.map(str::to_string);
+        let mut before = word_before;
         let mut from = 0;
         while from < letters.len() {
             let left = &letters[from..];
             let following = before
-                .as_deref()
                 .and_then(|word| self.next_words.get(word))
                 .into_iter()
                 .flatten()
@@ -346,7 +342,7 @@ impl SuggestIndex {
                 break;
             }
             read.push_str(word);
-            before = Some(word.to_string());
+            before = Some(word);
             from += length;
         }
         (read, from)
@@ -368,7 +364,7 @@ fn splits_a_syllable(word: &str, after: &str) -> bool {
     let Some(last) = word.chars().last() else {
         return false;
     };
-    let Some(reading) = char_readings(last).into_iter().next() else {
+    let Some(reading) = first_reading(last) else {
         return false;
     };
     (1..=after.len().min(4))
@@ -439,9 +435,9 @@ fn begins_as_typed(word: &str, hanzi: &str, letters: &str) -> bool {
     }
     // The primary reading only, as for the candidates that complete a
     // rest: 冰箱 is no completion of n because 冰 was once read ning.
-    let (full, initials) = pinyin_keys(after);
-    let mut primary = full.first().into_iter().chain(initials.first());
-    primary.any(|key| key.starts_with(letters))
+    after.chars().any(is_han)
+        && (primary_reading(after).starts_with(letters)
+            || primary_initials(after).starts_with(letters))
 }
 
 /// Whether typed `letters` that spell the start of `text`'s primary
@@ -452,8 +448,8 @@ fn begins_as_typed(word: &str, hanzi: &str, letters: &str) -> bool {
 fn letters_end_as_read(text: &str, letters: &str) -> bool {
     let mut spelled = 0;
     for c in text.chars() {
-        let reading = match char_readings(c).into_iter().next() {
-            Some(reading) => reading,
+        let reading = match first_reading(c) {
+            Some(reading) => reading.to_string(),
             None => c.to_lowercase().collect(),
         };
         let typed = &letters[spelled..];

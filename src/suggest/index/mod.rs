@@ -74,8 +74,8 @@ const MIXED_INITIALS: u8 = b'N';
 const FUZZY_PINYIN: u8 = b'F';
 /// Shortest typed pinyin a typo is looked for in.
 const MIN_TYPO_LETTERS: usize = 4;
-/// Longest typed pinyin a typo is looked for in: every letter costs about
-/// 50 fst seeks, and a longer input is a sentence, not a query word.
+/// Longest typed pinyin a typo is looked for in: the walk grows with the
+/// square of the letters, and a longer input is a sentence, not a query word.
 const MAX_TYPO_LETTERS: usize = 24;
 /// Typed letters up to which a Latin candidate spelling them exactly is
 /// judged against hanzi candidates with those initials (lyq).
@@ -772,40 +772,37 @@ impl SuggestIndex {
             }
         }
         let mut present: Vec<Vec<u8>> = Vec::new();
-        let mut keep_if = |exists: bool, variant: &dyn Fn() -> Vec<u8>| {
-            if exists {
-                present.push(variant());
-            }
-        };
         for (at, &node) in path.iter().enumerate() {
             let (before, from_here) = typed.split_at(at);
             if let Some((&letter, after)) = from_here.split_first() {
-                keep_if(walk(fst, node, after).is_some(), &|| {
-                    [before, after].concat()
-                });
+                // Deleted here.
+                if walk(fst, node, after).is_some() {
+                    present.push([before, after].concat());
+                }
+                // Swapped with the next letter.
                 if let Some((&next, rest)) = after.split_first() {
                     let swapped = [&[next, letter][..], rest].concat();
-                    keep_if(
-                        next != letter && walk(fst, node, &swapped).is_some(),
-                        &|| [before, &swapped].concat(),
-                    );
+                    if next != letter && walk(fst, node, &swapped).is_some() {
+                        present.push([before, &swapped].concat());
+                    }
                 }
             }
             for transition in node.transitions() {
-                let inserted = transition.inp;
-                if !inserted.is_ascii_lowercase() {
+                let added = transition.inp;
+                if !added.is_ascii_lowercase() {
                     continue;
                 }
                 let child = fst.node(transition.addr);
+                // Replaced here.
                 if let Some((&letter, after)) = from_here.split_first() {
-                    keep_if(
-                        inserted != letter && walk(fst, child, after).is_some(),
-                        &|| [before, &[inserted], after].concat(),
-                    );
+                    if added != letter && walk(fst, child, after).is_some() {
+                        present.push([before, &[added], after].concat());
+                    }
                 }
-                keep_if(walk(fst, child, from_here).is_some(), &|| {
-                    [before, &[inserted], from_here].concat()
-                });
+                // Inserted here.
+                if walk(fst, child, from_here).is_some() {
+                    present.push([before, &[added], from_here].concat());
+                }
             }
         }
         present.sort_unstable();
